@@ -1,0 +1,145 @@
+import { relative } from 'node:path';
+import yargs, { type Argv } from 'yargs';
+import { isReschemaError } from './errors';
+import type { MoveResult } from './move';
+
+export interface MoveArgs {
+  files: string[];
+  to?: string;
+  tables?: string[];
+  enums?: string[];
+  migration: boolean;
+  verify: boolean;
+  dryRun: boolean;
+  cwd: string;
+  format: 'text' | 'json';
+  debug: boolean;
+}
+
+const list = (values: string[] | undefined) =>
+  values?.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+
+/** The argument parser alone, so tests can check parsing apart from the handlers. */
+export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) => Promise<void> }): Argv {
+  return yargs(argv)
+    .scriptName('drizzle-reschema')
+    .usage('$0 <command> [options]\n\nMove Drizzle ORM tables, enums, views and sequences between Postgres schemas without losing a row.')
+    .command(
+      'move <files..>',
+      'Move the objects defined in <files> to another schema',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Schema files whose objects move' })
+          .option('to', { type: 'string', describe: "Target schema ('public' moves objects back to pgTable)" })
+          .option('tables', { type: 'string', array: true, describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
+          .option('enums', { type: 'string', array: true, describe: 'Only these enums (SQL names or TS identifiers)' })
+          .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
+          .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
+          .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
+          .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
+          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change'),
+      async (args) => {
+        await handlers.move({
+          files: args.files as string[],
+          ...(args.to !== undefined ? { to: args.to } : {}),
+          ...(args.tables ? { tables: list(args.tables)! } : {}),
+          ...(args.enums ? { enums: list(args.enums)! } : {}),
+          migration: args.migration,
+          verify: args.verify,
+          dryRun: args['dry-run'],
+          cwd: args.cwd,
+          format: args.format,
+          debug: args.debug,
+        });
+      },
+    )
+    .demandCommand(1, 'Name a command: move')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110));
+}
+
+function printMove(result: MoveResult, args: MoveArgs): void {
+  if (args.format === 'json') {
+    const { changes, ...rest } = result;
+    process.stdout.write(
+      JSON.stringify({ ...rest, changes: changes.map((c) => ({ path: c.path, created: c.before === undefined })) }, null, 2) + '\n',
+    );
+    return;
+  }
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (result.moves.length === 0) {
+    const n = result.alreadyInPlace.length;
+    process.stderr.write(`nothing to do: ${n} object${n === 1 ? '' : 's'} already in ${[...new Set(result.alreadyInPlace.map((m) => m.to))].join(', ')}\n`);
+    return;
+  }
+  if (args.dryRun) process.stdout.write(result.diff);
+  const byRoute = new Map<string, Map<string, number>>();
+  for (const m of result.moves) {
+    const route = `${m.from} -> ${m.to}`;
+    const kinds = byRoute.get(route) ?? new Map<string, number>();
+    kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+    byRoute.set(route, kinds);
+  }
+  for (const [route, kinds] of byRoute) {
+    const what = [...kinds].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
+    process.stderr.write(`${args.dryRun ? 'would move' : 'moved'} ${what}: ${route}\n`);
+  }
+  for (const change of result.changes) {
+    process.stderr.write(`${change.before === undefined ? 'A' : 'M'} ${relative(args.cwd, change.path)}\n`);
+  }
+  process.stderr.write(
+    args.dryRun
+      ? `dry run: ${result.changes.length} file(s) would change; nothing written\n`
+      : `${result.changes.length} file(s) written\n`,
+  );
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let debug = argv.includes('--debug');
+  const parser = buildParser(argv, {
+    move: async (args) => {
+      debug = args.debug;
+      // Loaded on demand so that --help does not pay for ts-morph.
+      const { move } = require('./move') as typeof import('./move');
+      const result = await move({
+        files: args.files,
+        cwd: args.cwd,
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.tables ? { tables: args.tables } : {}),
+        ...(args.enums ? { enums: args.enums } : {}),
+        dryRun: args.dryRun,
+        migration: args.migration,
+      });
+      printMove(result, args);
+    },
+  });
+  try {
+    await parser.fail((message, error) => {
+      throw error ?? new UsageFailure(message);
+    }).parseAsync();
+  } catch (error) {
+    process.exitCode = reportError(error, debug);
+  }
+}
+
+class UsageFailure extends Error {}
+
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof UsageFailure) {
+    process.stderr.write(`drizzle-reschema: ${error.message}\nRun 'drizzle-reschema --help' for usage.\n`);
+    return 2;
+  }
+  if (isReschemaError(error)) {
+    process.stderr.write(`drizzle-reschema: ${error.message}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  // Unknown errors are never swallowed: the stack says where.
+  process.stderr.write(`drizzle-reschema: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 2;
+}

@@ -1,0 +1,325 @@
+import { resolve } from 'node:path';
+import { InputError } from '../errors';
+import { ProjectIndex, fileExists } from './projectIndex';
+import { validateSchemaName } from './identifiers';
+import {
+  PUBLIC_SCHEMA,
+  type DrizzleObject,
+  type ForeignKeyRef,
+  type MovePlan,
+  type ObjectMove,
+  type ScannedFile,
+  type SchemaBinding,
+  type SchemaDeclaration,
+  type SchemaRef,
+} from './types';
+
+export interface PlanOptions {
+  /** The schema files whose objects move (paths relative to `cwd` or absolute). */
+  files: string[];
+  /** Project root: where imports resolve from and where the drizzle config lives. */
+  cwd: string;
+  /** Target schema; may be omitted when every object carries a `{ schema }` option to repair. */
+  to?: string;
+  /** Narrow the selection to these tables, views and sequences (SQL names or TS identifiers). */
+  tables?: string[];
+  /** Narrow the selection to these enums (SQL names or TS identifiers). */
+  enums?: string[];
+}
+
+const IMPORTED_SCHEMA_PREFIX = '\0import:';
+
+/** A located object: an object together with the file that declares it. */
+interface Located {
+  object: DrizzleObject;
+  file: ScannedFile;
+}
+
+export function planMove(options: PlanOptions): MovePlan {
+  const root = resolve(options.cwd);
+  if (options.files.length === 0) throw new InputError('no schema files given');
+  if (options.to !== undefined) validateSchemaName(options.to, '--to');
+
+  const index = new ProjectIndex(root);
+  const inputFiles = options.files.map((f) => resolve(root, f));
+  for (const path of inputFiles) {
+    if (!fileExists(path)) throw new InputError(`${index.display(path)}: no such file`);
+  }
+  // Named files first, so that a syntax error in them is reported rather than skipped.
+  const inputs = inputFiles.map((path) => index.scan(path));
+  index.scanProject();
+  const warnings: string[] = [];
+
+  const all: Located[] = [];
+  for (const file of index.files.values()) {
+    resolveImportedSchemas(index, file);
+    for (const object of file.objects) all.push({ object, file });
+  }
+
+  for (const file of inputs) {
+    for (const declaration of file.schemaDeclarations) {
+      if (declaration.name === PUBLIC_SCHEMA) {
+        throw new InputError(
+          "pgSchema('public') is rejected by drizzle-orm; declare public objects with pgTable/pgEnum",
+          declaration.location,
+        );
+      }
+    }
+    if (file.objects.length === 0) {
+      throw new InputError(`${index.display(file.path)}: no Drizzle tables, enums, views or sequences to move`);
+    }
+  }
+
+  const selected = select(inputs, options);
+  const moves: ObjectMove[] = [];
+  const alreadyInPlace: ObjectMove[] = [];
+  for (const { object, file } of selected) {
+    if (object.unmovable) throw new InputError(`cannot move: ${object.unmovable}`, object.location);
+    const to = options.to ?? object.bogusSchemaOption?.schema;
+    if (to === undefined) {
+      throw new InputError(
+        `no target schema for ${object.kind} '${object.name}': pass --to <schema>`,
+        object.location,
+      );
+    }
+    if (options.to === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
+    const from = object.schema;
+    const move: ObjectMove = { object, file: file.path, from, to };
+    if (from === to && !object.bogusSchemaOption) alreadyInPlace.push(move);
+    else moves.push(move);
+    if (options.to !== undefined && object.bogusSchemaOption?.schema && object.bogusSchemaOption.schema !== options.to) {
+      warnings.push(
+        `${index.display(file.path)}:${object.location.line}: '${object.name}' declared { schema: '${object.bogusSchemaOption.schema}' }, which drizzle-orm ignores; moving it to '${options.to}' as asked`,
+      );
+    }
+  }
+
+  checkNameClashes(moves, all, index);
+  const bindings = planBindings(moves, index);
+  const foreignKeys = collectForeignKeys(all, moves, index);
+
+  return {
+    projectRoot: root,
+    files: index.files,
+    inputFiles,
+    moves,
+    alreadyInPlace,
+    bindings,
+    schemaRefs: planSchemaRefs(moves, bindings, index),
+    foreignKeys,
+    warnings,
+  };
+}
+
+/** `fp.table(...)` where `fp` is imported: find the pgSchema declaration it refers to. */
+function resolveImportedSchemas(index: ProjectIndex, file: ScannedFile): void {
+  file.objects = file.objects.filter((object) => {
+    if (!object.schema.startsWith(IMPORTED_SCHEMA_PREFIX)) return true;
+    const local = object.schema.slice(IMPORTED_SCHEMA_PREFIX.length);
+    const declaration = findSchemaDeclaration(index, file.path, local);
+    if (!declaration) return false; // `x.table(...)` on something that is not a pgSchema
+    if (declaration.name === undefined) {
+      object.unmovable = `schema '${local}' has a name that is not a string literal`;
+      object.schema = local;
+    } else object.schema = declaration.name;
+    return true;
+  });
+}
+
+export function findSchemaDeclaration(
+  index: ProjectIndex,
+  file: string,
+  localName: string,
+): SchemaDeclaration | undefined {
+  const resolved = index.resolveLocal(file, localName);
+  if (!resolved) return undefined;
+  const declaringFile = index.files.get(resolved.file) ?? safeScan(index, resolved.file);
+  return declaringFile?.schemaDeclarations.find((d) => d.identifier === resolved.localName);
+}
+
+function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
+  try {
+    return index.scan(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function select(inputs: ScannedFile[], options: PlanOptions): Located[] {
+  const candidates: Located[] = inputs.flatMap((file) => file.objects.map((object) => ({ object, file })));
+  if (!options.tables && !options.enums) return candidates;
+  const chosen: Located[] = [];
+  const pick = (names: string[], flag: string, isKind: (o: DrizzleObject) => boolean) => {
+    for (const name of names) {
+      const matches = candidates.filter(
+        ({ object }) => isKind(object) && (object.name === name || object.identifier === name),
+      );
+      if (matches.length === 0) {
+        const known = candidates
+          .filter(({ object }) => isKind(object) && object.name)
+          .map(({ object }) => object.name)
+          .join(', ');
+        throw new InputError(`${flag}: no ${flag === '--enums' ? 'enum' : 'table'} named '${name}' in the given files${known ? ` (found: ${known})` : ''}`);
+      }
+      for (const match of matches) if (!chosen.includes(match)) chosen.push(match);
+    }
+  };
+  pick(options.tables ?? [], '--tables', (o) => o.kind !== 'enum');
+  pick(options.enums ?? [], '--enums', (o) => o.kind === 'enum');
+  return chosen;
+}
+
+/**
+ * Tables, views, sequences and indexes share pg_class, and every table has a
+ * row type in pg_type next to enums: one name may be used once per schema.
+ */
+function checkNameClashes(moves: ObjectMove[], all: Located[], index: ProjectIndex): void {
+  const moving = new Set(moves.map((m) => m.object));
+  const occupied = new Map<string, Located>();
+  for (const located of all) {
+    if (moving.has(located.object) || located.object.name === undefined) continue;
+    occupied.set(`${located.object.schema}\0${located.object.name}`, located);
+  }
+  const incoming = new Map<string, ObjectMove>();
+  for (const move of moves) {
+    const key = `${move.to}\0${move.object.name}`;
+    const resident = occupied.get(key);
+    if (resident) {
+      throw new InputError(
+        `cannot move ${move.object.kind} '${move.object.name}' to schema '${move.to}': ${resident.object.kind} '${resident.object.name}' already lives there (${index.display(resident.file.path)}:${resident.object.location.line})`,
+        move.object.location,
+      );
+    }
+    const twin = incoming.get(key);
+    if (twin) {
+      throw new InputError(
+        `cannot move both ${twin.from}.${twin.object.name} and ${move.from}.${move.object.name} into schema '${move.to}'`,
+        move.object.location,
+      );
+    }
+    incoming.set(key, move);
+  }
+}
+
+/** Picks, for every target schema, the pgSchema value to use: an existing declaration, or a new one. */
+function planBindings(moves: ObjectMove[], index: ProjectIndex): Map<string, SchemaBinding> {
+  const bindings = new Map<string, SchemaBinding>();
+  const targets = [...new Set(moves.map((m) => m.to))].filter((s) => s !== PUBLIC_SCHEMA);
+  const declarations = [...index.files.values()].flatMap((f) => f.schemaDeclarations);
+  for (const schema of targets) {
+    const movingFiles = new Set(moves.filter((m) => m.to === schema).map((m) => m.file));
+    const existing =
+      declarations.find((d) => d.name === schema && movingFiles.has(d.file)) ??
+      declarations.find((d) => d.name === schema && d.exported) ??
+      declarations.find((d) => d.name === schema);
+    if (existing) {
+      bindings.set(schema, {
+        schema,
+        identifier: existing.identifier,
+        file: existing.file,
+        create: false,
+        export: !existing.exported,
+        declaration: existing,
+      });
+      continue;
+    }
+    const home = moves.find((m) => m.to === schema)!.file;
+    const users = [...movingFiles].map((f) => index.files.get(f)!);
+    bindings.set(schema, {
+      schema,
+      identifier: freeIdentifier(schemaIdentifier(schema), users, bindings),
+      file: home,
+      create: true,
+      export: false,
+    });
+  }
+  return bindings;
+}
+
+function planSchemaRefs(
+  moves: ObjectMove[],
+  bindings: Map<string, SchemaBinding>,
+  index: ProjectIndex,
+): Map<string, Map<string, SchemaRef>> {
+  const refs = new Map<string, Map<string, SchemaRef>>();
+  for (const move of moves) {
+    const binding = bindings.get(move.to);
+    if (!binding) continue;
+    const perFile = refs.get(move.file) ?? new Map<string, SchemaRef>();
+    refs.set(move.file, perFile);
+    if (perFile.has(move.to)) continue;
+    perFile.set(move.to, schemaRefFor(move.file, binding, index));
+  }
+  return refs;
+}
+
+function schemaRefFor(file: string, binding: SchemaBinding, index: ProjectIndex): SchemaRef {
+  if (file === binding.file) return { localName: binding.identifier };
+  const scanned = index.files.get(file)!;
+  // Handle: the file already imports the schema value, perhaps under another name.
+  for (const local of scanned.importBindings.keys()) {
+    const resolved = index.resolveLocal(file, local);
+    if (resolved?.file === binding.file && resolved.localName === binding.identifier) return { localName: local };
+  }
+  const localName = scanned.topLevelNames.has(binding.identifier)
+    ? freeIdentifier(`${binding.identifier}`, [scanned], new Map())
+    : binding.identifier;
+  return {
+    localName,
+    addImport: { importedName: binding.identifier, specifier: index.importSpecifier(file, binding.file) },
+  };
+}
+
+/** `feature_planner` -> `featurePlanner`; `2fa` -> `schema2fa`. */
+export function schemaIdentifier(schema: string): string {
+  const words = schema.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  let id = words
+    .map((w, i) => (i === 0 ? w.charAt(0).toLowerCase() + w.slice(1) : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join('');
+  if (!/^[A-Za-z_$]/.test(id)) id = `schema${id.charAt(0).toUpperCase()}${id.slice(1)}`;
+  return id || 'schema';
+}
+
+const RESERVED = new Set(
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await'.split(
+    ' ',
+  ),
+);
+
+function freeIdentifier(base: string, files: ScannedFile[], taken: Map<string, SchemaBinding>): string {
+  const used = (name: string) =>
+    RESERVED.has(name) ||
+    [...taken.values()].some((b) => b.identifier === name) ||
+    files.some((f) => f.topLevelNames.has(name) || f.identifierUses.has(name));
+  if (!used(base)) return base;
+  if (!used(`${base}Schema`)) return `${base}Schema`;
+  for (let n = 2; ; n++) if (!used(`${base}Schema${n}`)) return `${base}Schema${n}`;
+}
+
+/** Foreign keys of moved tables, and foreign keys of other tables that point at moved ones. */
+function collectForeignKeys(all: Located[], moves: ObjectMove[], index: ProjectIndex): ForeignKeyRef[] {
+  const schemaAfter = new Map<DrizzleObject, string>(moves.map((m) => [m.object, m.to]));
+  const byDeclaration = new Map<string, DrizzleObject>();
+  for (const { object, file } of all) {
+    if (object.identifier) byDeclaration.set(`${file.path}#${object.identifier}`, object);
+  }
+  const refs: ForeignKeyRef[] = [];
+  for (const file of index.files.values()) {
+    const tables = new Map(file.objects.filter((o) => o.kind === 'table').map((o) => [o.callee.start, o]));
+    for (const fk of file.foreignKeys) {
+      const table = tables.get(fk.tableStart);
+      if (!table?.name) continue;
+      const resolved = index.resolveLocal(file.path, fk.targetIdentifier);
+      const target = resolved && byDeclaration.get(`${resolved.file}#${resolved.localName}`);
+      if (!schemaAfter.has(table) && !(target && schemaAfter.has(target))) continue;
+      refs.push({
+        fromTable: { name: table.name, schema: schemaAfter.get(table) ?? table.schema },
+        targetIdentifier: fk.targetIdentifier,
+        column: fk.column,
+        location: fk.location,
+        ...(target?.name ? { to: { name: target.name, schema: schemaAfter.get(target) ?? target.schema } } : {}),
+      });
+    }
+  }
+  return refs;
+}

@@ -1,0 +1,170 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ts } from 'ts-morph';
+import { InputError } from '../errors';
+import { decodeSource, exportTableOf, parseSource, scanFile } from './scanFile';
+import type { ExportTable, ScannedFile } from './types';
+
+const SOURCE_EXTENSIONS = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
+const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '.next', '.turbo', '.git']);
+/** Files larger than this are not searched for pgSchema declarations or tables (they are still read when named). */
+const MAX_SEARCHED_FILE_BYTES = 4 * 1024 * 1024;
+
+/** A declaration reached by following imports and re-exports. */
+export interface ResolvedBinding {
+  file: string;
+  localName: string;
+}
+
+/**
+ * Everything the plan needs to know about the project's source: which files
+ * declare Drizzle objects and schemas, and how imports resolve (tsconfig
+ * `paths` included, through barrels).
+ */
+export class ProjectIndex {
+  readonly files = new Map<string, ScannedFile>();
+  private readonly exportTables = new Map<string, ExportTable | null>();
+  private readonly compilerOptions: ts.CompilerOptions;
+  private readonly resolutionCache: ts.ModuleResolutionCache;
+
+  constructor(readonly root: string) {
+    this.compilerOptions = readCompilerOptions(root);
+    this.resolutionCache = ts.createModuleResolutionCache(root, (f) => f, this.compilerOptions);
+  }
+
+  display(path: string): string {
+    return relative(this.root, path) || path;
+  }
+
+  /** Reads and scans a file, once. Throws InputError when it does not parse. */
+  scan(path: string): ScannedFile {
+    const cached = this.files.get(path);
+    if (cached) return cached;
+    const scanned = scanFile(path, this.display(path), readFileSync(path, 'utf8'));
+    this.files.set(path, scanned);
+    this.exportTables.set(path, scanned.exports);
+    return scanned;
+  }
+
+  /** Scans every source file under the root that mentions drizzle-orm. */
+  scanProject(): void {
+    for (const path of walkSources(this.root)) {
+      if (this.files.has(path)) continue;
+      let raw: string;
+      try {
+        if (statSync(path).size > MAX_SEARCHED_FILE_BYTES) continue;
+        raw = readFileSync(path, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!raw.includes('drizzle-orm')) continue;
+      try {
+        const scanned = scanFile(path, this.display(path), raw);
+        this.files.set(path, scanned);
+        this.exportTables.set(path, scanned.exports);
+      } catch (error) {
+        // A broken file the user did not name does not stop the run; it is simply not searched.
+        if (!(error instanceof InputError)) throw error;
+      }
+    }
+  }
+
+  resolveModule(specifier: string, fromFile: string): string | undefined {
+    const result = ts.resolveModuleName(specifier, fromFile, this.compilerOptions, ts.sys, this.resolutionCache);
+    const resolved = result.resolvedModule;
+    if (!resolved || resolved.isExternalLibraryImport || resolved.resolvedFileName.endsWith('.d.ts')) return undefined;
+    return resolve(resolved.resolvedFileName);
+  }
+
+  private exportTable(path: string): ExportTable | undefined {
+    if (this.exportTables.has(path)) return this.exportTables.get(path) ?? undefined;
+    let table: ExportTable | null = null;
+    try {
+      const { text } = decodeSource(readFileSync(path, 'utf8'));
+      table = exportTableOf(parseSource(path, this.display(path), text));
+    } catch {
+      table = null;
+    }
+    this.exportTables.set(path, table);
+    return table ?? undefined;
+  }
+
+  /** Follows `export { x }`, `export * from` and `export { a as b } from` to the declaring file. */
+  resolveExport(path: string, name: string, seen = new Set<string>()): ResolvedBinding | undefined {
+    const key = `${path}#${name}`;
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const table = this.exportTable(path);
+    if (!table) return undefined;
+    const local = table.local.get(name);
+    if (local !== undefined) return this.resolveLocal(path, local, seen);
+    for (const entry of table.from) {
+      const target = this.resolveModule(entry.module, path);
+      if (!target) continue;
+      if (entry.names) {
+        const imported = entry.names.get(name);
+        if (imported !== undefined) return this.resolveExport(target, imported, seen);
+      } else {
+        const found = this.resolveExport(target, name, seen);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  /** A local name in a file: declared there, or imported (then followed). */
+  resolveLocal(path: string, localName: string, seen = new Set<string>()): ResolvedBinding | undefined {
+    const scanned = this.files.get(path);
+    const binding = scanned?.importBindings.get(localName);
+    if (binding && !binding.namespace) {
+      const target = this.resolveModule(binding.module, path);
+      return target ? this.resolveExport(target, binding.importedName, seen) : undefined;
+    }
+    return { file: path, localName };
+  }
+
+  /** The import specifier that reaches `toFile` from `fromFile`, in the importing file's style. */
+  importSpecifier(fromFile: string, toFile: string): string {
+    const from = this.files.get(fromFile);
+    let specifier = relative(dirname(fromFile), toFile).split('\\').join('/');
+    specifier = specifier.replace(/\.(?:[cm]?ts|tsx)$/, from?.jsExtensions ? '.js' : '');
+    if (!from?.jsExtensions) specifier = specifier.replace(/\/index$/, '');
+    return specifier.startsWith('.') ? specifier : `./${specifier}`;
+  }
+}
+
+function readCompilerOptions(root: string): ts.CompilerOptions {
+  const fallback: ts.CompilerOptions = {
+    allowJs: true,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    module: ts.ModuleKind.ESNext,
+  };
+  const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
+  if (!configPath || !resolve(configPath).startsWith(resolve(root))) return fallback;
+  const read = ts.readConfigFile(configPath, ts.sys.readFile);
+  if (read.error) return fallback;
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(configPath), undefined, configPath);
+  return { ...fallback, ...parsed.options, allowJs: true };
+}
+
+function* walkSources(dir: string): Generator<string> {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.')) yield* walkSources(path);
+    } else if (entry.isFile() && SOURCE_EXTENSIONS.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+      yield path;
+    }
+  }
+}
+
+export function fileExists(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile();
+}

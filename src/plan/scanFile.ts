@@ -1,0 +1,475 @@
+import { Project, ts } from 'ts-morph';
+import { InputError, type SourceLocation } from '../errors';
+import {
+  CORE_CONSTRUCTOR,
+  PG_CORE_MODULE,
+  type DrizzleObject,
+  type ExportTable,
+  type ImportBinding,
+  type ObjectKind,
+  type PgCoreImport,
+  type ScannedFile,
+  type SchemaDeclaration,
+  type Span,
+} from './types';
+
+const KIND_BY_CONSTRUCTOR = new Map<string, ObjectKind>(
+  Object.entries(CORE_CONSTRUCTOR).map(([kind, fn]) => [fn, kind as ObjectKind]),
+);
+const KIND_BY_METHOD = new Map<string, ObjectKind>([
+  ['table', 'table'],
+  ['enum', 'enum'],
+  ['view', 'view'],
+  ['materializedView', 'materializedView'],
+  ['sequence', 'sequence'],
+]);
+
+/** One in-memory ts-morph project per process: parsing never touches the disk. */
+let sharedProject: Project | undefined;
+function parser(): Project {
+  sharedProject ??= new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve },
+  });
+  return sharedProject;
+}
+
+export interface SourceText {
+  text: string;
+  bom: boolean;
+  eol: '\n' | '\r\n';
+}
+
+export function decodeSource(raw: string): SourceText {
+  const bom = raw.charCodeAt(0) === 0xfeff;
+  const text = bom ? raw.slice(1) : raw;
+  return { text, bom, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+}
+
+/** Parses a file; a syntax error is an input error naming the file and line. */
+export function parseSource(path: string, displayPath: string, text: string): ts.SourceFile {
+  const project = parser();
+  const existing = project.getSourceFile(path);
+  if (existing) project.removeSourceFile(existing);
+  const sourceFile = project.createSourceFile(path, text, { overwrite: true }).compilerNode;
+  // parseDiagnostics is internal to TypeScript but has been stable for years; it is
+  // the only way to get syntax errors without building a whole program.
+  const diagnostics = (sourceFile as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+  const first = diagnostics[0];
+  if (first) {
+    const { line, character } = sourceFile.getLineAndCharacterOfPosition(first.start);
+    throw new InputError(`does not parse: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')}`, {
+      file: displayPath,
+      line: line + 1,
+      column: character + 1,
+    });
+  }
+  return sourceFile;
+}
+
+function stringLiteralValue(node: ts.Node | undefined): string | undefined {
+  if (node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))) return node.text;
+  return undefined;
+}
+
+function hasExportModifier(node: ts.Node): boolean {
+  return (ts.canHaveModifiers(node) ? ts.getModifiers(node) : undefined)?.some(
+    (m) => m.kind === ts.SyntaxKind.ExportKeyword,
+  ) ?? false;
+}
+
+/** Identifier positions that are not value references. */
+function isNonReference(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (!parent) return true;
+  if (
+    ts.isImportSpecifier(parent) ||
+    ts.isImportClause(parent) ||
+    ts.isNamespaceImport(parent) ||
+    ts.isImportEqualsDeclaration(parent)
+  )
+    return true;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return true;
+  if (ts.isQualifiedName(parent) && parent.right === node) return true;
+  if (
+    (ts.isPropertyAssignment(parent) ||
+      ts.isPropertyDeclaration(parent) ||
+      ts.isPropertySignature(parent) ||
+      ts.isMethodDeclaration(parent) ||
+      ts.isMethodSignature(parent) ||
+      ts.isVariableDeclaration(parent) ||
+      ts.isFunctionDeclaration(parent) ||
+      ts.isClassDeclaration(parent) ||
+      ts.isInterfaceDeclaration(parent) ||
+      ts.isTypeAliasDeclaration(parent) ||
+      ts.isEnumDeclaration(parent) ||
+      ts.isEnumMember(parent) ||
+      ts.isParameter(parent) ||
+      ts.isBindingElement(parent) ||
+      ts.isGetAccessor(parent) ||
+      ts.isSetAccessor(parent)) &&
+    parent.name === node
+  )
+    return true;
+  if (ts.isLabeledStatement(parent) && parent.label === node) return true;
+  return false;
+}
+
+/** Walks up through `.as(...)`, `.enableRLS()`, casts and parentheses to the variable a call is assigned to. */
+function assignedVariable(call: ts.CallExpression): ts.VariableDeclaration | undefined {
+  let node: ts.Node = call;
+  while (node.parent) {
+    const parent: ts.Node = node.parent;
+    if (ts.isVariableDeclaration(parent)) return parent.initializer === node ? parent : undefined;
+    if (
+      ts.isPropertyAccessExpression(parent) ||
+      (ts.isCallExpression(parent) && parent.expression === node) ||
+      ts.isParenthesizedExpression(parent) ||
+      ts.isAsExpression(parent) ||
+      ts.isSatisfiesExpression(parent) ||
+      ts.isNonNullExpression(parent)
+    ) {
+      node = parent;
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function unwrapExpression(node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node)) {
+    node = node.expression;
+  }
+  return node;
+}
+
+export function exportTableOf(sourceFile: ts.SourceFile): ExportTable {
+  const table: ExportTable = { local: new Map(), from: [] };
+  for (const statement of sourceFile.statements) {
+    if (ts.isExportDeclaration(statement)) {
+      const module =
+        statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+          ? statement.moduleSpecifier.text
+          : undefined;
+      const clause = statement.exportClause;
+      if (module === undefined) {
+        if (clause && ts.isNamedExports(clause)) {
+          for (const e of clause.elements) table.local.set(e.name.text, (e.propertyName ?? e.name).text);
+        }
+      } else if (!clause) {
+        table.from.push({ module });
+      } else if (ts.isNamedExports(clause)) {
+        table.from.push({
+          module,
+          names: new Map(clause.elements.map((e) => [e.name.text, (e.propertyName ?? e.name).text])),
+        });
+      }
+    } else if (ts.isVariableStatement(statement) && hasExportModifier(statement)) {
+      for (const d of statement.declarationList.declarations) {
+        if (ts.isIdentifier(d.name)) table.local.set(d.name.text, d.name.text);
+      }
+    } else if (
+      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+      statement.name &&
+      hasExportModifier(statement)
+    ) {
+      table.local.set(statement.name.text, statement.name.text);
+    }
+  }
+  return table;
+}
+
+export function scanFile(path: string, displayPath: string, raw: string): ScannedFile {
+  const { text, bom, eol } = decodeSource(raw);
+  const sourceFile = parseSource(path, displayPath, text);
+  const locate = (pos: number): SourceLocation => {
+    const { line, character } = sourceFile.getLineAndCharacterOfPosition(pos);
+    return { file: displayPath, line: line + 1, column: character + 1 };
+  };
+
+  const pgCoreImports: PgCoreImport[] = [];
+  const coreNamed = new Map<string, string>(); // local name -> pg-core export
+  const coreNamespaces = new Set<string>();
+  const importBindings = new Map<string, ImportBinding>();
+  const topLevelNames = new Set<string>();
+  const schemaDeclarations: SchemaDeclaration[] = [];
+  const tableCreators = new Set<string>();
+  const exportedLocals = new Set<string>();
+  let afterImports = 0;
+  let quote: "'" | '"' = "'";
+  let semicolons = true;
+  let sawImport = false;
+  let jsExtensions = false;
+
+  for (const statement of sourceFile.statements) {
+    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
+      const module = statement.moduleSpecifier.text;
+      afterImports = statement.end;
+      if (!sawImport) {
+        sawImport = true;
+        quote = statement.moduleSpecifier.getText(sourceFile).startsWith('"') ? '"' : "'";
+        semicolons = statement.getText(sourceFile).trimEnd().endsWith(';');
+      }
+      if (module.startsWith('.') && module.endsWith('.js')) jsExtensions = true;
+      const clause = statement.importClause;
+      if (!clause) continue;
+      if (clause.name) {
+        topLevelNames.add(clause.name.text);
+        importBindings.set(clause.name.text, { module, importedName: 'default', namespace: false });
+      }
+      const bindings = clause.namedBindings;
+      if (module === PG_CORE_MODULE) {
+        const entry: PgCoreImport = {
+          span: { start: statement.getStart(sourceFile), end: statement.end },
+          named: [],
+          isTypeOnly: clause.isTypeOnly,
+        };
+        if (bindings && ts.isNamespaceImport(bindings)) {
+          entry.namespace = bindings.name.text;
+          if (!clause.isTypeOnly) coreNamespaces.add(bindings.name.text);
+          topLevelNames.add(bindings.name.text);
+        } else if (bindings && ts.isNamedImports(bindings)) {
+          entry.braces = { start: bindings.getStart(sourceFile), end: bindings.end };
+          for (const element of bindings.elements) {
+            const name = (element.propertyName ?? element.name).text;
+            const local = element.name.text;
+            entry.named.push({
+              name,
+              ...(element.propertyName ? { alias: local } : {}),
+              isTypeOnly: element.isTypeOnly,
+              text: element.getText(sourceFile),
+            });
+            if (!clause.isTypeOnly && !element.isTypeOnly) coreNamed.set(local, name);
+            topLevelNames.add(local);
+          }
+        }
+        pgCoreImports.push(entry);
+        continue;
+      }
+      if (bindings && ts.isNamespaceImport(bindings)) {
+        topLevelNames.add(bindings.name.text);
+        importBindings.set(bindings.name.text, { module, importedName: '*', namespace: true });
+      } else if (bindings && ts.isNamedImports(bindings)) {
+        for (const element of bindings.elements) {
+          topLevelNames.add(element.name.text);
+          importBindings.set(element.name.text, {
+            module,
+            importedName: (element.propertyName ?? element.name).text,
+            namespace: false,
+          });
+        }
+      }
+    } else if (ts.isVariableStatement(statement)) {
+      const exported = hasExportModifier(statement);
+      for (const declaration of statement.declarationList.declarations) {
+        if (!ts.isIdentifier(declaration.name)) continue;
+        const identifier = declaration.name.text;
+        topLevelNames.add(identifier);
+        const init = declaration.initializer && unwrapExpression(declaration.initializer);
+        if (!init || !ts.isCallExpression(init)) continue;
+        const fn = coreFunctionOf(init.expression);
+        if (fn === 'pgSchema') {
+          schemaDeclarations.push({
+            identifier,
+            name: stringLiteralValue(init.arguments[0]),
+            exported,
+            file: path,
+            location: locate(declaration.getStart(sourceFile)),
+            statementStart: statement.getStart(sourceFile),
+          });
+        } else if (fn === 'pgTableCreator') {
+          tableCreators.add(identifier);
+        }
+      }
+    } else if (ts.isExportDeclaration(statement) && !statement.moduleSpecifier && statement.exportClause) {
+      if (ts.isNamedExports(statement.exportClause)) {
+        for (const element of statement.exportClause.elements) {
+          exportedLocals.add((element.propertyName ?? element.name).text);
+        }
+      }
+    } else if (
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isEnumDeclaration(statement) ||
+        ts.isInterfaceDeclaration(statement) ||
+        ts.isTypeAliasDeclaration(statement)) &&
+      statement.name
+    ) {
+      topLevelNames.add(statement.name.text);
+    }
+  }
+  for (const declaration of schemaDeclarations) {
+    if (exportedLocals.has(declaration.identifier)) declaration.exported = true;
+  }
+
+  /** `pgTable` for `pgTable`, `table` (aliased) or `pg.pgTable`; undefined otherwise. */
+  function coreFunctionOf(callee: ts.Expression): string | undefined {
+    if (ts.isIdentifier(callee)) return coreNamed.get(callee.text);
+    if (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      coreNamespaces.has(callee.expression.text)
+    )
+      return callee.name.text;
+    return undefined;
+  }
+
+  const objects: DrizzleObject[] = [];
+  const foreignKeys: ScannedFile['foreignKeys'] = [];
+  const identifierUses = new Map<string, number>();
+  const localSchemaIds = new Map(schemaDeclarations.map((d) => [d.identifier, d]));
+
+  function objectFromCall(call: ts.CallExpression): DrizzleObject | undefined {
+    const callee = call.expression;
+    let kind: ObjectKind | undefined;
+    let schema: string | undefined;
+    let unmovable: string | undefined;
+    const coreFn = coreFunctionOf(callee);
+    if (coreFn && KIND_BY_CONSTRUCTOR.has(coreFn)) {
+      kind = KIND_BY_CONSTRUCTOR.get(coreFn);
+      schema = 'public';
+    } else if (ts.isIdentifier(callee) && tableCreators.has(callee.text)) {
+      kind = 'table';
+      schema = 'public';
+      unmovable = `'${callee.text}' is a pgTableCreator table: its SQL name is computed at run time`;
+    } else if (ts.isPropertyAccessExpression(callee) && KIND_BY_METHOD.has(callee.name.text)) {
+      const target = callee.expression;
+      kind = KIND_BY_METHOD.get(callee.name.text);
+      if (ts.isIdentifier(target)) {
+        const local = localSchemaIds.get(target.text);
+        if (local) {
+          schema = local.name;
+          if (schema === undefined) unmovable = `schema '${target.text}' has a name that is not a string literal`;
+        } else if (importBindings.has(target.text) && !importBindings.get(target.text)!.namespace) {
+          // Resolved against the project later: `<imported>.table(...)` may be a pgSchema.
+          schema = `\0import:${target.text}`;
+        } else return undefined;
+      } else if (ts.isCallExpression(target) && coreFunctionOf(target.expression) === 'pgSchema') {
+        schema = stringLiteralValue(target.arguments[0]);
+        if (schema === undefined) unmovable = 'the schema name is not a string literal';
+      } else return undefined;
+    }
+    if (!kind || schema === undefined) return undefined;
+
+    const nameArg = call.arguments[0];
+    const name = stringLiteralValue(nameArg);
+    if (name === undefined && !unmovable) {
+      unmovable = nameArg
+        ? `the ${kind} name \`${nameArg.getText(sourceFile).slice(0, 60)}\` is not a string literal`
+        : `the ${kind} has no name`;
+    }
+    const variable = assignedVariable(call);
+    const identifier = variable && ts.isIdentifier(variable.name) ? variable.name.text : undefined;
+    const statement = variable?.parent?.parent;
+    const exported =
+      (statement !== undefined && ts.isVariableStatement(statement) && hasExportModifier(statement)) ||
+      (identifier !== undefined && exportedLocals.has(identifier));
+
+    const object: DrizzleObject = {
+      kind,
+      name,
+      identifier,
+      exported,
+      schema,
+      location: locate(call.getStart(sourceFile)),
+      callee: { start: callee.getStart(sourceFile), end: callee.end },
+      ...(unmovable ? { unmovable } : {}),
+    };
+    const bogus = bogusSchemaOption(kind, call);
+    if (bogus) object.bogusSchemaOption = bogus;
+    return object;
+  }
+
+  // Handle: pgTable('x', cols, extra, { schema: 'y' }) and pgEnum('x', values, { schema: 'y' })
+  function bogusSchemaOption(kind: ObjectKind, call: ts.CallExpression): DrizzleObject['bogusSchemaOption'] {
+    if (kind !== 'table' && kind !== 'enum') return undefined;
+    for (let i = 2; i < call.arguments.length; i++) {
+      const arg = call.arguments[i]!;
+      if (!ts.isObjectLiteralExpression(arg)) continue;
+      const schemaProp = arg.properties.find(
+        (p): p is ts.PropertyAssignment =>
+          ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === 'schema',
+      );
+      if (!schemaProp) continue;
+      const span: Span = { start: call.arguments[i - 1]!.end, end: arg.end };
+      return { schema: stringLiteralValue(schemaProp.initializer), span };
+    }
+    return undefined;
+  }
+
+  function recordForeignKey(call: ts.CallExpression, tableStart: number): void {
+    const callee = call.expression;
+    // Handle: .references(() => users.id, { onDelete: 'cascade' })
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'references') {
+      const fn = call.arguments[0];
+      if (fn && ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) addTarget(unwrapExpression(fn.body), tableStart);
+      return;
+    }
+    // Handle: foreignKey({ columns: [t.a], foreignColumns: [users.id] })
+    if (coreFunctionOf(callee) === 'foreignKey') {
+      const config = call.arguments[0];
+      if (!config || !ts.isObjectLiteralExpression(config)) return;
+      for (const property of config.properties) {
+        if (
+          ts.isPropertyAssignment(property) &&
+          ts.isIdentifier(property.name) &&
+          property.name.text === 'foreignColumns' &&
+          ts.isArrayLiteralExpression(property.initializer)
+        ) {
+          for (const element of property.initializer.elements) addTarget(unwrapExpression(element), tableStart);
+        }
+      }
+    }
+  }
+  function addTarget(expression: ts.Expression, tableStart: number): void {
+    if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression)) {
+      foreignKeys.push({
+        tableStart,
+        targetIdentifier: expression.expression.text,
+        column: expression.name.text,
+        location: locate(expression.getStart(sourceFile)),
+      });
+    }
+  }
+
+  function visit(node: ts.Node, tableStart: number | undefined): void {
+    if (ts.isIdentifier(node)) {
+      if (!isNonReference(node)) identifierUses.set(node.text, (identifierUses.get(node.text) ?? 0) + 1);
+      return;
+    }
+    let innerTable = tableStart;
+    if (ts.isCallExpression(node)) {
+      const object = objectFromCall(node);
+      if (object) {
+        objects.push(object);
+        if (object.kind === 'table') innerTable = object.callee.start;
+      } else if (tableStart !== undefined) {
+        recordForeignKey(node, tableStart);
+      }
+    }
+    ts.forEachChild(node, (child) => visit(child, innerTable));
+  }
+  visit(sourceFile, undefined);
+
+  return {
+    path,
+    text,
+    bom,
+    eol,
+    pgCoreImports,
+    schemaDeclarations,
+    objects,
+    foreignKeys,
+    identifierUses,
+    importBindings,
+    topLevelNames,
+    afterImports,
+    quote,
+    semicolons,
+    jsExtensions,
+    tableCreators,
+    exports: exportTableOf(sourceFile),
+  };
+}

@@ -1,0 +1,169 @@
+import type { SourceLocation } from '../errors';
+
+/** The kinds of Drizzle object that live in a Postgres schema. */
+export type ObjectKind = 'table' | 'enum' | 'view' | 'materializedView' | 'sequence';
+
+/** drizzle-orm/pg-core's top-level constructor for each kind (the `public` form). */
+export const CORE_CONSTRUCTOR: Record<ObjectKind, string> = {
+  table: 'pgTable',
+  enum: 'pgEnum',
+  view: 'pgView',
+  materializedView: 'pgMaterializedView',
+  sequence: 'pgSequence',
+};
+
+/** `pgSchema(name)`'s method for each kind (the non-public form). */
+export const SCHEMA_METHOD: Record<ObjectKind, string> = {
+  table: 'table',
+  enum: 'enum',
+  view: 'view',
+  materializedView: 'materializedView',
+  sequence: 'sequence',
+};
+
+export const PUBLIC_SCHEMA = 'public';
+export const PG_CORE_MODULE = 'drizzle-orm/pg-core';
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** One `pgTable(...)`, `pgEnum(...)`, `s.table(...)`, ... call found in a source file. */
+export interface DrizzleObject {
+  kind: ObjectKind;
+  /** SQL name; undefined when the name is not a string literal (such objects cannot move). */
+  name: string | undefined;
+  /** The variable the object is assigned to, if any. */
+  identifier: string | undefined;
+  exported: boolean;
+  /** The Postgres schema the object lives in today. */
+  schema: string;
+  location: SourceLocation;
+  /** The callee text to replace (`pgTable`, `pg.pgTable`, `fp.table`). */
+  callee: Span;
+  /** A `{ schema: 'x' }` argument that drizzle-orm ignores (see seed 000), to be removed. */
+  bogusSchemaOption?: { schema: string | undefined; span: Span };
+  /** Why this object can never be moved, when it cannot. */
+  unmovable?: string;
+}
+
+/** An import declaration from drizzle-orm/pg-core. */
+export interface PgCoreImport {
+  span: Span;
+  namespace?: string;
+  /** Each specifier with its source text (`pgTable`, `pgTable as table`, `type AnyPgColumn`). */
+  named: { name: string; alias?: string; isTypeOnly: boolean; text: string }[];
+  /** The `{ ... }` of the named imports, when there is one. */
+  braces?: Span;
+  isTypeOnly: boolean;
+}
+
+/** `const x = pgSchema('name')` */
+export interface SchemaDeclaration {
+  identifier: string;
+  name: string | undefined;
+  exported: boolean;
+  file: string;
+  location: SourceLocation;
+  /** Where to insert `export ` when the declaration must become exported. */
+  statementStart: number;
+}
+
+/** A `.references(() => x.id)` or `foreignKey({ foreignColumns: [x.id] })` found in a table. */
+export interface ForeignKeyRef {
+  fromTable: { name: string; schema: string };
+  /** The identifier the FK points at (`users` in `users.id`). */
+  targetIdentifier: string;
+  column: string;
+  location: SourceLocation;
+  /** The resolved target, when the identifier is a known table. */
+  to?: { name: string; schema: string };
+}
+
+export interface ImportBinding {
+  module: string;
+  importedName: string;
+  /** Whether `import * as x`. */
+  namespace: boolean;
+}
+
+/** What the plan stage learns from one source file. Offsets refer to `text`. */
+export interface ScannedFile {
+  path: string;
+  /** Text without the byte-order mark. */
+  text: string;
+  bom: boolean;
+  eol: '\n' | '\r\n';
+  pgCoreImports: PgCoreImport[];
+  schemaDeclarations: SchemaDeclaration[];
+  objects: DrizzleObject[];
+  foreignKeys: { tableStart: number; targetIdentifier: string; column: string; location: SourceLocation }[];
+  /** Value references per identifier, excluding declarations and import specifiers. */
+  identifierUses: Map<string, number>;
+  /** Non-pg-core imports: local name to where it comes from. */
+  importBindings: Map<string, ImportBinding>;
+  /** Names declared at the top level (or imported): what a new declaration must not shadow. */
+  topLevelNames: Set<string>;
+  /** Offset right after the last import declaration (0 when none). */
+  afterImports: number;
+  /** Quote character used by the file's imports. */
+  quote: "'" | '"';
+  semicolons: boolean;
+  /** Relative import specifiers end in `.js` (ESM style). */
+  jsExtensions: boolean;
+  /** Names (other than pg-core constructors) imported or declared with their pgTableCreator. */
+  tableCreators: Set<string>;
+  exports: ExportTable;
+}
+
+/** What a module exports: its own names, and what it re-exports from elsewhere. */
+export interface ExportTable {
+  /** exported name -> local name */
+  local: Map<string, string>;
+  /** `export * from 'm'` (names undefined) and `export { a as b } from 'm'` (b -> a). */
+  from: { module: string; names?: Map<string, string> }[];
+}
+
+export interface ObjectMove {
+  object: DrizzleObject;
+  file: string;
+  from: string;
+  to: string;
+}
+
+/** How a file refers to the `pgSchema` value for a target schema. */
+export interface SchemaBinding {
+  schema: string;
+  identifier: string;
+  /** File that declares it. */
+  file: string;
+  /** True when the declaration does not exist yet and the rewrite adds it. */
+  create: boolean;
+  /** True when an existing declaration must be exported. */
+  export: boolean;
+  declaration?: SchemaDeclaration;
+}
+
+/** How one file names a target schema's pgSchema value. */
+export interface SchemaRef {
+  localName: string;
+  /** Set when the file must import the value: `import { importedName as localName } from specifier`. */
+  addImport?: { importedName: string; specifier: string };
+}
+
+export interface MovePlan {
+  projectRoot: string;
+  /** Every file the plan read, by absolute path. */
+  files: Map<string, ScannedFile>;
+  /** The files named by the user. */
+  inputFiles: string[];
+  moves: ObjectMove[];
+  /** Objects that were selected but already live in their target schema. */
+  alreadyInPlace: ObjectMove[];
+  bindings: Map<string, SchemaBinding>;
+  /** file -> schema -> how that file refers to the schema's pgSchema value. */
+  schemaRefs: Map<string, Map<string, SchemaRef>>;
+  foreignKeys: ForeignKeyRef[];
+  warnings: string[];
+}

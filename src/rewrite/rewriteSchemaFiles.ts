@@ -1,0 +1,106 @@
+import {
+  CORE_CONSTRUCTOR,
+  PUBLIC_SCHEMA,
+  SCHEMA_METHOD,
+  type MovePlan,
+  type ObjectMove,
+  type ScannedFile,
+} from '../plan/types';
+import { PgCoreImportEditor } from './pgCoreImports';
+import { applyTextEdits, type TextEdit } from './textEdits';
+
+/** A whole-file change: what the file holds now and what it will hold. Nothing is written here. */
+export interface FileEdit {
+  path: string;
+  before: string;
+  after: string;
+}
+
+/**
+ * Turns the plan into new file contents: `pgTable(` becomes `fp.table(` (or
+ * back), `{ schema }` options drizzle-orm ignores are removed, pgSchema values
+ * are declared, exported and imported where needed, and pg-core imports that
+ * became unused are dropped. Lines the move does not concern are left alone.
+ */
+export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
+  const movesByFile = new Map<string, ObjectMove[]>();
+  for (const move of plan.moves) {
+    movesByFile.set(move.file, [...(movesByFile.get(move.file) ?? []), move]);
+  }
+  const touched = new Set<string>(movesByFile.keys());
+  for (const binding of plan.bindings.values()) if (binding.create || binding.export) touched.add(binding.file);
+
+  const edits: FileEdit[] = [];
+  for (const path of touched) {
+    const file = plan.files.get(path)!;
+    const after = rewriteFile(file, movesByFile.get(path) ?? [], plan);
+    const before = withBom(file, file.text);
+    const next = withBom(file, after);
+    if (next !== before) edits.push({ path, before, after: next });
+  }
+  return edits.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function withBom(file: ScannedFile, text: string): string {
+  return file.bom ? `\ufeff${text}` : text;
+}
+
+function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): string {
+  const imports = new PgCoreImportEditor(file);
+  const edits: TextEdit[] = [];
+  const refs = plan.schemaRefs.get(file.path);
+
+  for (const move of moves) {
+    const { object } = move;
+    const oldCallee = file.text.slice(object.callee.start, object.callee.end);
+    // Handle: pgTable(...) and aliased table(...) lose one use of their import; pg.pgTable(...) and fp.table(...) do not.
+    if (/^[A-Za-z_$][\w$]*$/.test(oldCallee)) imports.release(oldCallee);
+    const newCallee =
+      move.to === PUBLIC_SCHEMA
+        ? imports.reference(CORE_CONSTRUCTOR[object.kind])
+        : `${refs!.get(move.to)!.localName}.${SCHEMA_METHOD[object.kind]}`;
+    edits.push({ start: object.callee.start, end: object.callee.end, text: newCallee });
+    if (object.bogusSchemaOption) edits.push({ ...object.bogusSchemaOption.span, text: '' });
+  }
+
+  const eol = file.eol;
+  const semi = file.semicolons ? ';' : '';
+  const q = file.quote;
+  const newImports: string[] = [];
+  const declarations: string[] = [];
+  for (const binding of plan.bindings.values()) {
+    if (binding.file !== file.path) continue;
+    if (binding.create) {
+      const pgSchema = imports.reference('pgSchema');
+      declarations.push(`export const ${binding.identifier} = ${pgSchema}(${q}${binding.schema}${q})${semi}`);
+    } else if (binding.export && binding.declaration) {
+      edits.push({ start: binding.declaration.statementStart, end: binding.declaration.statementStart, text: 'export ' });
+    }
+  }
+  for (const ref of refs?.values() ?? []) {
+    if (!ref.addImport) continue;
+    const { importedName, specifier } = ref.addImport;
+    const clause = importedName === ref.localName ? importedName : `${importedName} as ${ref.localName}`;
+    newImports.push(`import { ${clause} } from ${q}${specifier}${q}${semi}`);
+  }
+
+  const importEdits = imports.edits();
+  edits.push(...importEdits.edits);
+  if (importEdits.newDeclaration) newImports.unshift(importEdits.newDeclaration);
+
+  if (newImports.length > 0 || declarations.length > 0) {
+    // Handle: the last import is the pg-core one and it is being removed whole.
+    const removed = edits.find((e) => e.start < file.afterImports && file.afterImports < e.end && e.text === '');
+    const at = removed ? removed.start : file.afterImports;
+    const importBlock = newImports.join(eol);
+    const declarationBlock = declarations.join(eol);
+    let text: string;
+    if (at === 0) {
+      text = [importBlock, declarationBlock].filter(Boolean).join(eol + eol) + eol + eol;
+    } else {
+      text = (importBlock ? eol + importBlock : '') + (declarationBlock ? eol + eol + declarationBlock : '');
+    }
+    edits.push({ start: at, end: at, text });
+  }
+  return applyTextEdits(file.text, edits);
+}
