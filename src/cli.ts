@@ -12,6 +12,10 @@ export interface MoveArgs {
   verify: boolean;
   dryRun: boolean;
   cwd: string;
+  config?: string;
+  name?: string;
+  grant: string[];
+  lockTimeout?: number;
   format: 'text' | 'json';
   debug: boolean;
 }
@@ -37,6 +41,10 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
+          .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
+          .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
+          .option('grant', { type: 'string', array: true, default: [] as string[], describe: 'Role that gets USAGE and table/sequence privileges on the target schema (repeatable)' })
+          .option('lock-timeout', { type: 'number', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
@@ -51,6 +59,10 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           verify: args.verify,
           dryRun: args['dry-run'],
           cwd: args.cwd,
+          ...(args.config !== undefined ? { config: args.config } : {}),
+          ...(args.name !== undefined ? { name: args.name } : {}),
+          grant: list(args.grant) ?? [],
+          ...(args['lock-timeout'] !== undefined ? { lockTimeout: args['lock-timeout'] } : {}),
           format: args.format,
           debug: args.debug,
         });
@@ -114,6 +126,10 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.enums ? { enums: args.enums } : {}),
         dryRun: args.dryRun,
         migration: args.migration,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        grant: args.grant,
+        ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
       });
       printMove(result, args);
     },

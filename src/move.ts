@@ -1,5 +1,9 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { armFault, checkpoint } from './faults';
+import { loadDrizzleConfig, type DrizzleConfig } from './generate/drizzleConfig';
+import { generateMigration } from './generate/generateMigration';
+import type { Relocation } from './generate/relocateSnapshot';
+import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
 import { formatFiles } from './rewrite/formatFiles';
@@ -12,8 +16,28 @@ export interface MoveOptions extends PlanOptions {
   dryRun?: boolean;
   /** Also generate and patch the migration (default true). */
   migration?: boolean;
+  /** Path of the drizzle config (default: the names drizzle-kit looks for, in `cwd`). */
+  config?: string;
+  /** Name part of the migration file (default `move_to_<schema>`). */
+  name?: string;
+  /** Roles that get USAGE and table/sequence privileges on the target schemas. */
+  grant?: string[];
+  /** Puts `SET lock_timeout` at the top of the migration. */
+  lockTimeoutMs?: number;
   /** Make the run fail at a named checkpoint (tests only). */
   failAt?: string;
+}
+
+/** The migration the run wrote (or would write). */
+export interface MigrationResult {
+  tag: string;
+  sqlPath: string;
+  rollbackPath: string;
+  sql: string;
+  rollbackSql: string;
+  /** Statements drizzle-kit generated for other pending changes, kept after the moves. */
+  otherChanges: string[];
+  drizzleKit: { version: string; source: 'project' | 'bundled' };
 }
 
 /** One object's move, as reported. */
@@ -32,9 +56,10 @@ export interface MoveResult {
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
+  migration?: MigrationResult;
   /** Every file the run writes (or would write, with dryRun). */
   changes: FileChange[];
-  /** Unified diff of `changes`. */
+  /** Unified diff of what a reviewer reads: schema files, the migration and its rollback. */
   diff: string;
   /** Files formatted with the project's prettier config. */
   formatted: string[];
@@ -56,7 +81,45 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   checkpoint('rewrite:done');
 
   const changes: FileChange[] = edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
+  const reviewable = [...changes];
   const root = plan.projectRoot;
+  let migration: MigrationResult | undefined;
+  if (options.migration !== false && plan.moves.length > 0) {
+    const config = loadDrizzleConfig(root, options.config);
+    const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
+    const targets = [...new Set(relocations.map((r) => r.to))];
+    const generated = await generateMigration({
+      root,
+      config,
+      schemaEdits: edits,
+      relocations,
+      name: options.name ?? `move_to_${targets.join('_and_')}`,
+    });
+    const patched = patchMigration({
+      statements: generated.statements,
+      breakpoints: generated.breakpoints,
+      relocations: generated.relocations,
+      grants: options.grant ?? [],
+      ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+      tag: generated.tag,
+    });
+    checkpoint('patch:done');
+    const rollbackPath = rollbackPathFor(config, generated.tag);
+    const sqlChange: FileChange = { path: generated.sqlPath, before: undefined, after: patched.sql };
+    const rollbackChange: FileChange = { path: rollbackPath, before: undefined, after: patched.rollbackSql };
+    changes.push(sqlChange, rollbackChange, ...generated.files);
+    reviewable.push(sqlChange, rollbackChange);
+    migration = {
+      tag: generated.tag,
+      sqlPath: relative(root, generated.sqlPath),
+      rollbackPath: relative(root, rollbackPath),
+      sql: patched.sql,
+      rollbackSql: patched.rollbackSql,
+      otherChanges: patched.otherChanges,
+      drizzleKit: { version: generated.kit.version, source: generated.kit.source },
+    };
+  }
+
   const describe = (m: MovePlan['moves'][number]): MovedObject => ({
     kind: m.object.kind,
     name: m.object.name!,
@@ -73,10 +136,21 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     moves: plan.moves.map(describe),
     alreadyInPlace: plan.alreadyInPlace.map(describe),
     foreignKeys: plan.foreignKeys,
+    ...(migration ? { migration } : {}),
     changes,
-    diff: unifiedDiff(changes, root),
+    diff: unifiedDiff(reviewable, root),
     formatted: formatted.map((f) => relative(root, f)),
     warnings: plan.warnings,
     written,
   };
+}
+
+/**
+ * Beside the migration, outside the journal. Supabase's CLI applies every
+ * `<timestamp>_*.sql` in its folder, so with that prefix the rollback goes
+ * into a subfolder it does not read.
+ */
+function rollbackPathFor(config: DrizzleConfig, tag: string): string {
+  const dir = config.prefix === 'supabase' ? join(config.out, 'rollbacks') : config.out;
+  return join(dir, `${tag}.rollback.sql`);
 }

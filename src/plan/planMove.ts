@@ -75,13 +75,8 @@ export function planMove(options: PlanOptions): MovePlan {
   const alreadyInPlace: ObjectMove[] = [];
   for (const { object, file } of selected) {
     if (object.unmovable) throw new InputError(`cannot move: ${object.unmovable}`, object.location);
-    const to = options.to ?? object.bogusSchemaOption?.schema;
-    if (to === undefined) {
-      throw new InputError(
-        `no target schema for ${object.kind} '${object.name}': pass --to <schema>`,
-        object.location,
-      );
-    }
+    // Without --to the run only repairs `{ schema }` options; other objects stay where they are.
+    const to = options.to ?? object.bogusSchemaOption?.schema ?? object.schema;
     if (options.to === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
     const from = object.schema;
     const move: ObjectMove = { object, file: file.path, from, to };
@@ -94,6 +89,13 @@ export function planMove(options: PlanOptions): MovePlan {
     }
   }
 
+  // Without --to and nothing to repair, only an already-repaired file (objects outside public) is fine.
+  if (
+    options.to === undefined &&
+    !selected.some(({ object }) => object.bogusSchemaOption || object.schema !== PUBLIC_SCHEMA)
+  ) {
+    throw new InputError('no target schema: pass --to <schema>');
+  }
   checkNameClashes(moves, all, index);
   const bindings = planBindings(moves, index);
   const foreignKeys = collectForeignKeys(all, moves, index);

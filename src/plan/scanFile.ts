@@ -6,6 +6,7 @@ import {
   type DrizzleObject,
   type ExportTable,
   type ImportBinding,
+  type NamedImportDeclaration,
   type ObjectKind,
   type PgCoreImport,
   type ScannedFile,
@@ -190,6 +191,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
   };
 
   const pgCoreImports: PgCoreImport[] = [];
+  const namedImports: NamedImportDeclaration[] = [];
   const coreNamed = new Map<string, string>(); // local name -> pg-core export
   const coreNamespaces = new Set<string>();
   const importBindings = new Map<string, ImportBinding>();
@@ -252,6 +254,13 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
         topLevelNames.add(bindings.name.text);
         importBindings.set(bindings.name.text, { module, importedName: '*', namespace: true });
       } else if (bindings && ts.isNamedImports(bindings)) {
+        if (!clause.isTypeOnly) {
+          namedImports.push({
+            module,
+            braces: { start: bindings.getStart(sourceFile), end: bindings.end },
+            specifiers: bindings.elements.map((e) => e.getText(sourceFile)),
+          });
+        }
         for (const element of bindings.elements) {
           topLevelNames.add(element.name.text);
           importBindings.set(element.name.text, {
@@ -459,6 +468,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     bom,
     eol,
     pgCoreImports,
+    namedImports,
     schemaDeclarations,
     objects,
     foreignKeys,

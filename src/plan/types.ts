@@ -59,6 +59,15 @@ export interface PgCoreImport {
   isTypeOnly: boolean;
 }
 
+/** A value `import { a, b as c } from 'm'` from a module other than pg-core: a new import from `m` joins it. */
+export interface NamedImportDeclaration {
+  module: string;
+  /** The `{ ... }` of the named imports. */
+  braces: Span;
+  /** Each specifier's source text (`a`, `b as c`, `type T`). */
+  specifiers: string[];
+}
+
 /** `const x = pgSchema('name')` */
 export interface SchemaDeclaration {
   identifier: string;
@@ -96,6 +105,7 @@ export interface ScannedFile {
   bom: boolean;
   eol: '\n' | '\r\n';
   pgCoreImports: PgCoreImport[];
+  namedImports: NamedImportDeclaration[];
   schemaDeclarations: SchemaDeclaration[];
   objects: DrizzleObject[];
   foreignKeys: { tableStart: number; targetIdentifier: string; column: string; location: SourceLocation }[];

@@ -89,18 +89,21 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): st
   if (importEdits.newDeclaration) newImports.unshift(importEdits.newDeclaration);
 
   if (newImports.length > 0 || declarations.length > 0) {
-    // Handle: the last import is the pg-core one and it is being removed whole.
-    const removed = edits.find((e) => e.start < file.afterImports && file.afterImports < e.end && e.text === '');
-    const at = removed ? removed.start : file.afterImports;
     const importBlock = newImports.join(eol);
     const declarationBlock = declarations.join(eol);
-    let text: string;
-    if (at === 0) {
-      text = [importBlock, declarationBlock].filter(Boolean).join(eol + eol) + eol + eol;
+    // Handle: the last import is the pg-core one and it is being removed whole (with its line
+    // break): the new lines take its place. A separate insertion at its start would overlap it.
+    const removed = edits.find((e) => e.start < file.afterImports && file.afterImports < e.end && e.text === '');
+    if (removed) {
+      removed.text =
+        (importBlock ? importBlock + eol : '') + (declarationBlock ? eol + declarationBlock + eol : '');
+    } else if (file.afterImports === 0) {
+      const text = [importBlock, declarationBlock].filter(Boolean).join(eol + eol) + eol + eol;
+      edits.push({ start: 0, end: 0, text });
     } else {
-      text = (importBlock ? eol + importBlock : '') + (declarationBlock ? eol + eol + declarationBlock : '');
+      const text = (importBlock ? eol + importBlock : '') + (declarationBlock ? eol + eol + declarationBlock : '');
+      edits.push({ start: file.afterImports, end: file.afterImports, text });
     }
-    edits.push({ start: at, end: at, text });
   }
   return applyTextEdits(file.text, edits);
 }

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { ts } from 'ts-morph';
+import { ConfigError } from '../errors';
+
+/** The file names drizzle-kit looks for, in its order. */
+export const CONFIG_FILE_NAMES = [
+  'drizzle.config.ts',
+  'drizzle.config.js',
+  'drizzle.config.json',
+  'drizzle.config.mjs',
+  'drizzle.config.cjs',
+  'drizzle.config.mts',
+  'drizzle.config.cts',
+];
+
+export type MigrationPrefix = 'index' | 'timestamp' | 'supabase' | 'unix' | 'none';
+
+/** The parts of a drizzle config this tool reads; drizzle-kit reads the rest itself. */
+export interface DrizzleConfig {
+  path: string;
+  dialect: string;
+  /** Absolute path of the migrations folder. */
+  out: string;
+  prefix: MigrationPrefix;
+  breakpoints: boolean;
+  /** Where the applied-migrations table lives (`__drizzle_migrations` in `drizzle` by default). */
+  migrationsTable: string;
+  migrationsSchema: string;
+  casing?: string;
+  raw: Record<string, unknown>;
+}
+
+export function findConfigFile(root: string, explicit?: string): string {
+  if (explicit) {
+    const path = isAbsolute(explicit) ? explicit : resolve(root, explicit);
+    if (!existsSync(path)) throw new ConfigError(`${relative(root, path) || path}: drizzle config not found`);
+    return path;
+  }
+  for (const name of CONFIG_FILE_NAMES) {
+    const path = join(root, name);
+    if (existsSync(path)) return path;
+  }
+  throw new ConfigError(
+    `no drizzle config in ${root} (looked for ${CONFIG_FILE_NAMES.slice(0, 3).join(', ')}, ...): pass --config, or --no-migration to rewrite the schema files only`,
+  );
+}
+
+/**
+ * Evaluates the config the way drizzle-kit does (TypeScript transpiled to
+ * CommonJS, modules resolved from the config's folder), without writing.
+ */
+export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfig {
+  const path = findConfigFile(root, explicit);
+  const display = relative(root, path) || path;
+  let raw: Record<string, unknown>;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : evaluateModule(path);
+  } catch (error) {
+    throw new ConfigError(`${display}: cannot be loaded: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  if (!raw || typeof raw !== 'object') throw new ConfigError(`${display}: does not export a config object`);
+  const dialect = String(raw.dialect ?? '');
+  if (dialect !== 'postgresql') {
+    throw new ConfigError(`${display}: dialect is '${dialect || 'unset'}'; drizzle-reschema works with 'postgresql'`);
+  }
+  const migrations = (raw.migrations ?? {}) as Record<string, unknown>;
+  const prefix = (migrations.prefix ?? 'index') as MigrationPrefix;
+  if (!['index', 'timestamp', 'supabase', 'unix', 'none'].includes(prefix)) {
+    throw new ConfigError(`${display}: unknown migrations.prefix '${String(prefix)}'`);
+  }
+  const outDir = typeof raw.out === 'string' ? raw.out : 'drizzle';
+  return {
+    path,
+    dialect,
+    // drizzle-kit resolves `out` against the working directory, which is the project root here.
+    out: resolve(root, outDir),
+    prefix,
+    breakpoints: raw.breakpoints !== false,
+    migrationsTable: typeof migrations.table === 'string' ? migrations.table : '__drizzle_migrations',
+    migrationsSchema: typeof migrations.schema === 'string' ? migrations.schema : 'drizzle',
+    ...(typeof raw.casing === 'string' ? { casing: raw.casing } : {}),
+    raw,
+  };
+}
+
+function evaluateModule(path: string): Record<string, unknown> {
+  const source = readFileSync(path, 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    fileName: path,
+  });
+  const module = { exports: {} as Record<string, unknown> };
+  const requireFromConfig = createRequire(path);
+  const evaluate = new Function('require', 'module', 'exports', '__filename', '__dirname', outputText);
+  evaluate(requireFromConfig, module, module.exports, path, dirname(path));
+  const exported = module.exports;
+  return (exported.default ?? exported) as Record<string, unknown>;
+}

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ToolError } from '../errors';
+
+export interface DrizzleKit {
+  version: string;
+  bin: string;
+  /** Where it was found: the project's own, or the one drizzle-reschema ships with. */
+  source: 'project' | 'bundled';
+}
+
+/** The project's own drizzle-kit when it has one, so its conventions and version hold; else ours. */
+export function resolveDrizzleKit(projectRoot: string): DrizzleKit {
+  for (const [source, from] of [
+    ['project', projectRoot],
+    ['bundled', __dirname],
+  ] as const) {
+    const manifestPath = findPackageManifest('drizzle-kit', from);
+    if (!manifestPath) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { version: string; bin?: Record<string, string> | string };
+    const binRel = typeof manifest.bin === 'string' ? manifest.bin : (manifest.bin?.['drizzle-kit'] ?? 'bin.cjs');
+    return { version: manifest.version, bin: join(dirname(manifestPath), binRel), source };
+  }
+  throw new ToolError('drizzle-kit is not installed in the project (npm install -D drizzle-kit)');
+}
+
+/** Node's lookup, done by hand: drizzle-kit's `exports` do not expose its package.json. */
+function findPackageManifest(name: string, from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+export interface KitRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs drizzle-kit with an argument array (user input never reaches a shell),
+ * stdin closed and CI=true: it must never wait for an answer.
+ */
+export function runDrizzleKit(kit: DrizzleKit, args: string[], cwd: string, timeoutMs = 300_000): Promise<KitRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [kit.bin, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new ToolError(`drizzle-kit could not be started: ${error.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The last meaningful lines of drizzle-kit's output, for an error message. */
+export function kitOutputExcerpt(run: KitRun): string {
+  const lines = `${run.stderr}\n${run.stdout}`
+    .replace(/\u001b\[[0-9;]*[A-Za-z]/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.slice(-3).join(' | ') || '(no output)';
+}

@@ -1,0 +1,130 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ToolError } from '../errors';
+import { checkpoint } from '../faults';
+import type { FileChange } from '../report/unifiedDiff';
+import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
+import type { DrizzleConfig } from './drizzleConfig';
+import { kitOutputExcerpt, resolveDrizzleKit, runDrizzleKit, type DrizzleKit } from './drizzleKit';
+import { readMigrationsState, type Journal, type PgSnapshot } from './migrationsFolder';
+import { relocateSnapshot, type Relocation } from './relocateSnapshot';
+import { ShadowProject, assertInsideProject } from './shadowProject';
+
+export const BREAKPOINT = '--> statement-breakpoint';
+
+export interface GeneratedMigration {
+  tag: string;
+  /** Project path the SQL file will have. */
+  sqlPath: string;
+  /** drizzle-kit's statements, in its order (empty for a migration it had nothing to say about). */
+  statements: string[];
+  breakpoints: boolean;
+  /** Relocations of objects the previous snapshot knows: these need SQL. */
+  relocations: Relocation[];
+  /** The snapshot and journal changes (the SQL file is the patch stage's). */
+  files: FileChange[];
+  previous: PgSnapshot | undefined;
+  next: PgSnapshot;
+  kit: DrizzleKit;
+}
+
+export interface GenerateInput {
+  root: string;
+  config: DrizzleConfig;
+  schemaEdits: FileEdit[];
+  relocations: Relocation[];
+  name: string;
+}
+
+/**
+ * Has the project's own drizzle-kit write the migration, in a throwaway copy
+ * of the project whose latest snapshot already shows the moved objects in
+ * their new schema: drizzle-kit then sees no move, asks nothing, and writes
+ * every other pending change (CREATE SCHEMA at least) with its own naming,
+ * snapshot and journal conventions.
+ */
+export async function generateMigration(input: GenerateInput): Promise<GeneratedMigration> {
+  const { root, config } = input;
+  assertInsideProject(config.out, root, 'the migrations folder');
+  const state = readMigrationsState(config.out, root);
+  const kit = resolveDrizzleKit(root);
+  const shadow = ShadowProject.create(root);
+  try {
+    for (const edit of input.schemaEdits) shadow.write(edit.path, edit.after);
+    let relocations: Relocation[] = [];
+    if (state.head) {
+      const doctored = relocateSnapshot(state.head.snapshot, input.relocations);
+      relocations = doctored.applied;
+      writeFileSync(shadow.map(state.head.path), JSON.stringify(doctored.snapshot, null, 2));
+    }
+    const shadowOut = shadow.map(config.out);
+    const before = listFiles(shadowOut);
+    const configArg = relative(root, config.path);
+
+    checkpoint('generate:before-kit');
+    const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', input.name], shadow.root);
+    if (run.code !== 0) {
+      throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${kitOutputExcerpt(run)}`);
+    }
+    let added = listFiles(shadowOut).filter((f) => !before.includes(f));
+    if (added.length === 0) {
+      // Written nothing: either there was nothing but the move to say (then an empty custom
+      // migration carries it), or drizzle-kit wanted an answer only a TTY can give.
+      if (!/No schema changes/i.test(run.stdout + run.stderr)) {
+        throw new ToolError(
+          `drizzle-kit ${kit.version} generate wrote nothing and did not report an unchanged schema; it probably needs an answer (a rename?) that only a terminal can give. Resolve other pending schema changes with drizzle-kit first. drizzle-kit said: ${kitOutputExcerpt(run)}`,
+        );
+      }
+      const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', input.name], shadow.root);
+      added = listFiles(shadowOut).filter((f) => !before.includes(f));
+      if (custom.code !== 0 || added.length === 0) {
+        throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${kitOutputExcerpt(custom)}`);
+      }
+    }
+    checkpoint('generate:after-kit');
+
+    const journalPath = join(config.out, 'meta', '_journal.json');
+    const journal = JSON.parse(shadow.read(journalPath)) as Journal;
+    const entry = journal.entries[journal.entries.length - 1];
+    if (!entry || journal.entries.length !== state.journal.entries.length + 1) {
+      throw new ToolError(`drizzle-kit ${kit.version} did not add exactly one journal entry`);
+    }
+    const sqlRel = `${entry.tag}.sql`;
+    const snapshotRel = added.find((f) => f.startsWith('meta/') && f.endsWith('_snapshot.json'));
+    if (!added.includes(sqlRel) || !snapshotRel || added.length !== 2) {
+      throw new ToolError(`drizzle-kit ${kit.version} wrote unexpected files: ${added.join(', ')}`);
+    }
+    const sql = readFileSync(join(shadowOut, sqlRel), 'utf8');
+    const snapshotText = readFileSync(join(shadowOut, snapshotRel), 'utf8');
+    return {
+      tag: entry.tag,
+      sqlPath: join(config.out, sqlRel),
+      statements: splitStatements(sql, entry.breakpoints),
+      breakpoints: entry.breakpoints,
+      relocations,
+      files: [
+        { path: join(config.out, snapshotRel), before: undefined, after: snapshotText },
+        { path: journalPath, before: readFileSync(journalPath, 'utf8'), after: shadow.read(journalPath) },
+      ],
+      previous: state.head?.snapshot,
+      next: JSON.parse(snapshotText) as PgSnapshot,
+      kit,
+    };
+  } finally {
+    shadow.dispose();
+  }
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
+/** drizzle-kit's statements: split on its breakpoints, or on statement ends when breakpoints are off. */
+export function splitStatements(sql: string, breakpoints: boolean): string[] {
+  const withoutCustomHeader = sql.replace(/^-- Custom SQL migration file, put your code below! --\s*/, '');
+  const parts = breakpoints ? withoutCustomHeader.split(BREAKPOINT) : withoutCustomHeader.split(/(?<=;)\s*\n/);
+  return parts.map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,83 @@
+import type { ObjectKind } from '../plan/types';
+import type { PgSnapshot } from './migrationsFolder';
+
+/** One object changing schema, in SQL terms. */
+export interface Relocation {
+  kind: ObjectKind;
+  name: string;
+  from: string;
+  to: string;
+}
+
+const key = (schema: string, name: string) => `${schema}.${name}`;
+/** drizzle-kit writes `schema: ""` for public tables, and `schemaTo` only for non-public FK targets. */
+const tableSchemaField = (schema: string) => (schema === 'public' ? '' : schema);
+
+function rekey<T>(record: Record<string, T>, from: string, to: string): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(record)) out[k === from ? to : k] = v;
+  return out;
+}
+
+/**
+ * The snapshot as drizzle-kit would have written it had the objects always
+ * lived in their target schemas. Given to drizzle-kit as the previous state,
+ * it makes drizzle-kit see no move (so it asks nothing) while it still
+ * generates every other change, CREATE SCHEMA included.
+ * Returns the relocations that applied (objects present in the snapshot).
+ */
+export function relocateSnapshot(
+  snapshot: PgSnapshot,
+  relocations: Relocation[],
+): { snapshot: PgSnapshot; applied: Relocation[] } {
+  const next: PgSnapshot = JSON.parse(JSON.stringify(snapshot));
+  const applied: Relocation[] = [];
+  const movedTables = new Map<string, string>(); // "from.name" -> to
+  const movedEnums = new Map<string, string>();
+  const movedSequences = new Map<string, string>();
+
+  for (const r of relocations) {
+    const oldKey = key(r.from, r.name);
+    const newKey = key(r.to, r.name);
+    if (r.kind === 'table' && next.tables[oldKey]) {
+      next.tables = rekey(next.tables, oldKey, newKey);
+      next.tables[newKey]!.schema = tableSchemaField(r.to);
+      movedTables.set(oldKey, r.to);
+      applied.push(r);
+    } else if (r.kind === 'enum' && next.enums[oldKey]) {
+      next.enums = rekey(next.enums, oldKey, newKey);
+      next.enums[newKey]!.schema = r.to;
+      movedEnums.set(oldKey, r.to);
+      applied.push(r);
+    } else if (r.kind === 'sequence' && next.sequences?.[oldKey]) {
+      next.sequences = rekey(next.sequences, oldKey, newKey);
+      next.sequences[newKey]!.schema = r.to;
+      movedSequences.set(oldKey, r.to);
+      applied.push(r);
+    } else if ((r.kind === 'view' || r.kind === 'materializedView') && next.views?.[oldKey]) {
+      next.views = rekey(next.views, oldKey, newKey);
+      next.views[newKey]!.schema = r.to;
+      applied.push(r);
+    }
+  }
+
+  for (const table of Object.values(next.tables)) {
+    const tableSchema = table.schema || 'public';
+    const tableMoved = relocations.some((r) => r.kind === 'table' && r.to === tableSchema && r.name === table.name && movedTables.has(key(r.from, r.name)));
+    for (const column of Object.values(table.columns)) {
+      if (column.typeSchema !== undefined) {
+        const to = movedEnums.get(key(column.typeSchema, column.type.replace(/\[\]$/g, '')));
+        if (to !== undefined) column.typeSchema = to;
+      }
+      // Identity sequences belong to their table and move with it.
+      if (column.identity && tableMoved) column.identity.schema = tableSchema;
+    }
+    for (const fk of Object.values(table.foreignKeys)) {
+      const to = movedTables.get(key(fk.schemaTo || 'public', fk.tableTo));
+      if (to === undefined) continue;
+      if (to === 'public') delete fk.schemaTo;
+      else fk.schemaTo = to;
+    }
+  }
+  return { snapshot: next, applied };
+}

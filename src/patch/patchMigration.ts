@@ -1,0 +1,119 @@
+import type { ObjectKind } from '../plan/types';
+import type { Relocation } from '../generate/relocateSnapshot';
+import { ident, qualified } from './sql';
+
+export interface PatchInput {
+  /** drizzle-kit's statements, in order. */
+  statements: string[];
+  breakpoints: boolean;
+  /** Objects the database holds today that change schema. */
+  relocations: Relocation[];
+  /** Roles that get access to the target schemas. */
+  grants: string[];
+  lockTimeoutMs?: number;
+  tag: string;
+}
+
+export interface PatchedMigration {
+  sql: string;
+  rollbackSql: string;
+  /** The statements, in final order (without breakpoints). */
+  statements: string[];
+  /** drizzle-kit statements other than CREATE SCHEMA: changes made in the same run. */
+  otherChanges: string[];
+}
+
+const ALTER_KEYWORD: Record<ObjectKind, string> = {
+  enum: 'TYPE',
+  sequence: 'SEQUENCE',
+  table: 'TABLE',
+  view: 'VIEW',
+  materializedView: 'MATERIALIZED VIEW',
+};
+/** Types and standalone sequences first, then tables, then what reads from tables. */
+const MOVE_ORDER: ObjectKind[] = ['enum', 'sequence', 'table', 'view', 'materializedView'];
+
+const CREATE_SCHEMA = /^CREATE SCHEMA\s+(?:IF NOT EXISTS\s+)?"((?:[^"]|"")+)"\s*;?$/i;
+
+export function moveStatement(r: Relocation, reverse = false): string {
+  const [from, to] = reverse ? [r.to, r.from] : [r.from, r.to];
+  return `ALTER ${ALTER_KEYWORD[r.kind]} ${qualified(from, r.name)} SET SCHEMA ${ident(to)};`;
+}
+
+function orderedMoves(relocations: Relocation[]): Relocation[] {
+  return [...relocations].sort((a, b) => MOVE_ORDER.indexOf(a.kind) - MOVE_ORDER.indexOf(b.kind));
+}
+
+export function grantStatements(schema: string, role: string): string[] {
+  const s = ident(schema);
+  const r = ident(role);
+  return [
+    `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${r};`,
+  ];
+}
+
+function revokeStatements(schema: string, role: string): string[] {
+  const s = ident(schema);
+  const r = ident(role);
+  return [
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} REVOKE USAGE, SELECT ON SEQUENCES FROM ${r};`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM ${r};`,
+    `REVOKE USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} FROM ${r};`,
+    `REVOKE SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} FROM ${r};`,
+    `REVOKE USAGE ON SCHEMA ${s} FROM ${r};`,
+  ];
+}
+
+/**
+ * Makes drizzle-kit's migration keep the data: the `ALTER ... SET SCHEMA`
+ * statements go right after the schemas are created and before anything that
+ * uses the new names; grants go last; `SET lock_timeout` first. Also writes
+ * the rollback that moves everything back.
+ */
+export function patchMigration(input: PatchInput): PatchedMigration {
+  const moves = orderedMoves(input.relocations).map((r) => moveStatement(r));
+  const targets = [...new Set(input.relocations.map((r) => r.to))].filter((s) => s !== 'public');
+  const createdSchemas = new Set<string>();
+  let insertAt = 0;
+  input.statements.forEach((statement, i) => {
+    const match = CREATE_SCHEMA.exec(statement.trim());
+    if (!match) return;
+    const schema = match[1]!.replace(/""/g, '"');
+    createdSchemas.add(schema);
+    if (targets.includes(schema)) insertAt = Math.max(insertAt, i + 1);
+  });
+
+  const grantTargets = [...new Set([...targets])];
+  const grants = input.grants.flatMap((role) => grantTargets.flatMap((schema) => grantStatements(schema, role)));
+  const statements = [
+    ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...input.statements.slice(0, insertAt),
+    ...moves,
+    ...input.statements.slice(insertAt),
+    ...grants,
+  ];
+  const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()));
+
+  const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
+  const sql = `${statements.join(separator)}\n`;
+
+  const rollback = [
+    `-- Rollback of ${input.tag}: moves every object back to where it was.`,
+    '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
+    ...(otherChanges.length > 0
+      ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
+      : []),
+    ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...input.grants.flatMap((role) => grantTargets.flatMap((schema) => revokeStatements(schema, role))),
+    ...orderedMoves(input.relocations)
+      .reverse()
+      .map((r) => moveStatement(r, true)),
+    // RESTRICT (the default): fails rather than drop anything the migration did not put there.
+    ...[...createdSchemas].filter((s) => targets.includes(s)).map((s) => `DROP SCHEMA ${ident(s)};`),
+  ];
+  return { sql, rollbackSql: `${rollback.join('\n')}\n`, statements, otherChanges };
+}
