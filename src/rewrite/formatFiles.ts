@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { FileEdit } from './rewriteSchemaFiles';
 
 type Prettier = typeof import('prettier');
@@ -13,8 +14,16 @@ export async function formatFiles(edits: FileEdit[]): Promise<{ edits: FileEdit[
   const prettier = require('prettier') as Prettier;
   const formatted: string[] = [];
   const out: FileEdit[] = [];
+  // One config lookup per folder: each lookup walks up the tree (~180 stat calls).
+  const configByDir = new Map<string, Promise<string | null>>();
+  const configFor = (path: string) => {
+    const dir = dirname(path);
+    if (!configByDir.has(dir)) configByDir.set(dir, prettier.resolveConfigFile(path));
+    return configByDir.get(dir)!;
+  };
+  await Promise.all(edits.map((e) => configFor(e.path)));
   for (const edit of edits) {
-    const configFile = await prettier.resolveConfigFile(edit.path);
+    const configFile = await configFor(edit.path);
     if (!configFile) {
       out.push(edit);
       continue;
