@@ -94,7 +94,11 @@ export function planMove(options: PlanOptions): MovePlan {
     options.to === undefined &&
     !selected.some(({ object }) => object.bogusSchemaOption || object.schema !== PUBLIC_SCHEMA)
   ) {
-    throw new InputError('no target schema: pass --to <schema>');
+    const first = selected[0]?.object;
+    throw new InputError(
+      first ? `no target schema for ${first.kind} '${first.name}': pass --to <schema>` : 'no target schema: pass --to <schema>',
+      first?.location,
+    );
   }
   checkNameClashes(moves, all, index);
   const bindings = planBindings(moves, index);
@@ -225,7 +229,11 @@ function planBindings(moves: ObjectMove[], index: ProjectIndex): Map<string, Sch
       });
       continue;
     }
-    const home = moves.find((m) => m.to === schema)!.file;
+    // Handle: payments.ts imports invoices.ts and both move: the declaration goes into a file
+    // that loads none of the others, so that their new imports of it close no cycle.
+    const candidates = [...new Set(moves.filter((m) => m.to === schema).map((m) => m.file))];
+    const home =
+      candidates.find((f) => candidates.every((other) => other === f || !index.loads(f, other))) ?? candidates[0]!;
     const users = [...movingFiles].map((f) => index.files.get(f)!);
     bindings.set(schema, {
       schema,
@@ -263,12 +271,21 @@ function schemaRefFor(file: string, binding: SchemaBinding, index: ProjectIndex)
     const resolved = index.resolveLocal(file, local);
     if (resolved?.file === binding.file && resolved.localName === binding.identifier) return { localName: local };
   }
+  if (index.loads(binding.file, file)) {
+    throw new InputError(
+      `cannot use pgSchema('${binding.schema}') in ${index.display(file)}: it is declared in ${index.display(binding.file)}, which imports ${index.display(file)}, and the import cycle would leave it undefined while the files load; declare it in a file of its own (say, a schemas.ts both import) and run again`,
+      binding.declaration?.location,
+    );
+  }
   const localName = scanned.topLevelNames.has(binding.identifier)
     ? freeIdentifier(`${binding.identifier}`, [scanned], new Map())
     : binding.identifier;
+  // Handle: the file already imports other names from the declaring module (perhaps through a
+  // path alias): reuse its specifier, so that the rewrite adds the name to that import.
+  const sameModule = scanned.namedImports.find((d) => index.resolveModule(d.module, file) === binding.file);
   return {
     localName,
-    addImport: { importedName: binding.identifier, specifier: index.importSpecifier(file, binding.file) },
+    addImport: { importedName: binding.identifier, specifier: sameModule?.module ?? index.importSpecifier(file, binding.file) },
   };
 }
 

@@ -123,6 +123,34 @@ export class ProjectIndex {
     return { file: path, localName };
   }
 
+  /**
+   * Whether loading `from` loads `to`, following value imports and re-exports
+   * through the project's files. A new import in the other direction would
+   * then close a cycle, and a pgSchema read while its module is still loading
+   * is undefined (CommonJS) or in its temporal dead zone (ESM).
+   */
+  loads(from: string, to: string): boolean {
+    const seen = new Set<string>();
+    const pending = [from];
+    for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+      if (path === to) return true;
+      if (seen.has(path) || !SOURCE_EXTENSIONS.test(path)) continue;
+      seen.add(path);
+      let file: ScannedFile | undefined;
+      try {
+        file = this.scan(path);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        continue;
+      }
+      for (const module of file.runtimeImports) {
+        const target = this.resolveModule(module, path);
+        if (target && !seen.has(target)) pending.push(target);
+      }
+    }
+    return false;
+  }
+
   /** The import specifier that reaches `toFile` from `fromFile`, in the importing file's style. */
   importSpecifier(fromFile: string, toFile: string): string {
     const from = this.files.get(fromFile);

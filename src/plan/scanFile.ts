@@ -139,6 +139,19 @@ function assignedVariable(call: ts.CallExpression): ts.VariableDeclaration | und
   return undefined;
 }
 
+/** `import type { A }` and `import { type A, type B }`: erased from the emitted JavaScript. */
+function isTypeOnlyImport(clause: ts.ImportClause): boolean {
+  if (clause.isTypeOnly) return true;
+  const bindings = clause.namedBindings;
+  return (
+    !clause.name &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
+}
+
 function unwrapExpression(node: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node)) {
     node = node.expression;
@@ -192,6 +205,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
 
   const pgCoreImports: PgCoreImport[] = [];
   const namedImports: NamedImportDeclaration[] = [];
+  const runtimeImports: string[] = [];
   const coreNamed = new Map<string, string>(); // local name -> pg-core export
   const coreNamespaces = new Set<string>();
   const importBindings = new Map<string, ImportBinding>();
@@ -208,7 +222,9 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
   for (const statement of sourceFile.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
       const module = statement.moduleSpecifier.text;
-      afterImports = statement.end;
+      // Handle: `import { x } from 'y'; // why`: the comment belongs to the import.
+      const end = ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end;
+      afterImports = end;
       if (!sawImport) {
         sawImport = true;
         quote = statement.moduleSpecifier.getText(sourceFile).startsWith('"') ? '"' : "'";
@@ -216,6 +232,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       }
       if (module.startsWith('.') && module.endsWith('.js')) jsExtensions = true;
       const clause = statement.importClause;
+      if (!clause || !isTypeOnlyImport(clause)) runtimeImports.push(module);
       if (!clause) continue;
       if (clause.name) {
         topLevelNames.add(clause.name.text);
@@ -224,7 +241,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       const bindings = clause.namedBindings;
       if (module === PG_CORE_MODULE) {
         const entry: PgCoreImport = {
-          span: { start: statement.getStart(sourceFile), end: statement.end },
+          span: { start: statement.getStart(sourceFile), end },
           named: [],
           isTypeOnly: clause.isTypeOnly,
         };
@@ -287,11 +304,17 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
             file: path,
             location: locate(declaration.getStart(sourceFile)),
             statementStart: statement.getStart(sourceFile),
+            statementSpan: {
+              start: ts.getLeadingCommentRanges(text, statement.getFullStart())?.[0]?.pos ?? statement.getStart(sourceFile),
+              end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
+            },
           });
         } else if (fn === 'pgTableCreator') {
           tableCreators.add(identifier);
         }
       }
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
+      if (!statement.isTypeOnly) runtimeImports.push(statement.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(statement) && !statement.moduleSpecifier && statement.exportClause) {
       if (ts.isNamedExports(statement.exportClause)) {
         for (const element of statement.exportClause.elements) {
@@ -469,6 +492,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     eol,
     pgCoreImports,
     namedImports,
+    runtimeImports,
     schemaDeclarations,
     objects,
     foreignKeys,

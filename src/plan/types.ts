@@ -50,6 +50,7 @@ export interface DrizzleObject {
 
 /** An import declaration from drizzle-orm/pg-core. */
 export interface PgCoreImport {
+  /** The declaration with its trailing comment. */
   span: Span;
   namespace?: string;
   /** Each specifier with its source text (`pgTable`, `pgTable as table`, `type AnyPgColumn`). */
@@ -77,6 +78,8 @@ export interface SchemaDeclaration {
   location: SourceLocation;
   /** Where to insert `export ` when the declaration must become exported. */
   statementStart: number;
+  /** The whole statement with its comments (what moves when the declaration must move up). */
+  statementSpan: Span;
 }
 
 /** A `.references(() => x.id)` or `foreignKey({ foreignColumns: [x.id] })` found in a table. */
@@ -106,6 +109,8 @@ export interface ScannedFile {
   eol: '\n' | '\r\n';
   pgCoreImports: PgCoreImport[];
   namedImports: NamedImportDeclaration[];
+  /** Modules imported or re-exported for their values (type-only imports are erased at run time). */
+  runtimeImports: string[];
   schemaDeclarations: SchemaDeclaration[];
   objects: DrizzleObject[];
   foreignKeys: { tableStart: number; targetIdentifier: string; column: string; location: SourceLocation }[];
@@ -115,7 +120,7 @@ export interface ScannedFile {
   importBindings: Map<string, ImportBinding>;
   /** Names declared at the top level (or imported): what a new declaration must not shadow. */
   topLevelNames: Set<string>;
-  /** Offset right after the last import declaration (0 when none). */
+  /** Offset right after the last import declaration and its trailing comment (0 when none). */
   afterImports: number;
   /** Quote character used by the file's imports. */
   quote: "'" | '"';

@@ -83,22 +83,26 @@ export class PgCoreImportEditor {
     return { start: declaration.span.start, end, text: '' };
   }
 
-  /** Re-renders `{ ... }` in the declaration's own layout: one line, or one specifier per line. */
+  /** Re-renders `{ ... }` in the declaration's own layout. */
   private renderBraces(declaration: PgCoreImport, kept: string[], adds: string[]): string {
     const original = this.file.text.slice(declaration.braces!.start, declaration.braces!.end);
-    const specifiers = insertSorted(kept, adds);
-    const eol = this.file.eol;
-    if (!original.includes('\n')) {
-      const pad = original.startsWith('{ ') ? ' ' : '';
-      return `{${pad}${specifiers.join(', ')}${pad}}`;
-    }
-    const firstLine = original.split(/\r?\n/)[1] ?? '  ';
-    const indent = /^\s*/.exec(firstLine)?.[0] ?? '  ';
-    const closingIndent = /\n([ \t]*)\}$/.exec(original)?.[1] ?? '';
-    const trailingComma = /,\s*\}$/.test(original);
-    const body = specifiers.map((s, i) => `${indent}${s}${i < specifiers.length - 1 || trailingComma ? ',' : ''}`);
-    return `{${eol}${body.join(eol)}${eol}${closingIndent}}`;
+    return renderNamedImports(original, kept, adds, this.file.eol);
   }
+}
+
+/** `{ a, b }` with names kept and added, in the original's layout: one line, or one specifier per line. */
+export function renderNamedImports(original: string, kept: string[], adds: string[], eol: string): string {
+  const specifiers = insertSorted(kept, adds);
+  if (!original.includes('\n')) {
+    const pad = original.startsWith('{ ') ? ' ' : '';
+    return `{${pad}${specifiers.join(', ')}${pad}}`;
+  }
+  const firstLine = original.split(/\r?\n/)[1] ?? '  ';
+  const indent = /^\s*/.exec(firstLine)?.[0] ?? '  ';
+  const closingIndent = /\n([ \t]*)\}$/.exec(original)?.[1] ?? '';
+  const trailingComma = /,\s*\}$/.test(original);
+  const body = specifiers.map((s, i) => `${indent}${s}${i < specifiers.length - 1 || trailingComma ? ',' : ''}`);
+  return `{${eol}${body.join(eol)}${eol}${closingIndent}}`;
 }
 
 /** Adds names in sorted position when the list is sorted, else at the end. */

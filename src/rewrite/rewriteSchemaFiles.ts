@@ -6,7 +6,7 @@ import {
   type ObjectMove,
   type ScannedFile,
 } from '../plan/types';
-import { PgCoreImportEditor } from './pgCoreImports';
+import { PgCoreImportEditor, renderNamedImports } from './pgCoreImports';
 import { applyTextEdits, type TextEdit } from './textEdits';
 
 /** A whole-file change: what the file holds now and what it will hold. Nothing is written here. */
@@ -73,15 +73,38 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): st
     if (binding.create) {
       const pgSchema = imports.reference('pgSchema');
       declarations.push(`export const ${binding.identifier} = ${pgSchema}(${q}${binding.schema}${q})${semi}`);
-    } else if (binding.export && binding.declaration) {
-      edits.push({ start: binding.declaration.statementStart, end: binding.declaration.statementStart, text: 'export ' });
+    } else if (binding.declaration) {
+      const { statementStart, statementSpan } = binding.declaration;
+      // Handle: `const fp = pgSchema(...)` below a table that now uses it. A const cannot be read
+      // before its declaration, so the declaration moves up to where a new one would go.
+      if (moves.some((m) => m.to === binding.schema && m.object.callee.start < statementStart)) {
+        let from = statementSpan.start;
+        while (from > 0 && /\s/.test(file.text.charAt(from - 1))) from--;
+        edits.push({ start: from, end: statementSpan.end, text: '' });
+        const statement = file.text.slice(statementSpan.start, statementSpan.end);
+        const at = statementStart - statementSpan.start;
+        declarations.push(binding.export ? `${statement.slice(0, at)}export ${statement.slice(at)}` : statement);
+      } else if (binding.export) {
+        edits.push({ start: statementStart, end: statementStart, text: 'export ' });
+      }
     }
   }
+  const clausesBySpecifier = new Map<string, string[]>();
   for (const ref of refs?.values() ?? []) {
     if (!ref.addImport) continue;
     const { importedName, specifier } = ref.addImport;
     const clause = importedName === ref.localName ? importedName : `${importedName} as ${ref.localName}`;
-    newImports.push(`import { ${clause} } from ${q}${specifier}${q}${semi}`);
+    clausesBySpecifier.set(specifier, [...(clausesBySpecifier.get(specifier) ?? []), clause]);
+  }
+  for (const [specifier, clauses] of clausesBySpecifier) {
+    // Handle: the file already has `import { x } from '<specifier>'`: the name joins it.
+    const existing = file.namedImports.find((d) => d.module === specifier);
+    if (existing) {
+      const original = file.text.slice(existing.braces.start, existing.braces.end);
+      edits.push({ ...existing.braces, text: renderNamedImports(original, existing.specifiers, clauses, eol) });
+    } else {
+      newImports.push(`import { ${clauses.join(', ')} } from ${q}${specifier}${q}${semi}`);
+    }
   }
 
   const importEdits = imports.edits();
