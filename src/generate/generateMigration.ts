@@ -5,7 +5,7 @@ import { checkpoint } from '../faults';
 import type { FileChange } from '../report/unifiedDiff';
 import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
 import type { DrizzleConfig } from './drizzleConfig';
-import { kitOutputExcerpt, resolveDrizzleKit, runDrizzleKit, type DrizzleKit } from './drizzleKit';
+import { kitOutputExcerpt, resolveDrizzleKit, runDrizzleKit, type DrizzleKit, type KitRun } from './drizzleKit';
 import { readMigrationsState, type Journal, type PgSnapshot } from './migrationsFolder';
 import { relocateSnapshot, type Relocation } from './relocateSnapshot';
 import { ShadowProject, assertInsideProject } from './shadowProject';
@@ -57,6 +57,8 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       relocations = doctored.applied;
       writeFileSync(shadow.map(state.head.path), JSON.stringify(doctored.snapshot, null, 2));
     }
+    // drizzle-kit's messages name files by their shadow path, a folder gone by the time the user reads them.
+    const said = (run: KitRun) => kitOutputExcerpt(run).split(shadow.root).join(root);
     const shadowOut = shadow.map(config.out);
     const before = listFiles(shadowOut);
     const configArg = relative(root, config.path);
@@ -64,7 +66,7 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
     checkpoint('generate:before-kit');
     const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', input.name], shadow.root);
     if (run.code !== 0) {
-      throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${kitOutputExcerpt(run)}`);
+      throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${said(run)}`);
     }
     let added = listFiles(shadowOut).filter((f) => !before.includes(f));
     if (added.length === 0) {
@@ -72,13 +74,13 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       // migration carries it), or drizzle-kit wanted an answer only a TTY can give.
       if (!/No schema changes/i.test(run.stdout + run.stderr)) {
         throw new ToolError(
-          `drizzle-kit ${kit.version} generate wrote nothing and did not report an unchanged schema; it probably needs an answer (a rename?) that only a terminal can give. Resolve other pending schema changes with drizzle-kit first. drizzle-kit said: ${kitOutputExcerpt(run)}`,
+          `drizzle-kit ${kit.version} generate wrote nothing and did not report an unchanged schema; it probably needs an answer (a rename?) that only a terminal can give. Resolve other pending schema changes with drizzle-kit first. drizzle-kit said: ${said(run)}`,
         );
       }
       const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', input.name], shadow.root);
       added = listFiles(shadowOut).filter((f) => !before.includes(f));
       if (custom.code !== 0 || added.length === 0) {
-        throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${kitOutputExcerpt(custom)}`);
+        throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${said(custom)}`);
       }
     }
     checkpoint('generate:after-kit');

@@ -25,6 +25,7 @@ export function writeChanges(changes: FileChange[]): void {
   const createdDirs: string[] = [];
   const staged: { change: FileChange; temp: string }[] = [];
   const replaced: FileChange[] = [];
+  let current = '';
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -33,6 +34,7 @@ export function writeChanges(changes: FileChange[]): void {
   process.on('SIGTERM', onSignal);
   try {
     for (const change of changes) {
+      current = change.path;
       ensureDir(dirname(change.path), createdDirs);
       const temp = change.path + suffix;
       writeFileSync(temp, change.after);
@@ -42,6 +44,7 @@ export function writeChanges(changes: FileChange[]): void {
       if (interrupted) throw new ToolError('interrupted; nothing written');
     }
     for (const { change, temp } of staged) {
+      current = change.path;
       renameSync(temp, change.path);
       replaced.push(change);
       checkpoint('write:renamed');
@@ -49,6 +52,11 @@ export function writeChanges(changes: FileChange[]): void {
     }
   } catch (error) {
     restore(replaced, staged, createdDirs);
+    // A file system refusal (EACCES, ENOSPC, ENOTDIR...) is a known failure: one line, exit 2, not a stack trace.
+    const fsError = error as NodeJS.ErrnoException | undefined;
+    if (typeof fsError?.code === 'string' && typeof fsError.syscall === 'string') {
+      throw new ToolError(`${current}: cannot be written (${fsError.message}); every file put back, nothing written`);
+    }
     throw error;
   } finally {
     process.off('SIGINT', onSignal);
