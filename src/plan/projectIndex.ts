@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ts } from 'ts-morph';
 import { InputError } from '../errors';
-import { decodeSource, exportTableOf, parseSource, scanFile } from './scanFile';
+import { decodeSource, exportTableOf, parseSource } from './parseSource';
+import { scanFile } from './scanFile';
 import type { ExportTable, ScannedFile } from './types';
 
 const SOURCE_EXTENSIONS = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
