@@ -149,7 +149,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
   const db = await timer.time('start', () => openEngine(engine, extensions));
   try {
     if (engine === 'postgres') {
-      const [{ version } = { version: '?' }] = await db.query<{ version: string }>('SHOW server_version');
+      const [{ version } = { version: '?' }] = await db.query<{ version: string }>("SELECT current_setting('server_version') AS version");
       report.engine = `postgres ${version.split(' ')[0]} (embedded)`;
     }
     await timer.time('roles', async () => {
