@@ -18,6 +18,8 @@ export interface MoveArgs {
   lockTimeout?: number;
   format: 'text' | 'json';
   debug: boolean;
+  strategy: 'move' | 'copy';
+  keepSource: boolean;
 }
 
 const list = (values: string[] | undefined) =>
@@ -45,10 +47,13 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
           .option('grant', { type: 'string', array: true, default: [] as string[], describe: 'Role that gets USAGE and table/sequence privileges on the target schema (repeatable)' })
           .option('lock-timeout', { type: 'number', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
+          .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
+          .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
-          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change'),
+          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change')
+          .example('$0 move src/db/growth.ts --to growth --strategy copy --keep-source', 'Copy into growth; keep the old tables, write a drop-source file for later'),
       async (args) => {
         await handlers.move({
           files: args.files as string[],
@@ -65,6 +70,8 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           ...(args['lock-timeout'] !== undefined ? { lockTimeout: args['lock-timeout'] } : {}),
           format: args.format,
           debug: args.debug,
+          strategy: args.strategy,
+          keepSource: args['keep-source'],
         });
       },
     )
@@ -130,6 +137,12 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.name !== undefined ? { name: args.name } : {}),
         grant: args.grant,
         ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
+        strategy: args.strategy,
+        keepSource: args.keepSource,
+        // Said before anything is written, so an interrupted run still showed them.
+        onHazards: (hazards) => {
+          if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
+        },
       });
       printMove(result, args);
     },
