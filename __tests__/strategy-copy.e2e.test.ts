@@ -264,3 +264,37 @@ describe('--keep-source without --strategy copy', () => {
     }
   });
 });
+
+describe('--strategy copy of enums whose tables stay (schema-split enums.ts -> shared), on PGlite', () => {
+  it('re-types the columns through text, keeps defaults and rows, and drops the old enums', async () => {
+    const dir = copyFixtureProject('schema-split');
+    const baseline = `${dir}-baseline`;
+    cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
+    const db = await openEngine('pglite');
+    try {
+      const cli = runCli(dir, ['move', 'src/db/schema/enums.ts', '--to', 'shared', '--strategy', 'copy', '--no-verify']);
+      expect(cli.stderr).not.toMatch(/error/i);
+      expect(cli.status).toBe(0);
+      expect(runKit(dir).stdout).toContain('No schema changes');
+
+      await migrate(db, baseline);
+      const seed = planSeed(readMigrationsState(baseline, baseline).head!.snapshot, ROWS);
+      for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+      const before = await fingerprint(db, ['public']);
+      await migrate(db, join(dir, 'drizzle'));
+      const after = await fingerprint(db, ['public', 'shared']);
+      expect(compareFingerprints(before, after)).toEqual([]);
+
+      const types = await db.query<{ schema: string; name: string }>(
+        `SELECT n.nspname AS schema, t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'e' ORDER BY 2`,
+      );
+      expect(types.map((t) => `${t.schema}.${t.name}`)).toEqual(['shared.artifact_type', 'shared.entity_type', 'shared.job_status', 'shared.section_type']);
+      const [row] = await db.query<{ status: string }>(`INSERT INTO "public"."jobs" DEFAULT VALUES RETURNING status`);
+      expect(row!.status).toBe('queued');
+    } finally {
+      await db.close();
+      removeTemp(dir);
+      removeTemp(baseline);
+    }
+  }, 120_000);
+});

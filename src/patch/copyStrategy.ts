@@ -221,6 +221,35 @@ function hazardsOf(input: CopyInput, tables: { old: SnapshotTable; next: Snapsho
   return hazards;
 }
 
+/**
+ * Columns of tables that stay, typed by an enum that moves: drizzle-kit does
+ * not re-type them (it does not compare a column's type schema), and the old
+ * enum cannot be dropped while they use it. Postgres has no cast between two
+ * enums, text has one to each; a default is set again after the change.
+ */
+function retypeStatements(input: CopyInput, copiedKeys: Set<string>): string[] {
+  const moved = new Map(input.relocations.filter((r) => r.kind === 'enum').map((r) => [keyOf(r.to, r.name), r]));
+  const out: string[] = [];
+  for (const [key, table] of Object.entries(input.next.tables)) {
+    if (copiedKeys.has(key)) continue;
+    const old = input.previous.tables[key];
+    if (!old) continue;
+    for (const column of Object.values(table.columns)) {
+      const type = baseType(column);
+      const r = column.typeSchema !== undefined ? moved.get(keyOf(column.typeSchema, type.name)) : undefined;
+      const before = old.columns[column.name];
+      if (!r || !before || (before.typeSchema ?? 'public') !== r.from) continue;
+      const target = qualified(tableSchema(table), table.name);
+      const col = ident(column.name);
+      const brackets = '[]'.repeat(type.dims);
+      if (before.default !== undefined) out.push(`ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT;`);
+      out.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DATA TYPE ${qualified(r.to, r.name)}${brackets} USING ${col}::text${brackets}::${qualified(r.to, r.name)}${brackets};`);
+      if (column.default !== undefined) out.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${String(column.default)};`);
+    }
+  }
+  return out;
+}
+
 function ownedByCopy(s: ParsedStatement, targets: Set<string>, created: Set<string>): boolean {
   switch (s.kind) {
     case 'createSchema':
@@ -290,7 +319,8 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   const hazards = hazardsOf(input, pairs);
   const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
 
-  const statements = [...lock, ...before, ...copies, ...after, ...setvals, ...grants, ...(input.keepSource ? [] : drops)];
+  const retypes = retypeStatements(input, new Set(pairs.map((p) => keyOf(p.relocation.to, p.relocation.name))));
+  const statements = [...lock, ...before, ...copies, ...after, ...retypes, ...setvals, ...grants, ...(input.keepSource ? [] : drops)];
   const header = [
     `-- ${input.tag}: copy strategy (drizzle-reschema). Hazards:`,
     ...hazards.map((h) => `--   ${h}`),
