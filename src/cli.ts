@@ -22,6 +22,8 @@ export interface MoveArgs {
   debug: boolean;
   engine: 'pglite' | 'postgres';
   rows: number;
+  strategy: 'move' | 'copy';
+  keepSource: boolean;
 }
 
 export interface VerifyArgs {
@@ -78,10 +80,13 @@ export function buildParser(
           .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
           .option('grant', { type: 'string', array: true, default: [] as string[], describe: 'Role that gets USAGE and table/sequence privileges on the target schema (repeatable)' })
           .option('lock-timeout', { type: 'number', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
+          .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
+          .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
-          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change'),
+          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change')
+          .example('$0 move src/db/growth.ts --to growth --strategy copy --keep-source', 'Copy into growth; keep the old tables, write a drop-source file for later'),
       async (args) => {
         await handlers.move({
           files: args.files as string[],
@@ -100,6 +105,8 @@ export function buildParser(
           debug: args.debug,
           engine: args.engine,
           rows: args.rows as number,
+          strategy: args.strategy,
+          keepSource: args['keep-source'],
         });
       },
     )
@@ -215,6 +222,12 @@ export async function run(argv: string[]): Promise<void> {
         verify: args.verify,
         engine: args.engine,
         rows: args.rows,
+        strategy: args.strategy,
+        keepSource: args.keepSource,
+        // Said before anything is written, so an interrupted run still showed them.
+        onHazards: (hazards) => {
+          if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
+        },
       });
       printMove(result, args);
     },

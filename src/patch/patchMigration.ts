@@ -56,7 +56,7 @@ export function grantStatements(schema: string, role: string): string[] {
   ];
 }
 
-function revokeStatements(schema: string, role: string): string[] {
+export function revokeStatements(schema: string, role: string): string[] {
   const s = ident(schema);
   const r = ident(role);
   return [
