@@ -250,3 +250,24 @@ describe('move verifies before it writes', () => {
     }
   }, 120_000);
 });
+
+describe('verify passes with --strategy copy', () => {
+  it.each([
+    [PLANNER, false],
+    [SPLIT, false],
+    [SPLIT, true],
+  ])('%j keepSource=%s: same rows and checksums, sequences continue, rollback restores', async (c, keepSource) => {
+    const dir = copyFixtureProject(c.fixture);
+    try {
+      const result = await move({ cwd: dir, files: [c.file], to: c.to, strategy: 'copy', keepSource, rows: 50, dryRun: true });
+      const report = result.verification!;
+      expect(failures(report)).toEqual([]);
+      expect(report.tables.filter((t) => t.object.includes(' -> '))).not.toHaveLength(0);
+      for (const t of report.tables) expect(t).toMatchObject({ before: '50 rows', after: '50 rows', ok: true });
+      expect(report.rollback?.ok).toBe(true);
+      expect(report.behaviour.filter((b) => b.object.startsWith('insert into')).every((b) => b.ok)).toBe(true);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+});

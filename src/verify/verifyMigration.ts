@@ -179,7 +179,8 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
       await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, moves, rows, report));
     }
     if (set.target === set.steps.length - 1) {
-      report.drift = await timer.time('drift', () => findDrift(db, target.snapshot, exclude));
+      const kept = options.keepSource ? moves.map((m) => `${m.from}.${m.name}`) : [];
+      report.drift = await timer.time('drift', () => findDrift(db, target.snapshot, exclude, kept));
     } else {
       report.notes.push(`drift not checked: ${set.steps.length - 1 - set.target} newer migration(s) follow ${target.tag}`);
     }
