@@ -2,12 +2,18 @@ import { relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { isReschemaError } from './errors';
 import type { MoveResult } from './move';
+import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
 
 export interface MoveArgs {
   files: string[];
   to?: string;
   tables?: string[];
   enums?: string[];
+  /** --map schema=names, parsed. */
+  map?: Record<string, string[]>;
+  createSchemas?: string[];
+  /** --plan: a JSON or YAML file with to/map/createSchemas. */
+  plan?: string;
   migration: boolean;
   verify: boolean;
   dryRun: boolean;
@@ -37,6 +43,14 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           .option('to', { type: 'string', describe: "Target schema ('public' moves objects back to pgTable)" })
           .option('tables', { type: 'string', array: true, describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
           .option('enums', { type: 'string', array: true, describe: 'Only these enums (SQL names or TS identifiers)' })
+          .option('map', {
+            type: 'string',
+            array: true,
+            describe:
+              'Several targets: <schema>=<name,...> (tables, enums, views, sequences; repeatable). With --to, the map wins for the names it lists and --to covers the rest of the files. An enum the map does not name follows its tables; if they go to different schemas it stays where it is, with a warning',
+          })
+          .option('create-schema', { type: 'string', array: true, describe: "Create this schema empty (repeatable): adds pgSchema('<name>') to the first file given" })
+          .option('plan', { type: 'string', describe: 'JSON or YAML file with to, map and createSchemas; flags add to it (--to replaces its to)' })
           .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
@@ -48,13 +62,20 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
-          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change'),
+          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change')
+          .example(
+            '$0 move src/db/schema/*.ts --map growth=entities,jobs --map shared=users --create-schema engineering',
+            'Split public into several schemas in one migration',
+          ),
       async (args) => {
         await handlers.move({
           files: args.files as string[],
           ...(args.to !== undefined ? { to: args.to } : {}),
           ...(args.tables ? { tables: list(args.tables)! } : {}),
           ...(args.enums ? { enums: list(args.enums)! } : {}),
+          ...(args.map ? { map: parseMapArguments(args.map.map(String)) } : {}),
+          ...(args['create-schema'] ? { createSchemas: list(args['create-schema'])! } : {}),
+          ...(args.plan !== undefined ? { plan: args.plan } : {}),
           migration: args.migration,
           verify: args.verify,
           dryRun: args['dry-run'],
@@ -84,7 +105,10 @@ function printMove(result: MoveResult, args: MoveArgs): void {
     return;
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  if (result.moves.length === 0) {
+  for (const schema of result.createSchemas) {
+    process.stderr.write(`${args.dryRun ? 'would create' : 'created'} empty schema ${schema}\n`);
+  }
+  if (result.moves.length === 0 && result.createSchemas.length === 0) {
     const n = result.alreadyInPlace.length;
     process.stderr.write(`nothing to do: ${n} object${n === 1 ? '' : 's'} already in ${[...new Set(result.alreadyInPlace.map((m) => m.to))].join(', ')}\n`);
     return;
@@ -118,10 +142,15 @@ export async function run(argv: string[]): Promise<void> {
       debug = args.debug;
       // Loaded on demand so that --help does not pay for ts-morph.
       const { move } = require('./move') as typeof import('./move');
+      const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.map ? { map: args.map } : {}),
+        ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
+      });
       const result = await move({
         files: args.files,
         cwd: args.cwd,
-        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...targets,
         ...(args.tables ? { tables: args.tables } : {}),
         ...(args.enums ? { enums: args.enums } : {}),
         dryRun: args.dryRun,

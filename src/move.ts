@@ -56,6 +56,8 @@ export interface MoveResult {
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
+  /** Schemas created empty (--create-schema). */
+  createSchemas: string[];
   migration?: MigrationResult;
   /** Every file the run writes (or would write, with dryRun). */
   changes: FileChange[];
@@ -84,10 +86,10 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const reviewable = [...changes];
   const root = plan.projectRoot;
   let migration: MigrationResult | undefined;
-  if (options.migration !== false && plan.moves.length > 0) {
+  if (options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0)) {
     const config = loadDrizzleConfig(root, options.config);
     const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
-    const targets = [...new Set(relocations.map((r) => r.to))];
+    const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
     const generated = await generateMigration({
       root,
       config,
@@ -100,6 +102,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       breakpoints: generated.breakpoints,
       relocations: generated.relocations,
       grants: options.grant ?? [],
+      createSchemas: plan.createSchemas,
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       tag: generated.tag,
     });
@@ -136,6 +139,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     moves: plan.moves.map(describe),
     alreadyInPlace: plan.alreadyInPlace.map(describe),
     foreignKeys: plan.foreignKeys,
+    createSchemas: plan.createSchemas,
     ...(migration ? { migration } : {}),
     changes,
     diff: unifiedDiff(reviewable, root),
