@@ -1,8 +1,9 @@
 import { relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { isReschemaError } from './errors';
+import { InputError, isReschemaError } from './errors';
 import type { MoveResult } from './move';
 import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
+import { redactorFor } from './report/redact';
 
 export interface MoveArgs {
   files: string[];
@@ -26,11 +27,29 @@ export interface MoveArgs {
   debug: boolean;
 }
 
+export interface PreflightArgs {
+  files: string[];
+  databaseUrl?: string;
+  cwd: string;
+  config?: string;
+  to?: string;
+  map?: Record<string, string[]>;
+  tables?: string[];
+  enums?: string[];
+  plan?: string;
+  longTransactionSeconds: number;
+  format: 'text' | 'json';
+  debug: boolean;
+}
+
 const list = (values: string[] | undefined) =>
   values?.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
-export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) => Promise<void> }): Argv {
+export function buildParser(
+  argv: string[],
+  handlers: { move: (args: MoveArgs) => Promise<void>; preflight?: (args: PreflightArgs) => Promise<void> },
+): Argv {
   return yargs(argv)
     .scriptName('drizzle-reschema')
     .usage('$0 <command> [options]\n\nMove Drizzle ORM tables, enums, views and sequences between Postgres schemas without losing a row.')
@@ -89,7 +108,44 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
         });
       },
     )
-    .demandCommand(1, 'Name a command: move')
+    .command(
+      'preflight [files..]',
+      'Check a live database before a move, read-only: applied migrations, drift, row counts, locks, backup command',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'Schema files whose objects will move (default: every table the migrations create)' })
+          .option('database-url', { type: 'string', describe: 'postgres:// URL (default: $DATABASE_URL); its password is never printed' })
+          .option('to', { type: 'string', describe: 'Target schema, as for move' })
+          .option('map', { type: 'string', array: true, describe: '<schema>=<name,...>, as for move' })
+          .option('tables', { type: 'string', array: true, describe: 'Only these tables, as for move' })
+          .option('enums', { type: 'string', array: true, describe: 'Only these enums, as for move' })
+          .option('plan', { type: 'string', describe: 'JSON or YAML plan file, as for move' })
+          .option('long-transaction-seconds', { type: 'number', default: 60, describe: 'List transactions open at least this long' })
+          .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
+          .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
+          .epilogue('Exit codes: 0 clean; 1 drift, a changed or skipped migration, or a lock on a table about to move; 2 bad input or no connection.')
+          .example('$0 preflight src/db/schema/growth.ts --to growth --database-url "$STAGING_URL"', 'Phase 0 before moving growth.ts'),
+      async (args) => {
+        if (!handlers.preflight) return;
+        await handlers.preflight({
+          files: (args.files as string[] | undefined) ?? [],
+          ...(args['database-url'] !== undefined ? { databaseUrl: args['database-url'] } : {}),
+          cwd: args.cwd,
+          ...(args.config !== undefined ? { config: args.config } : {}),
+          ...(args.to !== undefined ? { to: args.to } : {}),
+          ...(args.map ? { map: parseMapArguments(args.map.map(String)) } : {}),
+          ...(args.tables ? { tables: list(args.tables)! } : {}),
+          ...(args.enums ? { enums: list(args.enums)! } : {}),
+          ...(args.plan !== undefined ? { plan: args.plan } : {}),
+          longTransactionSeconds: args['long-transaction-seconds'],
+          format: args.format,
+          debug: args.debug,
+        });
+      },
+    )
+    .demandCommand(1, 'Name a command: move or preflight')
     .strict()
     .help()
     .version(false)
@@ -137,6 +193,9 @@ function printMove(result: MoveResult, args: MoveArgs): void {
 
 export async function run(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
+  // Whatever fails, a database password given on the command line or in DATABASE_URL is not printed.
+  const urlArgument = argv.find((a, i) => argv[i - 1] === '--database-url' || a.startsWith('--database-url='));
+  const redact = redactorFor(urlArgument?.replace(/^--database-url=/, '') ?? process.env.DATABASE_URL);
   const parser = buildParser(argv, {
     move: async (args) => {
       debug = args.debug;
@@ -162,29 +221,55 @@ export async function run(argv: string[]): Promise<void> {
       });
       printMove(result, args);
     },
+    preflight: async (args) => {
+      debug = args.debug;
+      const url = args.databaseUrl ?? process.env.DATABASE_URL;
+      if (!url) throw new InputError('no database: pass --database-url <url> or set DATABASE_URL');
+      const { preflight, exitCodeOf } = require('./preflight/preflight') as typeof import('./preflight/preflight');
+      const { renderPreflightJson, renderPreflightText } = require('./preflight/render') as typeof import('./preflight/render');
+      const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.map ? { map: args.map } : {}),
+      });
+      const report = await preflight({
+        databaseUrl: url,
+        cwd: args.cwd,
+        files: args.files,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(targets.to !== undefined ? { to: targets.to } : {}),
+        ...(targets.map ? { map: targets.map } : {}),
+        ...(args.tables ? { tables: args.tables } : {}),
+        ...(args.enums ? { enums: args.enums } : {}),
+        longTransactionSeconds: args.longTransactionSeconds,
+      });
+      const text = args.format === 'json' ? renderPreflightJson(report) : renderPreflightText(report);
+      process.stdout.write(redact(text));
+      process.exitCode = exitCodeOf(report);
+    },
   });
   try {
     await parser.fail((message, error) => {
       throw error ?? new UsageFailure(message);
     }).parseAsync();
   } catch (error) {
-    process.exitCode = reportError(error, debug);
+    process.exitCode = reportError(error, debug, redact);
   }
 }
 
 class UsageFailure extends Error {}
 
-function reportError(error: unknown, debug: boolean): number {
+function reportError(error: unknown, debug: boolean, redact: (text: string) => string): number {
+  const say = (text: string) => process.stderr.write(redact(text));
   if (error instanceof UsageFailure) {
-    process.stderr.write(`drizzle-reschema: ${error.message}\nRun 'drizzle-reschema --help' for usage.\n`);
+    say(`drizzle-reschema: ${error.message}\nRun 'drizzle-reschema --help' for usage.\n`);
     return 2;
   }
   if (isReschemaError(error)) {
-    process.stderr.write(`drizzle-reschema: ${error.message}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    say(`drizzle-reschema: ${error.message}\n`);
+    if (debug && error.stack) say(`${error.stack}\n`);
     return error.exitCode;
   }
   // Unknown errors are never swallowed: the stack says where.
-  process.stderr.write(`drizzle-reschema: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  say(`drizzle-reschema: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 2;
 }
