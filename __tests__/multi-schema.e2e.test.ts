@@ -198,3 +198,69 @@ describe('an enum whose tables go to different schemas', () => {
     expect(result.stdout).not.toContain("jobStatusEnum = shared");
   });
 });
+
+describe('--map, --create-schema and --plan arguments', () => {
+  const { buildParser } = require('../src/cli') as typeof import('../src/cli');
+  const { mergeTargets, readPlanFile } = require('../src/plan/planFile') as typeof import('../src/plan/planFile');
+
+  async function parse(argv: string[]) {
+    const calls: unknown[] = [];
+    await buildParser(argv, { move: async (args) => void calls.push(args) })
+      .exitProcess(false)
+      .fail((message, error) => {
+        throw error ?? new Error(message);
+      })
+      .parseAsync();
+    return calls[0] as import('../src/cli').MoveArgs;
+  }
+
+  it('collects repeated --map entries by schema and splits --create-schema', async () => {
+    const args = await parse(['move', 'a.ts', '--map', 'growth=entities, jobs', '--map', 'shared=users', '--map', 'growth=artifacts', '--create-schema', 'engineering,product']);
+    expect(args.map).toEqual({ growth: ['entities', 'jobs', 'artifacts'], shared: ['users'] });
+    expect(args.createSchemas).toEqual(['engineering', 'product']);
+  });
+
+  it('refuses a --map entry without names', async () => {
+    await expect(parse(['move', 'a.ts', '--map', 'growth='])).rejects.toThrow("--map 'growth=': expected <schema>=<name>[,<name>...]");
+  });
+
+  describe('plan files', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = copyFixtureProject('schema-split');
+    });
+    afterAll(() => removeTemp(dir));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return name;
+    };
+
+    it('reads YAML and JSON alike; flags add to the file and --to replaces its to', () => {
+      const yaml = readPlanFile(write('p.yaml', 'to: archive\nmap:\n  growth: [entities, jobs]\n  shared: users\ncreateSchemas: [engineering]\n'), dir);
+      const json = readPlanFile(write('p.json', JSON.stringify({ to: 'archive', map: { growth: ['entities', 'jobs'], shared: 'users' }, createSchemas: ['engineering'] })), dir);
+      expect(yaml).toEqual(json);
+      expect(mergeTargets(yaml, { to: 'attic', map: { growth: ['artifacts'] }, createSchemas: ['product'] })).toEqual({
+        to: 'attic',
+        map: { growth: ['entities', 'jobs', 'artifacts'], shared: ['users'] },
+        createSchemas: ['engineering', 'product'],
+      });
+    });
+
+    it('names the file and the key of what is wrong', () => {
+      expect(() => readPlanFile(write('bad1.yaml', 'map:\n  growth: 3\n'), dir)).toThrow('bad1.yaml: map.growth: expected a list of table, enum, view or sequence names');
+      expect(() => readPlanFile(write('bad2.json', '{"to": ["x"]}'), dir)).toThrow('bad2.json: to: expected a schema name');
+      expect(() => readPlanFile(write('bad3.json', '{"map": '), dir)).toThrow(/^bad3\.json: does not parse: /);
+      expect(() => readPlanFile(write('bad4.yaml', '- growth\n'), dir)).toThrow('bad4.yaml: expected an object with to, map, createSchemas');
+      expect(() => readPlanFile('missing.yaml', dir)).toThrow('missing.yaml: cannot read the plan file');
+    });
+
+    it('exits 2 with one line and leaves the tree as it was', () => {
+      const plan = write('bad5.yaml', 'createSchemas: engineering\nmapp: {}\n');
+      const before = hashTree(dir);
+      const result = runCli(dir, ['move', ...FILES, '--plan', plan]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe('drizzle-reschema: bad5.yaml: mapp: unknown key (expected to, map, createSchemas)\n');
+      expect(hashTree(dir)).toEqual(before);
+    });
+  });
+});

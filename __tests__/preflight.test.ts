@@ -139,8 +139,9 @@ describe('preflight against a live Postgres', () => {
     const original = readFileSync(sqlPath, 'utf8');
     appendFileSync(sqlPath, '\n-- edited after it ran\n');
     try {
-      const result = runCli(dir, ['preflight', 'src/db/schema/users.ts', '--to', 'shared', '--database-url', url]);
+      const result = runCli(dir, ['preflight', 'src/db/schema/users.ts', '--map', 'shared=users', '--database-url', url]);
       expect(result.status).toBe(1);
+      expect(result.stdout).toContain(`public.users: ${ROWS} rows`);
       expect(result.stdout).toMatch(/modified +0000_init/);
       expect(result.stdout).toContain('migration 0000_init changed after it was applied');
     } finally {
@@ -171,5 +172,33 @@ describe('preflight against a live Postgres', () => {
     const result = runCli(dir, ['preflight']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('drizzle-reschema: no database: pass --database-url <url> or set DATABASE_URL\n');
+  });
+});
+
+describe('redact', () => {
+  const { passwordsOf, redactText, redactorFor, urlWithoutPassword } = require('../src/report/redact') as typeof import('../src/report/redact');
+
+  it('drops the password from a URL, keeping user, host, database and parameters', () => {
+    expect(urlWithoutPassword('postgres://app:s%40cret@db.example.com:6543/main?sslmode=require')).toBe(
+      'postgres://app@db.example.com:6543/main?sslmode=require',
+    );
+    expect(urlWithoutPassword('postgresql://app@localhost/main')).toBe('postgresql://app@localhost/main');
+    expect(urlWithoutPassword('postgres://localhost/main?user=app&password=hunter22&sslmode=require')).toBe(
+      'postgres://localhost/main?user=app&sslmode=require',
+    );
+  });
+
+  it('finds the password as written, in the userinfo or a parameter', () => {
+    expect(passwordsOf('postgres://app:p%40ss:word@host/db')).toEqual(['p%40ss:word']);
+    expect(passwordsOf('postgres://host/db?password=abc123')).toEqual(['abc123']);
+    expect(passwordsOf('postgres://app@host/db')).toEqual([]);
+  });
+
+  it('removes it from any text: URLs, and the bare password decoded or not', () => {
+    const redact = redactorFor('postgres://app:p%40ssw0rd!@host/db');
+    expect(redact('connect to postgres://app:p%40ssw0rd!@host/db failed')).toBe('connect to postgres://app:***@host/db failed');
+    expect(redact('auth failed for "p@ssw0rd!" and p%40ssw0rd!')).toBe('auth failed for "***" and ***');
+    expect(redactText('other postgres://u:zzz@h/d and mysql://root:toor@x')).toBe('other postgres://u:***@h/d and mysql://root:***@x');
+    expect(redactorFor(undefined)('nothing secret here')).toBe('nothing secret here');
   });
 });
