@@ -271,3 +271,26 @@ describe('verify passes with --strategy copy', () => {
     }
   }, 120_000);
 });
+
+describe('verify passes with a multi-schema plan', () => {
+  it.each([
+    [
+      SPLIT.fixture,
+      ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'],
+      { growth: ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs', 'invoice_number_seq'], shared: ['users'] },
+    ],
+    [PLANNER.fixture, [PLANNER.file], { feature_planner: ['feature_plans', 'feature_refinements', 'plan_steps', 'plan_step_templates'], planner_work: ['file_discovery_sessions', 'discovered_files', 'implementation_plan_generations', 'plan_execution_logs'] }],
+  ])('%s', async (fixture, files, map) => {
+    const dir = copyFixtureProject(fixture);
+    try {
+      const result = await move({ cwd: dir, files, map, createSchemas: ['engineering'], rows: 50, dryRun: true });
+      const report = result.verification!;
+      expect(failures(report)).toEqual([]);
+      expect(new Set(report.moves.map((m) => m.to))).toEqual(new Set(Object.keys(map)));
+      expect(report.rollback?.ok).toBe(true);
+      expect(report.added).toContain('schema engineering');
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+});

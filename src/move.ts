@@ -80,6 +80,8 @@ export interface MoveResult {
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
+  /** Schemas created empty (--create-schema). */
+  createSchemas: string[];
   migration?: MigrationResult;
   /** The verification of the migration, unless skipped (--no-verify, --no-migration). */
   verification?: VerifyReport;
@@ -116,10 +118,10 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   let migration: MigrationResult | undefined;
   let verification: VerifyReport | undefined;
   let hazards: string[] = [];
-  if (options.migration !== false && plan.moves.length > 0) {
+  if (options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0)) {
     const config = loadDrizzleConfig(root, options.config);
     const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
-    const targets = [...new Set(relocations.map((r) => r.to))];
+    const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
     const generated = await generateMigration({
       root,
       config,
@@ -133,6 +135,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       breakpoints: generated.breakpoints,
       relocations: generated.relocations,
       grants: options.grant ?? [],
+      createSchemas: plan.createSchemas,
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       tag: generated.tag,
     };
@@ -203,6 +206,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     moves: plan.moves.map(describe),
     alreadyInPlace: plan.alreadyInPlace.map(describe),
     foreignKeys: plan.foreignKeys,
+    createSchemas: plan.createSchemas,
     ...(migration ? { migration } : {}),
     ...(verification ? { verification } : {}),
     changes,

@@ -229,7 +229,7 @@ async function compareAcrossMigration(
   const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
   const { differences, added } = compareFingerprints(expected, after);
   report.differences.push(...differences);
-  report.added = added.map((e) => `${e.kind} ${e.schema}.${e.name}`);
+  report.added = added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`));
   if (!options.keepSource) {
     for (const m of moves) {
       const left = [...after.values()].find((e) => e.kind === (m.kind === 'sequence' ? 'sequence' : m.kind) && e.schema === m.from && e.name === m.name);
