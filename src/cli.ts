@@ -1,7 +1,7 @@
-import { relative } from 'node:path';
+import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { isReschemaError } from './errors';
-import type { MoveResult } from './move';
+import type { MoveReport } from './report/types';
 
 export interface MoveArgs {
   files: string[];
@@ -16,7 +16,11 @@ export interface MoveArgs {
   name?: string;
   grant: string[];
   lockTimeout?: number;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'markdown';
+  /** Exit 1 unless the repository is already in the target state; writes nothing. */
+  check: boolean;
+  /** Scan this database's views, functions, policies and triggers (read-only). */
+  databaseUrl?: string;
   debug: boolean;
 }
 
@@ -45,10 +49,26 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
           .option('grant', { type: 'string', array: true, default: [] as string[], describe: 'Role that gets USAGE and table/sequence privileges on the target schema (repeatable)' })
           .option('lock-timeout', { type: 'number', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('format', {
+            choices: ['text', 'json', 'markdown'] as const,
+            default: 'text' as const,
+            describe: 'Output: text (status on stderr), json (schema/report.schema.json) or markdown (a review summary)',
+          })
+          .option('check', {
+            type: 'boolean',
+            default: false,
+            describe: 'Exit 1 while the move is still to be done (files would change, or the migration is missing), 0 once done; writes nothing',
+          })
+          .option('database-url', {
+            type: 'string',
+            describe: 'Also scan this database (read-only) for views, functions, policies and triggers that name the moved objects',
+          })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
-          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change'),
+          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change')
+          .example('$0 move src/db/schema.ts --to growth --dry-run --format markdown', 'A review summary for a pull request (also appended to $GITHUB_STEP_SUMMARY)')
+          .example('$0 move src/db/schema.ts --to growth --check', 'In CI: fail while the move or its migration is still to be done')
+          .example('$0 move src/db/schema.ts --to growth --dry-run --database-url "$DATABASE_URL"', "Also list the database's views, functions, policies and triggers that name the moved tables"),
       async (args) => {
         await handlers.move({
           files: args.files as string[],
@@ -64,6 +84,8 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           grant: list(args.grant) ?? [],
           ...(args['lock-timeout'] !== undefined ? { lockTimeout: args['lock-timeout'] } : {}),
           format: args.format,
+          check: args.check,
+          ...(args['database-url'] !== undefined ? { databaseUrl: args['database-url'] } : {}),
           debug: args.debug,
         });
       },
@@ -75,40 +97,26 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
     .wrap(Math.min(110, process.stdout.columns || 110));
 }
 
-function printMove(result: MoveResult, args: MoveArgs): void {
-  if (args.format === 'json') {
-    const { changes, ...rest } = result;
-    process.stdout.write(
-      JSON.stringify({ ...rest, changes: changes.map((c) => ({ path: c.path, created: c.before === undefined })) }, null, 2) + '\n',
-    );
-    return;
+function printMove(report: MoveReport, args: MoveArgs): void {
+  // Loaded here so that --help does not load the renderers.
+  const { renderJson } = require('./report/json') as typeof import('./report/json');
+  const { renderMarkdown } = require('./report/markdown') as typeof import('./report/markdown');
+  const { renderText } = require('./report/text') as typeof import('./report/text');
+  const { appendStepSummary } = require('./report/stepSummary') as typeof import('./report/stepSummary');
+  const { colourEnabled, painter } = require('./report/tty') as typeof import('./report/tty');
+  const markdown = args.format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report) : '';
+  if (args.format === 'json') process.stdout.write(renderJson(report));
+  else if (args.format === 'markdown') process.stdout.write(markdown);
+  else {
+    const text = renderText(report, { paint: painter(colourEnabled(process.stderr)) });
+    process.stdout.write(text.stdout);
+    process.stderr.write(text.stderr);
   }
-  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  if (result.moves.length === 0) {
-    const n = result.alreadyInPlace.length;
-    process.stderr.write(`nothing to do: ${n} object${n === 1 ? '' : 's'} already in ${[...new Set(result.alreadyInPlace.map((m) => m.to))].join(', ')}\n`);
-    return;
+  try {
+    appendStepSummary(markdown);
+  } catch (error) {
+    process.stderr.write(`warning: cannot append to GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  if (args.dryRun) process.stdout.write(result.diff);
-  const byRoute = new Map<string, Map<string, number>>();
-  for (const m of result.moves) {
-    const route = `${m.from} -> ${m.to}`;
-    const kinds = byRoute.get(route) ?? new Map<string, number>();
-    kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-    byRoute.set(route, kinds);
-  }
-  for (const [route, kinds] of byRoute) {
-    const what = [...kinds].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
-    process.stderr.write(`${args.dryRun ? 'would move' : 'moved'} ${what}: ${route}\n`);
-  }
-  for (const change of result.changes) {
-    process.stderr.write(`${change.before === undefined ? 'A' : 'M'} ${relative(args.cwd, change.path)}\n`);
-  }
-  process.stderr.write(
-    args.dryRun
-      ? `dry run: ${result.changes.length} file(s) would change; nothing written\n`
-      : `${result.changes.length} file(s) written\n`,
-  );
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -118,20 +126,45 @@ export async function run(argv: string[]): Promise<void> {
       debug = args.debug;
       // Loaded on demand so that --help does not pay for ts-morph.
       const { move } = require('./move') as typeof import('./move');
+      const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
+      const { readCatalog } = require('./report/hazards') as typeof import('./report/hazards');
+      const { progress } = require('./report/tty') as typeof import('./report/tty');
+      const steps = progress(process.stderr);
+      const dryRun = args.dryRun || args.check;
+      // Read the database first: a wrong URL must fail the run before anything is written.
+      if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
+      const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
       const result = await move({
         files: args.files,
         cwd: args.cwd,
         ...(args.to !== undefined ? { to: args.to } : {}),
         ...(args.tables ? { tables: args.tables } : {}),
         ...(args.enums ? { enums: args.enums } : {}),
-        dryRun: args.dryRun,
+        dryRun,
         migration: args.migration,
         ...(args.config !== undefined ? { config: args.config } : {}),
         ...(args.name !== undefined ? { name: args.name } : {}),
         grant: args.grant,
         ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
-      });
-      printMove(result, args);
+        onProgress: (step) => steps.step(step),
+      }).finally(() => steps.done());
+      steps.step('looking for raw SQL that names the moved objects');
+      let report: MoveReport;
+      try {
+        report = reportMove(result, {
+          root: resolve(args.cwd),
+          dryRun,
+          check: args.check,
+          migration: args.migration,
+          ...(args.config !== undefined ? { config: args.config } : {}),
+          grants: args.grant,
+          ...(catalog ? { database: catalog } : {}),
+        });
+      } finally {
+        steps.done();
+      }
+      printMove(report, args);
+      if (report.check && !report.check.ok) process.exitCode = 1;
     },
   });
   try {

@@ -26,6 +26,8 @@ export interface MoveOptions extends PlanOptions {
   lockTimeoutMs?: number;
   /** Make the run fail at a named checkpoint (tests only). */
   failAt?: string;
+  /** Told when a long step starts (the CLI shows it on a TTY). */
+  onProgress?: (step: string) => void;
 }
 
 /** The migration the run wrote (or would write). */
@@ -74,8 +76,11 @@ export interface MoveResult {
  */
 export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
+  const progress = options.onProgress ?? (() => undefined);
+  progress('reading the project');
   const plan = planMove(options);
   checkpoint('plan:done');
+  progress('rewriting the schema files');
   const rewritten = rewriteSchemaFiles(plan);
   const { edits, formatted } = await formatFiles(rewritten);
   checkpoint('rewrite:done');
@@ -88,6 +93,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     const config = loadDrizzleConfig(root, options.config);
     const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
     const targets = [...new Set(relocations.map((r) => r.to))];
+    progress('generating the migration with drizzle-kit');
     const generated = await generateMigration({
       root,
       config,
@@ -131,7 +137,10 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   });
 
   const written = !options.dryRun && changes.length > 0;
-  if (written) writeChanges(changes);
+  if (written) {
+    progress(`writing ${changes.length} files`);
+    writeChanges(changes);
+  }
   return {
     moves: plan.moves.map(describe),
     alreadyInPlace: plan.alreadyInPlace.map(describe),
