@@ -46,6 +46,14 @@ describe('findSqlReferences', () => {
     ]);
   });
 
+  it('finds names that are not one word, which only a quoted identifier can spell', () => {
+    const odd: HazardTarget[] = [{ kind: 'table', name: 'user-profiles', from: 'public', to: 'growth' }];
+    expect(findSqlReferences('select * from "user-profiles" join public."user-profiles" p on true', odd).map((r) => r.found)).toEqual([
+      '"user-profiles"',
+      'public."user-profiles"',
+    ]);
+  });
+
   it('leaves bare names alone when the objects move to public, and flags their old schema instead', () => {
     const back: HazardTarget[] = [{ kind: 'table', name: 'entities', from: 'growth', to: 'public' }];
     expect(findSqlReferences('select * from entities join growth.entities g on true', back).map((r) => [r.found, r.use])).toEqual([

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { ts } from 'ts-morph';
 import type { CodeHazard } from '../types';
-import { findSqlReferences, type HazardTarget } from './sqlReferences';
+import { mentionsAny, nameIndex, sqlMatcher, type HazardTarget, type SqlReference } from './sqlReferences';
 
 /** Folders no project keeps its own SQL in. */
 const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', '.turbo', '.vercel', '.svelte-kit', '.output']);
@@ -34,6 +34,8 @@ export interface CodeScanResult {
 export function scanCode(input: CodeScanInput): CodeScanResult {
   const files = listSourceFiles(input.root, input.exclude);
   const hazards: CodeHazard[] = [];
+  const match = sqlMatcher(input.targets);
+  const names = nameIndex(input.targets.map((t) => t.name));
   for (const path of files) {
     let text: string;
     try {
@@ -42,17 +44,18 @@ export function scanCode(input: CodeScanInput): CodeScanResult {
       continue; // unreadable (a broken symlink, no permission): nothing to report from it
     }
     const rel = relative(input.root, path).split(sep).join('/');
-    const lower = text.toLowerCase();
-    if (!input.targets.some((t) => lower.includes(t.name.toLowerCase()))) continue;
-    hazards.push(...(extname(path) === '.sql' ? scanSqlFile(rel, text, input.targets) : scanScript(rel, path, text, input.targets)));
+    if (!mentionsAny(text, names)) continue;
+    hazards.push(...(extname(path) === '.sql' ? scanSqlFile(rel, text, match) : scanScript(rel, path, text, input.targets, match)));
   }
   hazards.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { hazards, filesScanned: files.length };
 }
 
-function scanSqlFile(file: string, text: string, targets: HazardTarget[]): CodeHazard[] {
+type Matcher = (text: string) => SqlReference[];
+
+function scanSqlFile(file: string, text: string, match: Matcher): CodeHazard[] {
   const lines = lineStarts(text);
-  return findSqlReferences(text, targets).map((ref) => ({
+  return match(text).map((ref) => ({
     file,
     ...position(lines, ref.start),
     source: 'sql-file' as const,
@@ -70,7 +73,7 @@ interface SqlFragment {
   parts: { start: number; text: string }[];
 }
 
-function scanScript(file: string, path: string, text: string, targets: HazardTarget[]): CodeHazard[] {
+function scanScript(file: string, path: string, text: string, targets: HazardTarget[], match: Matcher): CodeHazard[] {
   const sourceFile = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, scriptKind(path));
   const fragments: SqlFragment[] = [];
   const hazards: CodeHazard[] = [];
@@ -119,7 +122,7 @@ function scanScript(file: string, path: string, text: string, targets: HazardTar
       offsets.push({ at: joined.length, start: part.start });
       joined += part.text;
     }
-    for (const ref of findSqlReferences(joined, targets)) {
+    for (const ref of match(joined)) {
       const part = [...offsets].reverse().find((o) => o.at <= ref.start)!;
       hazards.push({
         file,

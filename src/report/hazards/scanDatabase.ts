@@ -1,7 +1,7 @@
 import { ToolError } from '../../errors';
 import { redactUrl, redactUrls } from '../redact';
 import type { DatabaseHazard } from '../types';
-import { findSqlReferences, type HazardTarget } from './sqlReferences';
+import { sqlMatcher, type HazardTarget } from './sqlReferences';
 
 /** A database object with SQL in its definition. */
 export interface CatalogEntry {
@@ -104,9 +104,10 @@ async function catalogEntries(query: <T>(sql: string) => Promise<T[]>): Promise<
  */
 export function findDatabaseHazards(catalog: CatalogEntry[], targets: HazardTarget[]): DatabaseHazard[] {
   const hazards: DatabaseHazard[] = [];
+  const match = sqlMatcher(targets);
   for (const entry of catalog) {
     const seen = new Set<string>();
-    for (const ref of findSqlReferences(entry.definition, targets)) {
+    for (const ref of match(entry.definition)) {
       const key = `${ref.target.kind}:${ref.target.name}:${ref.found}`;
       if (seen.has(key)) continue;
       seen.add(key);

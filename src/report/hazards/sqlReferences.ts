@@ -55,13 +55,45 @@ const REGCLASS_FUNCTIONS = new Set(['nextval', 'currval', 'setval', 'pg_get_seri
  * `entities.id` qualifies a column by a name the FROM clause already gave.
  */
 export function findSqlReferences(text: string, targets: HazardTarget[]): SqlReference[] {
-  if (targets.length === 0) return [];
+  return sqlMatcher(targets)(text);
+}
+
+/** findSqlReferences with the targets indexed once, for scanning many texts. */
+export function sqlMatcher(targets: HazardTarget[]): (text: string) => SqlReference[] {
   const byName = new Map<string, HazardTarget[]>();
   for (const t of targets) byName.set(t.name, [...(byName.get(t.name) ?? []), t]);
-  // Most text names none of the objects: skip tokenising it.
-  const lower = text.toLowerCase();
-  if (![...byName.keys()].some((name) => lower.includes(name.toLowerCase()))) return [];
+  const folded = nameIndex(byName.keys());
+  return (text) => {
+    // Most text names none of the objects: skip tokenising it.
+    if (!mentionsAny(text, folded)) return [];
+    return matchReferences(text, byName);
+  };
+}
 
+const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/g;
+
+/** Names case-folded: one-word names for lookups, the others for a substring search. */
+export interface NameIndex {
+  words: Set<string>;
+  others: string[];
+}
+
+export function nameIndex(names: Iterable<string>): NameIndex {
+  const folded = [...new Set([...names].map((n) => n.toLowerCase()))];
+  return { words: new Set(folded), others: folded.filter((n) => n.replace(WORD, '') !== '') };
+}
+
+/** Whether the text mentions one of the names, in any case. */
+export function mentionsAny(text: string, names: NameIndex): boolean {
+  for (const word of text.matchAll(WORD)) {
+    if (names.words.has(word[0].toLowerCase())) return true;
+  }
+  if (names.others.length === 0) return false;
+  const lower = text.toLowerCase();
+  return names.others.some((name) => lower.includes(name));
+}
+
+function matchReferences(text: string, byName: Map<string, HazardTarget[]>): SqlReference[] {
   const tokens = tokenize(text);
   const found: SqlReference[] = [];
   const report = (start: number, end: number, target: HazardTarget, as = text.slice(start, end)) =>
