@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { move } from '../src/move';
-import { buildVerifyReport } from '../src/report/buildReport';
+import { buildVerifyCommandReport } from '../src/report/buildReport';
 import { renderJson } from '../src/report/json';
-import { fence, renderMarkdown, renderVerifyMarkdown } from '../src/report/markdown';
+import { fence, renderMarkdown, renderVerificationMarkdown } from '../src/report/markdown';
 import { schemaDiagram } from '../src/report/mermaid';
-import { redactUrl, redactUrls } from '../src/report/redact';
+import { redactSecrets, redactUrl } from '../src/report/redact';
 import { reportMove } from '../src/report/reportMove';
 import { appendStepSummary } from '../src/report/stepSummary';
 import { renderText } from '../src/report/text';
@@ -119,9 +119,9 @@ describe('reports of a dry run on the feature-planner project (seed 000)', () =>
     expect(markdown).toContain('| `public.entities` | rows | `1000` | `1000` | ✅ |');
     expect(markdown).toContain('| `entities_owner_id_idx` | index | `btree (owner_id)` | — | ❌ |');
     expect(renderText(withVerification).stderr).toContain('differs: index entities_owner_id_idx: before btree (owner_id), after null\n');
-    const verify = buildVerifyReport(VERIFICATION);
+    const verify = buildVerifyCommandReport(VERIFICATION);
     expect(valid(JSON.parse(renderJson(verify)))).toBe('valid');
-    expect(renderVerifyMarkdown(verify)).toContain('### Verification');
+    expect(renderVerificationMarkdown(verify)).toContain('### Verification');
   });
 });
 
@@ -212,6 +212,9 @@ describe('small parts', () => {
       'postgres://app:***@db.example.com:5432/app?sslmode=require',
     );
     expect(redactUrl('postgres://app@localhost/app')).toBe('postgres://app@localhost/app');
-    expect(redactUrls('connect postgresql://u:pw@h/db failed')).toBe('connect postgresql://u:***@h/db failed');
+    const url = 'postgresql://u:p%40ss@h/db';
+    expect(redactSecrets(`connect ${url} failed: password "p@ss" rejected, p%40ss`, url)).toBe(
+      'connect postgresql://u:***@h/db failed: password "***" rejected, ***',
+    );
   });
 });

@@ -12,9 +12,9 @@ export {
   type ExitCode,
 } from './errors';
 export { reportMove, type ReportMoveOptions } from './report/reportMove';
-export { buildMoveReport, buildVerifyReport } from './report/buildReport';
+export { buildMoveReport, buildVerifyCommandReport } from './report/buildReport';
 export { renderJson } from './report/json';
-export { renderMarkdown, renderVerifyMarkdown } from './report/markdown';
-export { renderText, renderVerifyText } from './report/text';
+export { renderMarkdown, renderVerificationMarkdown } from './report/markdown';
+export { renderText, renderVerificationText } from './report/text';
 export { scanHazards, readCatalog } from './report/hazards';
-export type { MoveReport, VerifyReport, VerificationReport, VerificationRow, HazardReport, CheckOutcome } from './report/types';
+export type { MoveReport, VerifyCommandReport, VerificationReport, VerificationRow, HazardReport, CheckOutcome } from './report/types';

@@ -10,7 +10,7 @@ import {
   type ReportedFile,
   type ReportedForeignKey,
   type VerificationReport,
-  type VerifyReport,
+  type VerifyCommandReport,
 } from './types';
 import { unifiedDiff, type FileChange } from './unifiedDiff';
 
@@ -67,7 +67,7 @@ export function buildMoveReport(result: MoveResult, context: ReportContext): Mov
   };
 }
 
-export function buildVerifyReport(verification: VerificationReport, hazards?: HazardReport): VerifyReport {
+export function buildVerifyCommandReport(verification: VerificationReport, hazards?: HazardReport): VerifyCommandReport {
   return { version: REPORT_VERSION, command: 'verify', verification, ...(hazards ? { hazards } : {}) };
 }
 

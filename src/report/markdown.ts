@@ -1,6 +1,6 @@
 import { schemaDiagram } from './mermaid';
 import { filesSummary, kindName, plural, routes } from './summary';
-import type { HazardReport, MoveReport, VerificationReport, VerifyReport } from './types';
+import type { HazardReport, MoveReport, VerificationReport, VerifyCommandReport } from './types';
 
 export interface MarkdownOptions {
   /**
@@ -103,7 +103,7 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
 }
 
 /** The verify command's report on its own. */
-export function renderVerifyMarkdown(report: VerifyReport): string {
+export function renderVerificationMarkdown(report: VerifyCommandReport): string {
   return [
     '## drizzle-reschema: verify',
     '',

@@ -3,7 +3,18 @@ export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*):[^@/?#\s]*@/i, '$1:***@');
 }
 
-/** Every connection URL inside a message, redacted. */
-export function redactUrls(text: string): string {
-  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"]+/gi, (url) => redactUrl(url));
+/** `text` with the URL redacted wherever it appears, and its password (as written and percent-decoded) too. */
+export function redactSecrets(text: string, url: string | undefined): string {
+  if (!url) return text;
+  let out = text.split(url).join(redactUrl(url));
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@/?#\s]*)@/i.exec(url)?.[1];
+  if (!password) return out;
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // keep it as written
+  }
+  for (const secret of new Set([password, decoded])) out = out.split(secret).join('***');
+  return out;
 }

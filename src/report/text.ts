@@ -1,6 +1,6 @@
 import { filesSummary, kindName, plural, routes } from './summary';
 import { painter, type Paint } from './tty';
-import type { HazardReport, MoveReport, VerificationReport, VerifyReport } from './types';
+import type { HazardReport, MoveReport, VerificationReport, VerifyCommandReport } from './types';
 
 /** What the human format prints: the diff (and --check's findings) on stdout, status on stderr. */
 export interface TextOutput {
@@ -60,7 +60,7 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
   return { stdout, stderr: err.map((l) => `${l}\n`).join('') };
 }
 
-export function renderVerifyText(report: VerifyReport, options: TextOptions = {}): TextOutput {
+export function renderVerificationText(report: VerifyCommandReport, options: TextOptions = {}): TextOutput {
   const paint = options.paint ?? painter(false);
   const lines = [...verificationLines(report.verification, paint), ...(report.hazards ? hazardLines(report.hazards, paint) : [])];
   return { stdout: '', stderr: lines.map((l) => `${l}\n`).join('') };

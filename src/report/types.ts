@@ -131,7 +131,7 @@ export interface MoveReport {
 }
 
 /** What `verify` found, for the lead's verify command. */
-export interface VerifyReport {
+export interface VerifyCommandReport {
   version: typeof REPORT_VERSION;
   command: 'verify';
   verification: VerificationReport;

@@ -1,5 +1,5 @@
 import { ToolError } from '../../errors';
-import { redactUrl, redactUrls } from '../redact';
+import { redactSecrets, redactUrl } from '../redact';
 import type { DatabaseHazard } from '../types';
 import { sqlMatcher, type HazardTarget } from './sqlReferences';
 
@@ -23,7 +23,7 @@ export async function readCatalog(url: string): Promise<CatalogEntry[]> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   const fail = (error: unknown, doing: string): never => {
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-    throw new ToolError(`--database-url ${redactUrl(url)}: ${doing}: ${redactUrls(reason)}`);
+    throw new ToolError(`--database-url ${redactUrl(url)}: ${doing}: ${redactSecrets(reason, url)}`);
   };
   try {
     await client.connect();
