@@ -254,7 +254,7 @@ describe('database hazards on a real Postgres server', () => {
   });
 
   it('fails with a one-line ToolError that does not show the password', async () => {
-    const wrong = db.url!.replace(':reschema@', ':not-the-password@');
+    const wrong = db.url!.replace(/:[^:@/]*@/, ':not-the-password@');
     const error = await readCatalog(wrong).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolError);
     expect((error as Error).message).toMatch(/^--database-url postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres: cannot connect: /);
