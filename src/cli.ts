@@ -280,9 +280,10 @@ function printVerify(report: VerifyReport, format: 'text' | 'json' | 'markdown')
   const { appendStepSummary } = require('./report/stepSummary') as typeof import('./report/stepSummary');
   const { renderVerificationMarkdown } = require('./report/markdown') as typeof import('./report/markdown');
   const { buildVerifyCommandReport } = require('./report/buildReport') as typeof import('./report/buildReport');
-  const markdown =
-    format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderVerificationMarkdown(buildVerifyCommandReport(toVerificationReport(report))) : '';
-  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  const versioned = buildVerifyCommandReport(toVerificationReport(report));
+  const markdown = format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderVerificationMarkdown(versioned) : '';
+  // schema/report.schema.json: the rows every renderer shows, and the whole report as `details`.
+  if (format === 'json') process.stdout.write(JSON.stringify({ ...versioned, details: report }, null, 2) + '\n');
   else if (format === 'markdown') process.stdout.write(markdown);
   else process.stdout.write(renderVerifyText(report));
   try {
