@@ -81,4 +81,37 @@ describe('move arguments', () => {
   it('rejects a --format it does not know', async () => {
     await expect(parse(['move', 'schema.ts', '--format', 'xml'])).rejects.toThrow(/Invalid values/);
   });
+
+  it('does not swallow a file named after --tables, --enums or --grant', async () => {
+    const args = await parse(['move', '--tables', 'a,b', 'schema.ts', '--enums', 'e', 'other.ts', '--grant', 'app', 'third.ts', '--to', 'x']);
+    expect(args.files).toEqual(['schema.ts', 'other.ts', 'third.ts']);
+    expect(args.tables).toEqual(['a', 'b']);
+    expect(args.enums).toEqual(['e']);
+    expect(args.grant).toEqual(['app']);
+  });
+
+  it('splits --grant on commas and merges repeated flags', async () => {
+    const args = await parse(['move', 'schema.ts', '--to', 'x', '--grant', 'anon,authenticated', '--grant', 'service_role']);
+    expect(args.grant).toEqual(['anon', 'authenticated', 'service_role']);
+  });
+
+  it('keeps an empty --tables as an empty list (refused by the plan), rather than dropping it and moving everything', async () => {
+    const args = await parse(['move', 'schema.ts', '--to', 'x', '--tables', '']);
+    expect(args.tables).toEqual([]);
+  });
+
+  it('reads --lock-timeout as whole milliseconds', async () => {
+    expect((await parse(['move', 'schema.ts', '--to', 'x', '--lock-timeout', '5000'])).lockTimeout).toBe(5000);
+    expect((await parse(['move', 'schema.ts', '--to', 'x', '--lock-timeout', '0'])).lockTimeout).toBe(0);
+  });
+
+  it.each(['abc', '-5', '1.5', '', '1e3', '5s'])('rejects --lock-timeout %p', async (value) => {
+    await expect(parse(['move', 'schema.ts', '--to', 'x', `--lock-timeout=${value}`])).rejects.toThrow(
+      /--lock-timeout: .* is not a whole number of milliseconds/,
+    );
+  });
+
+  it.each(['--to', '--name', '--config', '--cwd', '--lock-timeout'])('rejects %s given twice', async (flag) => {
+    await expect(parse(['move', 'schema.ts', flag, '1', flag, '2'])).rejects.toThrow(new RegExp(`${flag} given 2 times`));
+  });
 });

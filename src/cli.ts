@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { isReschemaError } from './errors';
+import { InputError, isReschemaError } from './errors';
 import type { MoveResult } from './move';
 
 export interface MoveArgs {
@@ -20,8 +20,32 @@ export interface MoveArgs {
   debug: boolean;
 }
 
-const list = (values: string[] | undefined) =>
-  values?.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+/**
+ * --tables, --enums and --grant take one value each time they appear (not an
+ * array, which would swallow the file names after them), split on commas.
+ */
+const list = (values: string | string[] | undefined) =>
+  values === undefined
+    ? undefined
+    : [values].flat().flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+
+/** yargs makes an array of a repeated string option; for these, a second value is a mistake, not a list. */
+function once(value: string | string[], flag: string): string {
+  if (Array.isArray(value)) throw new InputError(`${flag} given ${value.length} times (${value.join(', ')}); give it once`);
+  return String(value);
+}
+
+/** A whole, non-negative number of milliseconds; anything else is a usage error rather than a silent null. */
+export function parseLockTimeout(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const values = [value].flat();
+  const text = String(values[values.length - 1]).trim();
+  if (values.length > 1) throw new InputError(`--lock-timeout given ${values.length} times; give it once`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new InputError(`--lock-timeout: '${text}' is not a whole number of milliseconds (e.g. --lock-timeout 5000)`);
+  }
+  return Number(text);
+}
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
 export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) => Promise<void> }): Argv {
@@ -35,16 +59,16 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
         y
           .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Schema files whose objects move' })
           .option('to', { type: 'string', describe: "Target schema ('public' moves objects back to pgTable)" })
-          .option('tables', { type: 'string', array: true, describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
-          .option('enums', { type: 'string', array: true, describe: 'Only these enums (SQL names or TS identifiers)' })
+          .option('tables', { type: 'string', describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
+          .option('enums', { type: 'string', describe: 'Only these enums (SQL names or TS identifiers)' })
           .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
-          .option('grant', { type: 'string', array: true, default: [] as string[], describe: 'Role that gets USAGE and table/sequence privileges on the target schema (repeatable)' })
-          .option('lock-timeout', { type: 'number', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
+          .option('grant', { type: 'string', describe: 'Role that gets USAGE and table/sequence privileges on the target schema (comma-separated or repeated)' })
+          .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
@@ -52,17 +76,17 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
       async (args) => {
         await handlers.move({
           files: args.files as string[],
-          ...(args.to !== undefined ? { to: args.to } : {}),
-          ...(args.tables ? { tables: list(args.tables)! } : {}),
-          ...(args.enums ? { enums: list(args.enums)! } : {}),
+          ...(args.to !== undefined ? { to: once(args.to, '--to') } : {}),
+          ...(args.tables !== undefined ? { tables: list(args.tables)! } : {}),
+          ...(args.enums !== undefined ? { enums: list(args.enums)! } : {}),
           migration: args.migration,
           verify: args.verify,
           dryRun: args['dry-run'],
-          cwd: args.cwd,
-          ...(args.config !== undefined ? { config: args.config } : {}),
-          ...(args.name !== undefined ? { name: args.name } : {}),
+          cwd: once(args.cwd, '--cwd'),
+          ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
+          ...(args.name !== undefined ? { name: once(args.name, '--name') } : {}),
           grant: list(args.grant) ?? [],
-          ...(args['lock-timeout'] !== undefined ? { lockTimeout: args['lock-timeout'] } : {}),
+          ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
           format: args.format,
           debug: args.debug,
         });
