@@ -175,7 +175,8 @@ function reportError(error: unknown, debug: boolean): number {
     return 2;
   }
   if (isReschemaError(error)) {
-    process.stderr.write(`drizzle-reschema: ${error.message}\n`);
+    // One line, whatever the message quotes (a JSON parser's excerpt of a corrupted file, a tool's output).
+    process.stderr.write(`drizzle-reschema: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;
   }

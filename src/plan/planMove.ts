@@ -1,3 +1,4 @@
+import { lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors';
 import { ProjectIndex, fileExists } from './projectIndex';
@@ -112,6 +113,8 @@ export function planMove(options: PlanOptions): MovePlan {
   }
   checkNameClashes(moves, all, index);
   const bindings = planBindings(moves, index);
+  const rewritten = new Set([...moves.map((m) => m.file), ...[...bindings.values()].filter((b) => b.create || b.export).map((b) => b.file)]);
+  for (const path of rewritten) assertReplaceable(path, index);
   const schemaRefs = planSchemaRefs(moves, bindings, index);
   const foreignKeys = collectForeignKeys(all, moves, index);
 
@@ -127,6 +130,24 @@ export function planMove(options: PlanOptions): MovePlan {
     foreignKeys,
     warnings,
   };
+}
+
+/**
+ * The write stage replaces a file by renaming a new one over it. A symlink
+ * would become a plain file (and its target stay as it was), and a file the
+ * user made read-only would be replaced anyway (renaming needs only the
+ * folder's permission): both are refused before anything is computed.
+ */
+function assertReplaceable(path: string, index: ProjectIndex): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) {
+    throw new InputError(
+      `${index.display(path)}: is a symbolic link (to ${readlinkSync(path)}); name the file it points to, so that the link stays a link`,
+    );
+  }
+  if ((stat.mode & 0o222) === 0) {
+    throw new InputError(`${index.display(path)}: is read-only; make it writable (chmod u+w) if it should change`);
+  }
 }
 
 /** `fp.table(...)` where `fp` is imported: find the pgSchema declaration it refers to. */

@@ -214,15 +214,19 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       if (ts.isIdentifier(target)) {
         const local = localSchemaIds.get(target.text);
         if (local) {
-          schema = local.name;
-          if (schema === undefined) unmovable = `schema '${target.text}' has a name that is not a string literal`;
+          // Handle: pgSchema(`${env}_app`): the object is found (and refused), not mistaken for no object.
+          schema = local.name ?? target.text;
+          if (local.name === undefined) unmovable = `schema '${target.text}' has a name that is not a string literal`;
         } else if (importBindings.has(target.text) && !importBindings.get(target.text)!.namespace) {
           // Resolved against the project later: `<imported>.table(...)` may be a pgSchema.
           schema = `\0import:${target.text}`;
         } else return undefined;
       } else if (ts.isCallExpression(target) && coreFunctionOf(target.expression) === 'pgSchema') {
         schema = stringLiteralValue(target.arguments[0]);
-        if (schema === undefined) unmovable = 'the schema name is not a string literal';
+        if (schema === undefined) {
+          schema = target.getText(sourceFile);
+          unmovable = 'the schema name is not a string literal';
+        }
       } else return undefined;
     }
     if (!kind || schema === undefined) return undefined;
