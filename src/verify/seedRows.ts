@@ -73,9 +73,10 @@ export interface SeedPlan {
  * SQL that fills every table of the snapshot with `rows` generated rows
  * (rows numbered from `firstRow`) that satisfy the schema: types, NOT NULL,
  * enums, FKs (nullable ones pointing at existing rows), identity and serial
- * left to their sequences.
+ * left to their sequences. `only` (keys `schema.table`) limits the inserts to
+ * those tables; the others must already hold rows.
  */
-export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1): SeedPlan {
+export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1, only?: Set<string>): SeedPlan {
   const tables = Object.values(snapshot.tables);
   const { order, deferred } = insertionOrder(tables);
   const inserts: string[] = [];
@@ -83,16 +84,21 @@ export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1): Seed
   const last = firstRow + rows - 1;
   for (const table of order) {
     const key = `${schemaOf(table)}.${table.name}`;
-    const fkByColumn = new Map<string, { target: string; column: string; deferred: boolean }>();
+    if (only && !only.has(key)) continue;
+    const fkByColumn = new Map<string, { target: string; column: string; deferred: boolean; alias: string }>();
+    const joins: string[] = [];
     for (const fk of Object.values(table.foreignKeys)) {
       const isDeferred = deferred.has(`${key}.${fk.name}`);
-      fk.columnsFrom.forEach((from, i) =>
-        fkByColumn.set(from, {
-          target: qualified(fk.schemaTo || 'public', fk.tableTo),
-          column: fk.columnsTo[i]!,
-          deferred: isDeferred,
-        }),
-      );
+      const target = qualified(fk.schemaTo || 'public', fk.tableTo);
+      const alias = `p${joins.length + 1}`;
+      if (!isDeferred) {
+        // The g-th row gets the parent numbered g (cycling): one pass over the parent, not one lookup per row.
+        const cols = fk.columnsTo.map(ident).join(', ');
+        joins.push(
+          `LEFT JOIN (SELECT ${cols}, row_number() OVER (ORDER BY ${cols}) AS rn FROM ${target}) ${alias} ON ${alias}.rn = ((g - 1) % greatest((SELECT count(*) FROM ${target}), 1)) + 1`,
+        );
+      }
+      fk.columnsFrom.forEach((from, i) => fkByColumn.set(from, { target, column: fk.columnsTo[i]!, deferred: isDeferred, alias }));
     }
     const columns: string[] = [];
     const values: string[] = [];
@@ -101,7 +107,7 @@ export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1): Seed
       const fk = fkByColumn.get(column.name);
       let value: string | undefined;
       if (fk && !fk.deferred) {
-        value = `(SELECT p.${ident(fk.column)} FROM ${fk.target} p ORDER BY 1 OFFSET ((g - 1) % ${rows}) LIMIT 1)`;
+        value = `${fk.alias}.${ident(fk.column)}`;
       } else if (fk && fk.deferred) {
         if (column.notNull) {
           throw new ToolError(`cannot generate rows for ${key}: NOT NULL column ${column.name} closes a foreign-key cycle`);
@@ -121,7 +127,7 @@ export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1): Seed
       values.push(value);
     }
     inserts.push(
-      `INSERT INTO ${qualified(schemaOf(table), table.name)} (${columns.join(', ')}) SELECT ${values.join(', ')} FROM generate_series(${firstRow}, ${last}) AS g;`,
+      `INSERT INTO ${qualified(schemaOf(table), table.name)} (${columns.join(', ')}) SELECT ${values.join(', ')} FROM generate_series(${firstRow}, ${last}) AS g${joins.map((j) => ` ${j}`).join('')};`,
     );
   }
   return { inserts, updates };

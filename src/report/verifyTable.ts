@@ -1,0 +1,67 @@
+import type { VerifyReport, VerifyRow } from '../verify/verifyMigration';
+import { failures } from '../verify/summary';
+
+function table(rows: VerifyRow[]): string[] {
+  const header = ['object', 'before', 'after', 'ok'];
+  const cells = rows.map((r) => [r.object, r.before, r.after, r.ok ? 'ok' : 'FAIL']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
+}
+
+/** The human report of a verification: the table (object, before, after, ok), then what failed. */
+export function renderVerifyText(report: VerifyReport): string {
+  const out: string[] = [];
+  out.push(`verify ${report.migration.file} on ${report.engine}${report.seededRows ? ` (${report.seededRows} generated rows per table)` : ''}`);
+  out.push('');
+  out.push(...table(report.tables));
+  const broken = report.behaviour.filter((b) => !b.ok);
+  if (broken.length) {
+    out.push('');
+    out.push(...table(broken));
+  }
+  const kinds = Object.entries(report.checked)
+    .map(([kind, c]) => `${c.objects} ${plural(kind, c.objects)}${c.differing ? ` (${c.differing} differ)` : ''}`)
+    .join(', ');
+  out.push('');
+  if (kinds) out.push(`compared: ${kinds}`);
+  if (report.rollback) out.push(`rollback ${report.rollback.file}: ${report.rollback.ok ? 'restores every object' : 'FAILED'}`);
+  out.push(`drift against the latest snapshot: ${report.drift.length ? `${report.drift.length} difference(s)` : 'none'}`);
+  if (report.behaviour.length) {
+    const inserts = report.behaviour.filter((b) => b.object.startsWith('insert into'));
+    const fks = report.behaviour.filter((b) => b.object.startsWith('foreign key'));
+    out.push(
+      `after the migration: ${inserts.filter((b) => b.ok).length}/${inserts.length} moved tables take a new row, ` +
+        `${fks.filter((b) => b.ok).length}/${fks.length} foreign keys refuse a missing parent`,
+    );
+  }
+  if (report.added.length) out.push(`added by the migration: ${summarizeAdded(report.added)}`);
+  for (const note of report.notes) out.push(`note: ${note}`);
+  if (report.committed) out.push('committed');
+  const failed = failures(report);
+  if (failed.length) {
+    out.push('');
+    out.push(`FAILED (${failed.length}):`);
+    out.push(...failed.map((f) => `  ${f}`));
+  } else {
+    out.push('ok: every row, index, constraint, sequence, trigger, policy and grant kept');
+  }
+  return out.join('\n') + '\n';
+}
+
+const PLURALS: Record<string, string> = { index: 'indexes', columns: 'column lists', policy: 'policies' };
+function plural(kind: string, n: number): string {
+  return n === 1 ? (kind === 'columns' ? 'column list' : kind) : (PLURALS[kind] ?? `${kind}s`);
+}
+
+/** "12 grants (feature_planner.a:reader, ...), 1 schema" */
+function summarizeAdded(added: string[]): string {
+  const byKind = new Map<string, string[]>();
+  for (const a of added) {
+    const [kind, ...rest] = a.split(' ');
+    byKind.set(kind!, [...(byKind.get(kind!) ?? []), rest.join(' ')]);
+  }
+  return [...byKind]
+    .map(([kind, names]) => `${names.length} ${plural(kind, names.length)} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`)
+    .join(', ');
+}

@@ -1,0 +1,53 @@
+import { relative } from 'node:path';
+import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from '../generate/drizzleConfig';
+import type { PgSnapshot } from '../generate/migrationsFolder';
+import { loadMigrationSet, migrationStep, type MigrationSet } from './migrationSet';
+import { verifyMigration, type VerifyOptions, type VerifyReport } from './verifyMigration';
+
+export interface VerifyProjectOptions extends Omit<VerifyOptions, 'excludeSchemas' | 'migrationsTable'> {
+  /** Project root (default: the working directory). */
+  cwd?: string;
+  /** drizzle config path. */
+  config?: string;
+  /** The migration to verify (tag, or its unique prefix or name); default the newest. */
+  migration?: string;
+}
+
+/** Where drizzle's bookkeeping lives, left out of every comparison. */
+export function bookkeeping(config: DrizzleConfig): Pick<VerifyOptions, 'excludeSchemas' | 'migrationsTable'> {
+  return {
+    excludeSchemas: [config.migrationsSchema],
+    migrationsTable: { schema: config.migrationsSchema, table: config.migrationsTable },
+  };
+}
+
+/** `drizzle-reschema verify`: the project's migration, as written on disk. */
+export async function verifyProject(options: VerifyProjectOptions = {}): Promise<VerifyReport> {
+  const root = options.cwd ?? process.cwd();
+  const config = loadDrizzleConfig(root, options.config);
+  const set = loadMigrationSet(root, config, (tag) => rollbackPathFor(config, tag), options.migration);
+  return verifyMigration(set, { ...options, ...bookkeeping(config) });
+}
+
+/** A migration that exists only in memory (move, before it writes), appended to the project's. */
+export interface PendingMigration {
+  tag: string;
+  when: number;
+  sqlPath: string;
+  sql: string;
+  snapshot: PgSnapshot;
+  rollbackPath: string;
+  rollbackSql: string;
+}
+
+/** The project's migrations on disk, then the pending one as the migration under test. */
+export function pendingMigrationSet(root: string, config: DrizzleConfig, pending: PendingMigration): MigrationSet {
+  const onDisk = loadMigrationSet(root, config, () => '', undefined);
+  const step = migrationStep(pending.tag, pending.when, relative(root, pending.sqlPath), pending.sql, pending.snapshot);
+  const rollback = migrationStep(pending.tag, pending.when, relative(root, pending.rollbackPath), pending.rollbackSql, pending.snapshot);
+  return {
+    steps: [...onDisk.steps, step],
+    target: onDisk.steps.length,
+    rollback: { file: rollback.file, sql: rollback.sql, statements: rollback.statements },
+  };
+}
