@@ -97,6 +97,13 @@ describe('move arguments', () => {
     expect(args.grant).toEqual(['app']);
   });
 
+  it('does not swallow a file named after --map or --create-schema', async () => {
+    const args = await parse(['move', '--map', 'growth=entities,jobs', 'a.ts', '--create-schema', 'archive', 'b.ts', '--map', 'shared=users']);
+    expect(args.files).toEqual(['a.ts', 'b.ts']);
+    expect(args.map).toEqual({ growth: ['entities', 'jobs'], shared: ['users'] });
+    expect(args.createSchemas).toEqual(['archive']);
+  });
+
   it('splits --grant on commas and merges repeated flags', async () => {
     const args = await parse(['move', 'schema.ts', '--to', 'x', '--grant', 'anon,authenticated', '--grant', 'service_role']);
     expect(args.grant).toEqual(['anon', 'authenticated', 'service_role']);

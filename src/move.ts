@@ -1,8 +1,10 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { InputError } from './errors';
 import { armFault, checkpoint } from './faults';
-import { loadDrizzleConfig, rollbackPathFor } from './generate/drizzleConfig';
+import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from './generate/drizzleConfig';
 import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
+import { copyMigration } from './patch/copyStrategy';
 import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
@@ -36,6 +38,15 @@ export interface MoveOptions extends PlanOptions {
   rows?: number;
   /** Make the run fail at a named checkpoint (tests only). */
   failAt?: string;
+  /**
+   * `move` (default): ALTER ... SET SCHEMA, instant. `copy`: create the objects in the
+   * target schemas, copy the rows, drop the old objects (see src/patch/copyStrategy.ts).
+   */
+  strategy?: 'move' | 'copy';
+  /** With strategy copy: drop nothing old; write `<tag>.drop-source.sql` for later. */
+  keepSource?: boolean;
+  /** Called with the copy's hazards before anything is written. */
+  onHazards?: (hazards: string[]) => void;
 }
 
 /** The migration the run wrote (or would write). */
@@ -45,6 +56,9 @@ export interface MigrationResult {
   rollbackPath: string;
   sql: string;
   rollbackSql: string;
+  strategy: 'move' | 'copy';
+  /** With strategy copy and keepSource: the file that drops the old objects later. */
+  dropSourcePath?: string;
   /** Statements drizzle-kit generated for other pending changes, kept after the moves. */
   otherChanges: string[];
   drizzleKit: { version: string; source: 'project' | 'bundled' };
@@ -66,6 +80,8 @@ export interface MoveResult {
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
+  /** Schemas created empty (--create-schema). */
+  createSchemas: string[];
   migration?: MigrationResult;
   /** The verification of the migration, unless skipped (--no-verify, --no-migration). */
   verification?: VerifyReport;
@@ -76,6 +92,8 @@ export interface MoveResult {
   /** Files formatted with the project's prettier config. */
   formatted: string[];
   warnings: string[];
+  /** With strategy copy: what the copy does not carry by itself (grants, policies, triggers, ...). */
+  hazards: string[];
   written: boolean;
 }
 
@@ -86,6 +104,8 @@ export interface MoveResult {
  */
 export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
+  const strategy = options.strategy ?? 'move';
+  if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
   const plan = planMove(options);
   checkpoint('plan:done');
   const rewritten = rewriteSchemaFiles(plan);
@@ -97,37 +117,53 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const root = plan.projectRoot;
   let migration: MigrationResult | undefined;
   let verification: VerifyReport | undefined;
-  if (options.migration !== false && plan.moves.length > 0) {
+  let hazards: string[] = [];
+  if (options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0)) {
     const config = loadDrizzleConfig(root, options.config);
     const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
-    const targets = [...new Set(relocations.map((r) => r.to))];
+    const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
     const generated = await generateMigration({
       root,
       config,
       schemaEdits: edits,
       relocations,
       name: options.name ?? `move_to_${targets.join('_and_')}`,
+      strategy,
     });
-    const patched = patchMigration({
+    const patchInput = {
       statements: generated.statements,
       breakpoints: generated.breakpoints,
       relocations: generated.relocations,
       grants: options.grant ?? [],
+      createSchemas: plan.createSchemas,
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       tag: generated.tag,
-    });
+    };
+    const patched =
+      strategy === 'copy' && generated.previous
+        ? await copyMigration({ ...patchInput, previous: generated.previous, next: generated.next, keepSource: options.keepSource ?? false })
+        : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
+    hazards = patched.hazards;
     checkpoint('patch:done');
     const rollbackPath = rollbackPathFor(config, generated.tag);
     const sqlChange: FileChange = { path: generated.sqlPath, before: undefined, after: patched.sql };
     const rollbackChange: FileChange = { path: rollbackPath, before: undefined, after: patched.rollbackSql };
     changes.push(sqlChange, rollbackChange, ...generated.files);
     reviewable.push(sqlChange, rollbackChange);
+    const dropSourcePath = patched.dropSourceSql !== undefined ? dropSourcePathFor(config, generated.tag) : undefined;
+    if (dropSourcePath !== undefined) {
+      const dropChange: FileChange = { path: dropSourcePath, before: undefined, after: patched.dropSourceSql! };
+      changes.push(dropChange);
+      reviewable.push(dropChange);
+    }
     migration = {
       tag: generated.tag,
       sqlPath: relative(root, generated.sqlPath),
       rollbackPath: relative(root, rollbackPath),
       sql: patched.sql,
       rollbackSql: patched.rollbackSql,
+      strategy,
+      ...(dropSourcePath !== undefined ? { dropSourcePath: relative(root, dropSourcePath) } : {}),
       otherChanges: patched.otherChanges,
       drizzleKit: { version: generated.kit.version, source: generated.kit.source },
     };
@@ -146,6 +182,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       verification = await verifyMigration(set, {
         ...(options.engine ? { engine: options.engine } : {}),
         ...(options.rows !== undefined ? { rows: options.rows } : {}),
+        ...(options.keepSource ? { keepSource: true } : {}),
         ...bookkeeping(config),
       });
       if (!verification.ok) throw new NotVerifiedError(verification);
@@ -162,18 +199,27 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     line: m.object.location.line,
   });
 
+  if (hazards.length > 0) options.onHazards?.(hazards);
   const written = !options.dryRun && changes.length > 0;
   if (written) writeChanges(changes);
   return {
     moves: plan.moves.map(describe),
     alreadyInPlace: plan.alreadyInPlace.map(describe),
     foreignKeys: plan.foreignKeys,
+    createSchemas: plan.createSchemas,
     ...(migration ? { migration } : {}),
     ...(verification ? { verification } : {}),
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.map((f) => relative(root, f)),
     warnings: plan.warnings,
+    hazards,
     written,
   };
+}
+
+/** `--keep-source`'s deferred drops: beside the rollback, outside the journal. */
+function dropSourcePathFor(config: DrizzleConfig, tag: string): string {
+  const dir = config.prefix === 'supabase' ? join(config.out, 'rollbacks') : config.out;
+  return join(dir, `${tag}.drop-source.sql`);
 }

@@ -7,7 +7,7 @@ import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
 import type { DrizzleConfig } from './drizzleConfig';
 import { kitOutputExcerpt, resolveDrizzleKit, runDrizzleKit, type DrizzleKit, type KitRun } from './drizzleKit';
 import { readMigrationsState, type Journal, type PgSnapshot } from './migrationsFolder';
-import { relocateSnapshot, type Relocation } from './relocateSnapshot';
+import { hideRelocatedObjects, relocateSnapshot, type Relocation } from './relocateSnapshot';
 import { ShadowProject, assertInsideProject } from './shadowProject';
 
 export const BREAKPOINT = '--> statement-breakpoint';
@@ -34,6 +34,12 @@ export interface GenerateInput {
   schemaEdits: FileEdit[];
   relocations: Relocation[];
   name: string;
+  /**
+   * `move` (default): the previous snapshot shows the objects already moved, so drizzle-kit
+   * writes nothing for them. `copy`: it does not show them at all, so drizzle-kit creates them
+   * in their target schemas.
+   */
+  strategy?: 'move' | 'copy';
 }
 
 /**
@@ -53,7 +59,8 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
     for (const edit of input.schemaEdits) shadow.write(edit.path, edit.after);
     let relocations: Relocation[] = [];
     if (state.head) {
-      const doctored = relocateSnapshot(state.head.snapshot, input.relocations);
+      const doctor = input.strategy === 'copy' ? hideRelocatedObjects : relocateSnapshot;
+      const doctored = doctor(state.head.snapshot, input.relocations);
       relocations = doctored.applied;
       writeFileSync(shadow.map(state.head.path), JSON.stringify(doctored.snapshot, null, 2));
     }

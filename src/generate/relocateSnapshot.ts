@@ -81,3 +81,35 @@ export function relocateSnapshot(
   }
   return { snapshot: next, applied };
 }
+
+/**
+ * For `--strategy copy`: the snapshot without the moved objects, given to
+ * drizzle-kit as the previous state. drizzle-kit then sees only new objects
+ * in the target schemas (so it asks nothing: nothing was deleted that could
+ * be a rename) and writes their CREATE TYPE / CREATE TABLE / FKs / indexes /
+ * policies itself; the copy and the drops of the old objects are the patch
+ * stage's. References to the moved objects from objects that stay (a column
+ * of a moved enum type, an FK to a moved table) are left pointing at the old
+ * schema, so drizzle-kit writes the change that repoints them.
+ */
+export function hideRelocatedObjects(
+  snapshot: PgSnapshot,
+  relocations: Relocation[],
+): { snapshot: PgSnapshot; applied: Relocation[] } {
+  const next: PgSnapshot = JSON.parse(JSON.stringify(snapshot));
+  const applied: Relocation[] = [];
+  const collection = (r: Relocation): Record<string, unknown> | undefined => {
+    if (r.kind === 'table') return next.tables;
+    if (r.kind === 'enum') return next.enums;
+    if (r.kind === 'sequence') return next.sequences;
+    return next.views;
+  };
+  for (const r of relocations) {
+    const records = collection(r);
+    const oldKey = key(r.from, r.name);
+    if (!records || !(oldKey in records)) continue;
+    delete records[oldKey];
+    applied.push(r);
+  }
+  return { snapshot: next, applied };
+}

@@ -10,6 +10,8 @@ export interface PatchInput {
   relocations: Relocation[];
   /** Roles that get access to the target schemas. */
   grants: string[];
+  /** Schemas created empty (--create-schema): granted like targets, dropped by the rollback. */
+  createSchemas?: string[];
   lockTimeoutMs?: number;
   tag: string;
 }
@@ -56,7 +58,7 @@ export function grantStatements(schema: string, role: string): string[] {
   ];
 }
 
-function revokeStatements(schema: string, role: string): string[] {
+export function revokeStatements(schema: string, role: string): string[] {
   const s = ident(schema);
   const r = ident(role);
   return [
@@ -76,7 +78,9 @@ function revokeStatements(schema: string, role: string): string[] {
  */
 export function patchMigration(input: PatchInput): PatchedMigration {
   const moves = orderedMoves(input.relocations).map((r) => moveStatement(r));
-  const targets = [...new Set(input.relocations.map((r) => r.to))].filter((s) => s !== 'public');
+  const targets = [...new Set([...input.relocations.map((r) => r.to), ...(input.createSchemas ?? [])])].filter(
+    (s) => s !== 'public',
+  );
   const createdSchemas = new Set<string>();
   let insertAt = 0;
   input.statements.forEach((statement, i) => {

@@ -2,6 +2,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors';
 import { ProjectIndex, fileExists } from './projectIndex';
+import { tablesUsingEnums } from './enumUsage';
 import { validateLockTimeout, validateMigrationName, validateObjectName, validateRoleName, validateSchemaName } from './identifiers';
 import {
   PUBLIC_SCHEMA,
@@ -30,6 +31,17 @@ export interface PlanOptions {
   name?: string;
   grant?: string[];
   lockTimeoutMs?: number;
+  /**
+   * Several targets in one run: schema -> names of tables, enums, views or
+   * sequences in the given files (SQL names or TS identifiers). With `to`, the
+   * map wins for the names it lists and `to` covers the rest of the files
+   * (narrowed by `tables`/`enums`). An enum the map does not name follows the
+   * tables that use it when they all end up in one schema; when they end up in
+   * several, it stays where it is and the plan warns.
+   */
+  map?: Record<string, string[]>;
+  /** Schemas to create even if nothing moves into them (a pgSchema declaration is added). */
+  createSchemas?: string[];
 }
 
 const IMPORTED_SCHEMA_PREFIX = '\0import:';
@@ -80,22 +92,22 @@ export function planMove(options: PlanOptions): MovePlan {
     }
   }
 
-  const selected = select(inputs, options);
+  const selected = selectTargets(inputs, options, index, warnings);
   const moves: ObjectMove[] = [];
   const alreadyInPlace: ObjectMove[] = [];
-  for (const { object, file } of selected) {
+  for (const { object, file, to: chosen } of selected) {
     if (object.unmovable) throw new InputError(`cannot move: ${object.unmovable}`, object.location);
     validateObjectName(object.kind, object.name!, object.location);
-    // Without --to the run only repairs `{ schema }` options; other objects stay where they are.
-    const to = options.to ?? object.bogusSchemaOption?.schema ?? object.schema;
-    if (options.to === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
+    // Without a target the run only repairs `{ schema }` options; other objects stay where they are.
+    const to = chosen ?? object.bogusSchemaOption?.schema ?? object.schema;
+    if (chosen === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
     const from = object.schema;
     const move: ObjectMove = { object, file: file.path, from, to };
     if (from === to && !object.bogusSchemaOption) alreadyInPlace.push(move);
     else moves.push(move);
-    if (options.to !== undefined && object.bogusSchemaOption?.schema && object.bogusSchemaOption.schema !== options.to) {
+    if (chosen !== undefined && object.bogusSchemaOption?.schema && object.bogusSchemaOption.schema !== chosen) {
       warnings.push(
-        `${index.display(file.path)}:${object.location.line}: '${object.name}' declared { schema: '${object.bogusSchemaOption.schema}' }, which drizzle-orm ignores; moving it to '${options.to}' as asked`,
+        `${index.display(file.path)}:${object.location.line}: '${object.name}' declared { schema: '${object.bogusSchemaOption.schema}' }, which drizzle-orm ignores; moving it to '${chosen}' as asked`,
       );
     }
   }
@@ -103,6 +115,7 @@ export function planMove(options: PlanOptions): MovePlan {
   // Without --to and nothing to repair, only an already-repaired file (objects outside public) is fine.
   if (
     options.to === undefined &&
+    options.map === undefined &&
     !selected.some(({ object }) => object.bogusSchemaOption || object.schema !== PUBLIC_SCHEMA)
   ) {
     const first = selected[0]?.object;
@@ -113,6 +126,7 @@ export function planMove(options: PlanOptions): MovePlan {
   }
   checkNameClashes(moves, all, index);
   const bindings = planBindings(moves, index);
+  const createSchemas = planEmptySchemas(options.createSchemas ?? [], moves, bindings, index, inputs[0]!);
   const rewritten = new Set([...moves.map((m) => m.file), ...[...bindings.values()].filter((b) => b.create || b.export).map((b) => b.file)]);
   for (const path of rewritten) assertReplaceable(path, index);
   const schemaRefs = planSchemaRefs(moves, bindings, index);
@@ -128,6 +142,7 @@ export function planMove(options: PlanOptions): MovePlan {
     unusedSchemaImports: unusedSchemaImports(moves, schemaRefs, index),
     schemaRefs,
     foreignKeys,
+    createSchemas,
     warnings,
   };
 }
@@ -182,6 +197,138 @@ function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A selected object and its target; undefined when only a `{ schema }` option is repaired. */
+interface Targeted extends Located {
+  to: string | undefined;
+}
+
+/**
+ * Who goes where. Names in the map go to their schema; `--to` covers the rest
+ * of the given files (narrowed by --tables/--enums); with a map and no `--to`
+ * the rest stays, except that `{ schema }` options are repaired and enums the
+ * map does not name follow the tables that use them.
+ */
+function selectTargets(inputs: ScannedFile[], options: PlanOptions, index: ProjectIndex, warnings: string[]): Targeted[] {
+  if (!options.map) return select(inputs, options).map((l) => ({ ...l, to: options.to }));
+  const candidates: Located[] = inputs.flatMap((file) => file.objects.map((object) => ({ object, file })));
+  const mapped = new Map<DrizzleObject, Targeted>();
+  for (const [schema, names] of Object.entries(options.map)) {
+    validateSchemaName(schema, `--map ${schema}`);
+    if (names.length === 0) throw new InputError(`--map ${schema}: no names given (expected ${schema}=name,name,...)`);
+    for (const name of names) {
+      const matches = candidates.filter(({ object }) => object.name === name || object.identifier === name);
+      if (matches.length === 0) {
+        const known = candidates.map(({ object }) => object.name).filter(Boolean).join(', ');
+        throw new InputError(
+          `--map ${schema}: no table, enum, view or sequence named '${name}' in the given files${known ? ` (found: ${known})` : ''}`,
+        );
+      }
+      for (const match of matches) {
+        const earlier = mapped.get(match.object);
+        if (earlier && earlier.to !== schema) {
+          throw new InputError(
+            `--map: ${match.object.kind} '${match.object.name}' is mapped to both '${earlier.to}' and '${schema}'`,
+            match.object.location,
+          );
+        }
+        mapped.set(match.object, { ...match, to: schema });
+      }
+    }
+  }
+  let rest: Targeted[];
+  if (options.to !== undefined) {
+    rest = select(inputs, options)
+      .filter(({ object }) => !mapped.has(object))
+      .map((l) => ({ ...l, to: options.to }));
+  } else {
+    if (options.tables || options.enums) {
+      throw new InputError('--tables and --enums narrow what --to covers; with --map and no --to, name the objects in --map');
+    }
+    rest = candidates.filter(({ object }) => object.bogusSchemaOption && !mapped.has(object)).map((l) => ({ ...l, to: undefined }));
+  }
+  const placed = new Map<DrizzleObject, string>(
+    [...mapped.values(), ...rest].map((t) => [t.object, t.to ?? t.object.bogusSchemaOption?.schema ?? t.object.schema]),
+  );
+  const unplacedEnums = candidates.filter(({ object }) => object.kind === 'enum' && !placed.has(object));
+  const followers = followingEnums(unplacedEnums, placed, index, warnings);
+  const order = new Map(candidates.map((l, i) => [l.object, i]));
+  return [...mapped.values(), ...rest, ...followers].sort((a, b) => order.get(a.object)! - order.get(b.object)!);
+}
+
+/**
+ * An enum the map does not name goes where the tables using it go. When they
+ * go to different schemas (or some stay), the tool does not guess: the enum
+ * stays where it is (Postgres columns may use an enum of another schema) and
+ * a warning names it, so that the user can place it with --map.
+ */
+function followingEnums(
+  enums: Located[],
+  placed: Map<DrizzleObject, string>,
+  index: ProjectIndex,
+  warnings: string[],
+): Targeted[] {
+  if (enums.length === 0) return [];
+  const uses = tablesUsingEnums(enums, index);
+  const followers: Targeted[] = [];
+  for (const located of enums) {
+    const { object } = located;
+    const users = uses.get(object) ?? [];
+    const destination = (table: DrizzleObject) => placed.get(table) ?? table.schema;
+    if (!users.some(({ table }) => destination(table) !== table.schema)) continue;
+    const destinations = [...new Set(users.map(({ table }) => destination(table)))];
+    if (destinations.length === 1) {
+      if (destinations[0] !== object.schema) followers.push({ ...located, to: destinations[0]! });
+      continue;
+    }
+    const where = destinations
+      .map((schema) => `${schema} (${users.filter(({ table }) => destination(table) === schema).map(({ table }) => table.name).join(', ')})`)
+      .join(', ');
+    warnings.push(
+      `${index.display(located.file.path)}:${object.location.line}: enum '${object.name}' is used by tables headed for different schemas: ${where}; it stays in '${object.schema}' (name it in --map to choose)`,
+    );
+  }
+  return followers;
+}
+
+/**
+ * `--create-schema x`: drizzle-kit creates a schema when it finds an exported
+ * pgSchema value for it. A schema that objects move into gets one anyway; an
+ * existing declaration is exported if it is not; otherwise
+ * `export const x = pgSchema('x')` goes into the first file given (a file
+ * the drizzle config already reads, since its objects are in the migrations).
+ * Returns the schemas whose declaration the run adds or exports.
+ */
+function planEmptySchemas(
+  schemas: string[],
+  moves: ObjectMove[],
+  bindings: Map<string, SchemaBinding>,
+  index: ProjectIndex,
+  firstFile: ScannedFile,
+): string[] {
+  const created: string[] = [];
+  const declarations = [...index.files.values()].flatMap((f) => f.schemaDeclarations);
+  for (const schema of new Set(schemas)) {
+    validateSchemaName(schema, '--create-schema');
+    if (moves.some((m) => m.to === schema)) continue;
+    const existing = declarations.find((d) => d.name === schema && d.exported) ?? declarations.find((d) => d.name === schema);
+    if (existing?.exported) continue;
+    created.push(schema);
+    bindings.set(
+      schema,
+      existing
+        ? { schema, identifier: existing.identifier, file: existing.file, create: false, export: true, declaration: existing }
+        : {
+            schema,
+            identifier: freeIdentifier(schemaIdentifier(schema), [firstFile], bindings),
+            file: firstFile.path,
+            create: true,
+            export: false,
+          },
+    );
+  }
+  return created;
 }
 
 function select(inputs: ScannedFile[], options: PlanOptions): Located[] {

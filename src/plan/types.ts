@@ -199,5 +199,7 @@ export interface MovePlan {
   /** file -> schema -> how that file refers to the schema's pgSchema value. */
   schemaRefs: Map<string, Map<string, SchemaRef>>;
   foreignKeys: ForeignKeyRef[];
+  /** Schemas created empty (--create-schema) whose pgSchema declaration the run adds or exports. */
+  createSchemas: string[];
   warnings: string[];
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,7 +136,7 @@ export async function openEmbeddedPostgres(packageName = process.env.DRIZZLE_RES
   const dir = mkdtempSync(join(tmpdir(), 'drizzle-reschema-pg-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
-  const password = 'reschema';
+  const password = randomBytes(12).toString('hex');
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),

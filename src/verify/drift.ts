@@ -58,7 +58,13 @@ interface DbColumn {
  * constraints, enums and their values, sequences, views, RLS and policies.
  * Returns every difference, by object.
  */
-export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: string[]): Promise<Drift[]> {
+export async function findDrift(
+  db: Database,
+  snapshot: PgSnapshot,
+  exclude: string[],
+  /** Objects left in their old schema on purpose (`--keep-source`): `schema.name`. */
+  kept: string[] = [],
+): Promise<Drift[]> {
   const drift: Drift[] = [];
   const differ = (object: string, expected: string, actual: string) => {
     if (expected !== actual) drift.push({ object, expected, actual });
@@ -212,7 +218,14 @@ export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: str
     new Map([...snapTables].flatMap(([key, t]) => Object.values(t.policies ?? {}).map((p) => [`${key}.${(p as { name: string }).name}`, 'present'] as const))),
     new Map(dbPolicies.map((p) => [`${p.schema}.${p.tbl}.${p.name}`, 'present'])),
   );
-  return drift;
+  // What was kept on purpose is not drift: the kept object itself, and what hangs off it.
+  const isKept = (d: Drift) =>
+    d.expected === 'absent' &&
+    kept.some((k) => {
+      const name = d.object.slice(d.object.indexOf(' ') + 1);
+      return name === k || name.startsWith(`${k}.`) || d.actual.endsWith(` ${k}`) || d.actual.includes(` ${k} `);
+    });
+  return drift.filter((d) => !isKept(d));
 }
 
 function snapshotConstraints(key: string, t: SnapshotTable): Array<readonly [string, string]> {

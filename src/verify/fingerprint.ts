@@ -3,6 +3,7 @@ import type { Database } from './database';
 
 /** What a fingerprint entry describes. */
 export type EntryKind =
+  | 'schema'
   | 'table'
   | 'columns'
   | 'index'
@@ -70,6 +71,12 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
   const [{ search_path: savedPath } = { search_path: '' }] = await db.query<{ search_path: string }>('SHOW search_path');
   await db.exec(`SET search_path = ''`);
   try {
+    for (const n of await db.query<{ name: string; acl: string | null }>(
+      `SELECT nspname AS name, nspacl::text AS acl FROM pg_namespace WHERE nspname = ANY($1)`,
+      [schemas],
+    )) {
+      add({ kind: 'schema', schema: n.name, name: n.name, value: `privileges ${n.acl ?? 'default'}` });
+    }
     const tables = await db.query<{ schema: string; name: string; rls: boolean; force: boolean }>(
       `SELECT n.nspname AS schema, c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS force
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

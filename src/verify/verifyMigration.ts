@@ -149,7 +149,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
   const db = await timer.time('start', () => openEngine(engine, extensions));
   try {
     if (engine === 'postgres') {
-      const [{ version } = { version: '?' }] = await db.query<{ version: string }>('SHOW server_version');
+      const [{ version } = { version: '?' }] = await db.query<{ version: string }>("SELECT current_setting('server_version') AS version");
       report.engine = `postgres ${version.split(' ')[0]} (embedded)`;
     }
     await timer.time('roles', async () => {
@@ -179,7 +179,8 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
       await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, moves, rows, report));
     }
     if (set.target === set.steps.length - 1) {
-      report.drift = await timer.time('drift', () => findDrift(db, target.snapshot, exclude));
+      const kept = options.keepSource ? moves.map((m) => `${m.from}.${m.name}`) : [];
+      report.drift = await timer.time('drift', () => findDrift(db, target.snapshot, exclude, kept));
     } else {
       report.notes.push(`drift not checked: ${set.steps.length - 1 - set.target} newer migration(s) follow ${target.tag}`);
     }
@@ -228,7 +229,7 @@ async function compareAcrossMigration(
   const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
   const { differences, added } = compareFingerprints(expected, after);
   report.differences.push(...differences);
-  report.added = added.map((e) => `${e.kind} ${e.schema}.${e.name}`);
+  report.added = added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`));
   if (!options.keepSource) {
     for (const m of moves) {
       const left = [...after.values()].find((e) => e.kind === (m.kind === 'sequence' ? 'sequence' : m.kind) && e.schema === m.from && e.name === m.name);

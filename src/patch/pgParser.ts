@@ -1,0 +1,118 @@
+import { ToolError } from '../errors';
+
+/**
+ * Postgres' own parser (libpg-query, compiled to WASM), reduced to what the
+ * patch stage asks of a statement: what it creates or alters, and where.
+ * Offsets from the parser are UTF-8 byte offsets; everything here returns
+ * string (UTF-16) offsets.
+ */
+
+/** `"schema"."name"` as the parser resolved it; schema undefined when unqualified. */
+export interface RelationName {
+  schema: string | undefined;
+  name: string;
+}
+
+export type StatementKind =
+  | { kind: 'createSchema'; schema: string }
+  | { kind: 'createType'; type: RelationName }
+  | { kind: 'createSequence'; sequence: RelationName }
+  | { kind: 'createTable'; table: RelationName }
+  | { kind: 'createView'; view: RelationName }
+  | { kind: 'addForeignKey'; table: RelationName; references: RelationName; constraint: string | undefined }
+  | { kind: 'createIndex'; table: RelationName; index: string | undefined }
+  /** `ALTER TABLE t ALTER COLUMN c SET DATA TYPE x` alone; `endOffset` is where a USING clause goes. */
+  | { kind: 'alterColumnType'; table: RelationName; column: string; type: RelationName; arrayDims: number; hasUsing: boolean; endOffset: number }
+  | { kind: 'other' };
+
+export type ParsedStatement = StatementKind & { sql: string };
+
+type Node = Record<string, any>; // the parser's JSON AST
+
+interface LibPgQuery {
+  loadModule(): Promise<void>;
+  parseSync(sql: string): { stmts: { stmt: Node; stmt_location?: number; stmt_len?: number }[] };
+}
+
+let parser: LibPgQuery | undefined;
+
+/** Loads the WASM parser once; every other function here needs it loaded. */
+export async function loadPgParser(): Promise<void> {
+  if (parser) return;
+  const lib = require('libpg-query') as LibPgQuery;
+  await lib.loadModule();
+  parser = lib;
+}
+
+function parseTree(sql: string) {
+  if (!parser) throw new ToolError('internal: the Postgres parser was used before loadPgParser()');
+  try {
+    return parser.parseSync(sql);
+  } catch (error) {
+    throw new ToolError(`cannot parse drizzle-kit's SQL (${error instanceof Error ? error.message : String(error)}): ${sql.slice(0, 120)}`);
+  }
+}
+
+const relation = (r: Node): RelationName => ({ schema: r.schemaname, name: r.relname });
+const strings = (list: Node[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval as string);
+function qualifiedName(names: Node[] | undefined): RelationName {
+  const parts = strings(names);
+  return parts.length > 1 ? { schema: parts[parts.length - 2], name: parts[parts.length - 1]! } : { schema: undefined, name: parts[0]! };
+}
+
+/** One SQL text (which may hold several statements) as single statements, each classified. */
+export function parseStatements(sql: string): ParsedStatement[] {
+  const bytes = Buffer.from(sql, 'utf8');
+  return parseTree(sql).stmts.map(({ stmt, stmt_location = 0, stmt_len }) => {
+    const end = stmt_len === undefined || stmt_len === 0 ? bytes.length : stmt_location + stmt_len;
+    // stmt_len stops before the semicolon, except for a last statement that runs to the end.
+    let text = bytes.subarray(stmt_location, end).toString('utf8').trim();
+    if (text.endsWith(';')) text = text.slice(0, -1).trimEnd();
+    return { ...classify(stmt, text), sql: `${text};` };
+  });
+}
+
+function classify(stmt: Node, text: string): StatementKind {
+  const [type, node] = Object.entries(stmt)[0] as [string, Node];
+  switch (type) {
+    case 'CreateSchemaStmt':
+      return { kind: 'createSchema', schema: node.schemaname };
+    case 'CreateEnumStmt':
+      return { kind: 'createType', type: qualifiedName(node.typeName) };
+    case 'CreateSeqStmt':
+      return { kind: 'createSequence', sequence: relation(node.sequence) };
+    case 'CreateStmt':
+      return { kind: 'createTable', table: relation(node.relation) };
+    case 'ViewStmt':
+      return { kind: 'createView', view: relation(node.view) };
+    case 'CreateTableAsStmt':
+      return node.objtype === 'OBJECT_MATVIEW' ? { kind: 'createView', view: relation(node.into.rel) } : { kind: 'other' };
+    case 'IndexStmt':
+      return { kind: 'createIndex', table: relation(node.relation), index: node.idxname };
+    case 'AlterTableStmt': {
+      const cmds = (node.cmds as Node[]).map((c) => c.AlterTableCmd as Node);
+      if (cmds.length !== 1 || node.objtype !== 'OBJECT_TABLE') return { kind: 'other' };
+      const cmd = cmds[0]!;
+      const constraint = cmd.def?.Constraint as Node | undefined;
+      if (cmd.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_FOREIGN') {
+        return { kind: 'addForeignKey', table: relation(node.relation), references: relation(constraint.pktable), constraint: constraint.conname };
+      }
+      if (cmd.subtype === 'AT_AlterColumnType') {
+        const def = cmd.def.ColumnDef as Node;
+        return {
+          kind: 'alterColumnType',
+          table: relation(node.relation),
+          column: cmd.name,
+          type: qualifiedName(def.typeName.names),
+          arrayDims: (def.typeName.arrayBounds ?? []).length,
+          hasUsing: def.raw_default !== undefined,
+          // The only command, so a USING clause goes at the statement's end (before its semicolon).
+          endOffset: text.length,
+        };
+      }
+      return { kind: 'other' };
+    }
+    default:
+      return { kind: 'other' };
+  }
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ToolError } from '../errors';
+import { splitStatements } from '../generate/generateMigration';
+import type { Journal } from '../generate/migrationsFolder';
+import { ident } from '../patch/sql';
+import { openPglite } from '../verify/database';
+import { readCatalog, userSchemas, type Catalog, type Queryable } from './catalog';
+
+/**
+ * - applied: the table has a row with the file's hash.
+ * - modified: a row has the entry's timestamp but another hash: the file changed after it ran.
+ * - pending: not applied; drizzle's migrator will apply it (it is newer than the last applied one).
+ * - skipped: not applied and older than the last applied one: drizzle's migrator will never apply it.
+ */
+export type MigrationState = 'applied' | 'modified' | 'pending' | 'skipped';
+
+export interface MigrationStatus {
+  tag: string;
+  when: number;
+  state: MigrationState;
+}
+
+export interface AppliedMigrations {
+  /** The migrations table, qualified. */
+  table: string;
+  /** False when the table does not exist (the database was never migrated by drizzle, or uses push). */
+  found: boolean;
+  entries: MigrationStatus[];
+  /** Rows of the table that match no journal entry. */
+  unknown: { hash: string; createdAt: number }[];
+}
+
+/** drizzle-orm's migrator records sha256 of the SQL file's text and the journal entry's `when`. */
+export function migrationHash(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex');
+}
+
+export async function readAppliedMigrations(
+  db: Queryable,
+  journal: Journal,
+  out: string,
+  table: { schema: string; name: string },
+): Promise<AppliedMigrations> {
+  const qualifiedName = `${table.schema}.${table.name}`;
+  const [exists] = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = $1 AND c.relname = $2) AS found`,
+    [table.schema, table.name],
+  );
+  if (!exists?.found) {
+    return {
+      table: qualifiedName,
+      found: false,
+      entries: journal.entries.map((e) => ({ tag: e.tag, when: e.when, state: 'pending' })),
+      unknown: [],
+    };
+  }
+  const rows = (
+    await db.query<{ hash: string; created_at: string | number | null }>(
+      `SELECT hash, created_at FROM ${ident(table.schema)}.${ident(table.name)}`,
+    )
+  ).map((r) => ({ hash: r.hash, createdAt: Number(r.created_at ?? 0) }));
+  const last = Math.max(0, ...rows.map((r) => r.createdAt));
+  const matched = new Set<(typeof rows)[number]>();
+  const entries = journal.entries.map((entry): MigrationStatus => {
+    const hash = migrationHash(readFileSync(join(out, `${entry.tag}.sql`), 'utf8'));
+    const same = rows.find((r) => r.hash === hash) ?? rows.find((r) => r.createdAt === entry.when);
+    if (same) {
+      matched.add(same);
+      return { tag: entry.tag, when: entry.when, state: same.hash === hash ? 'applied' : 'modified' };
+    }
+    return { tag: entry.tag, when: entry.when, state: entry.when > last ? 'pending' : 'skipped' };
+  });
+  return { table: qualifiedName, found: true, entries, unknown: rows.filter((r) => !matched.has(r)) };
+}
+
+/**
+ * What the given migrations produce: they are replayed, statement by
+ * statement, on a throwaway PGlite, whose catalog is read back.
+ */
+export async function replayMigrations(journal: Journal, out: string, tags: Set<string>): Promise<{ catalog: Catalog; schemas: string[] }> {
+  const db = await openPglite();
+  try {
+    for (const entry of journal.entries) {
+      if (!tags.has(entry.tag)) continue;
+      const statements = splitStatements(readFileSync(join(out, `${entry.tag}.sql`), 'utf8'), entry.breakpoints);
+      for (const statement of statements) {
+        try {
+          await db.exec(statement);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+          throw new ToolError(`cannot replay migration ${entry.tag} on PGlite to learn what it produces: ${reason}`);
+        }
+      }
+    }
+    const schemas = await userSchemas(db);
+    return { catalog: await readCatalog(db, schemas), schemas };
+  } finally {
+    await db.close();
+  }
+}
