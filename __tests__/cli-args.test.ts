@@ -170,3 +170,59 @@ describe('verify arguments', () => {
     await expect(parseAny(['move', 'schema.ts', '--to', 'x', '--rows', 'lots'])).rejects.toThrow("--rows must be a whole number >= 0, got 'lots'");
   });
 });
+
+describe('review and CI arguments', () => {
+  it('--check is off by default and needs no value', async () => {
+    expect((await parse(['move', 'schema.ts', '--to', 'x'])).check).toBe(false);
+    expect(await parse(['move', 'schema.ts', '--to', 'x', '--check'])).toMatchObject({ check: true, dryRun: false });
+  });
+
+  it('reads --format markdown', async () => {
+    expect((await parse(['move', 'schema.ts', '--to', 'x', '--dry-run', '--format', 'markdown'])).format).toBe('markdown');
+  });
+
+  it('passes --database-url through as given, and leaves it out when absent', async () => {
+    const url = 'postgres://app:secret@db.example.com:5432/app?sslmode=require';
+    expect((await parse(['move', 'schema.ts', '--to', 'x', '--database-url', url])).databaseUrl).toBe(url);
+    expect('databaseUrl' in (await parse(['move', 'schema.ts', '--to', 'x']))).toBe(false);
+  });
+
+  it('rejects typos of the new flags and formats it does not have', async () => {
+    await expect(parse(['move', 'schema.ts', '--to', 'x', '--chek'])).rejects.toThrow(/Unknown argument: chek/);
+    await expect(parse(['move', 'schema.ts', '--to', 'x', '--format', 'md'])).rejects.toThrow(/Invalid values/);
+  });
+});
+
+describe('--help', () => {
+  /** The help text yargs would print, captured instead of printed; the handler never runs. */
+  async function help(argv: string[]): Promise<string> {
+    let ran = false;
+    const output = await new Promise<string>((resolve) => {
+      buildParser(argv, { move: async () => void (ran = true) })
+        .exitProcess(false)
+        .parse(argv, {}, (_error, _args, text) => resolve(text));
+    });
+    expect(ran).toBe(false);
+    return output;
+  }
+
+  it('lists the commands at the top level', async () => {
+    const text = await help(['--help']);
+    expect(text).toContain('drizzle-reschema move <files..>');
+  });
+
+  it('documents every move option, with examples for review, CI and the database scan', async () => {
+    const text = await help(['move', '--help']);
+    for (const option of ['--to', '--tables', '--enums', '--no-migration', '--dry-run', '--format', '--check', '--database-url', '--grant']) {
+      expect(text).toContain(option.replace('--no-', '--'));
+    }
+    expect(text).toContain('[choices: "text", "json", "markdown"]');
+    expect(text).toContain('Examples:');
+    // Column layout depends on the terminal width; the words do not.
+    const examples = text.slice(text.indexOf('Examples:')).replace(/\s+/g, ' ');
+    expect(examples).toContain('--format markdown');
+    expect(examples).toContain('--check');
+    expect(examples).toContain('In CI: fail while');
+    expect(examples).toContain('--database-url');
+  });
+});

@@ -46,7 +46,7 @@ describe('preflight against a live Postgres', () => {
     for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
     // A least-privileged reader, as a team would give a preflight in CI.
     await db.exec(`CREATE ROLE inspector LOGIN PASSWORD '${PASSWORD}'; GRANT pg_read_all_data, pg_read_all_stats TO inspector;`);
-    url = db.url!.replace(/\/\/[^@]*@/, `//inspector:${PASSWORD}@`);
+    url = db.url!.replace(/\/\/postgres:[^@]*@/, `//inspector:${PASSWORD}@`);
   }, 120_000);
   afterAll(async () => {
     await db?.close();

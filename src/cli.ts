@@ -1,11 +1,12 @@
-import { relative } from 'node:path';
+import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { InputError, isReschemaError } from './errors';
 import type { MoveResult } from './move';
 import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
 import { redactorFor } from './report/redact';
-import { renderVerifyText } from './report/verifyTable';
+import { renderVerifyText, toVerificationReport } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
+import type { MoveReport } from './report/types';
 
 export interface MoveArgs {
   files: string[];
@@ -25,7 +26,11 @@ export interface MoveArgs {
   name?: string;
   grant: string[];
   lockTimeout?: number;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'markdown';
+  /** Exit 1 unless the repository is already in the target state; writes nothing. */
+  check: boolean;
+  /** Scan this database's views, functions, policies and triggers (read-only). */
+  databaseUrl?: string;
   debug: boolean;
   engine: 'pglite' | 'postgres';
   rows: number;
@@ -43,7 +48,7 @@ export interface VerifyArgs {
   commit: boolean;
   lockTimeout: number;
   statementTimeout: number;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'markdown';
   debug: boolean;
 }
 
@@ -136,10 +141,26 @@ export function buildParser(
           .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
           .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
           .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('format', {
+            choices: ['text', 'json', 'markdown'] as const,
+            default: 'text' as const,
+            describe: 'Output: text (status on stderr), json (schema/report.schema.json) or markdown (a review summary)',
+          })
+          .option('check', {
+            type: 'boolean',
+            default: false,
+            describe: 'Exit 1 while the move is still to be done (files would change, or the migration is missing), 0 once done; writes nothing',
+          })
+          .option('database-url', {
+            type: 'string',
+            describe: 'Also scan this database (read-only) for views, functions, policies and triggers that name the moved objects',
+          })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 move src/db/planner.ts --to feature_planner --no-migration', 'Rewrite the file to pgSchema("feature_planner")')
           .example('$0 move src/db/schema.ts --to growth --tables entities,jobs --dry-run', 'Show what moving two tables would change')
+          .example('$0 move src/db/schema.ts --to growth --dry-run --format markdown', 'A review summary for a pull request (also appended to $GITHUB_STEP_SUMMARY)')
+          .example('$0 move src/db/schema.ts --to growth --check', 'In CI: fail while the move or its migration is still to be done')
+          .example('$0 move src/db/schema.ts --to growth --dry-run --database-url "$DATABASE_URL"', "Also list the database's views, functions, policies and triggers that name the moved tables")
           .example('$0 move src/db/growth.ts --to growth --strategy copy --keep-source', 'Copy into growth; keep the old tables, write a drop-source file for later')
           .example(
             '$0 move src/db/schema/*.ts --map growth=entities,jobs --map shared=users --create-schema engineering',
@@ -163,6 +184,8 @@ export function buildParser(
           grant: list(args.grant) ?? [],
           ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
           format: args.format,
+          check: args.check,
+          ...(args['database-url'] !== undefined ? { databaseUrl: once(args['database-url'], '--database-url') } : {}),
           debug: args.debug,
           engine: args.engine,
           rows: args.rows as number,
@@ -185,13 +208,13 @@ export function buildParser(
           .option('commit', { type: 'boolean', default: false, describe: 'With --database-url: commit the migration when it verifies (and record it as drizzle does)' })
           .option('lock-timeout', { default: 5000, requiresArg: true, coerce: wholeNumber('lock-timeout', 0), describe: 'With --database-url: lock_timeout in ms' })
           .option('statement-timeout', { default: 60000, requiresArg: true, coerce: wholeNumber('statement-timeout', 0), describe: 'With --database-url: statement_timeout in ms' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'Output: text (the table), json (the full report) or markdown (a review summary; also appended to $GITHUB_STEP_SUMMARY)' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 verify', 'Verify the newest migration of the project here on PGlite')
           .example('$0 verify --migration 0003 --engine postgres', 'Verify migration 0003 on a real Postgres server')
           .example('DATABASE_URL=postgres://... $0 verify', 'Dry-run the newest migration on staging, with its real rows, and roll back'),
       async (args) => {
-        const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL || undefined);
+        const databaseUrl = args['database-url'] !== undefined ? once(args['database-url'], '--database-url') : process.env.DATABASE_URL || undefined;
         await handlers.verify?.({
           cwd: args.cwd,
           ...(args.config !== undefined ? { config: args.config } : {}),
@@ -230,7 +253,7 @@ export function buildParser(
         if (!handlers.preflight) return;
         await handlers.preflight({
           files: (args.files as string[] | undefined) ?? [],
-          ...(args['database-url'] !== undefined ? { databaseUrl: args['database-url'] } : {}),
+          ...(args['database-url'] !== undefined ? { databaseUrl: once(args['database-url'], '--database-url') } : {}),
           cwd: once(args.cwd, '--cwd'),
           ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
           ...(args.to !== undefined ? { to: once(args.to, '--to') } : {}),
@@ -251,57 +274,51 @@ export function buildParser(
     .wrap(Math.min(110, process.stdout.columns || 110));
 }
 
-function printMove(result: MoveResult, args: MoveArgs): void {
-  if (args.format === 'json') {
-    const { changes, ...rest } = result;
-    process.stdout.write(
-      JSON.stringify({ ...rest, changes: changes.map((c) => ({ path: c.path, created: c.before === undefined })) }, null, 2) + '\n',
-    );
-    return;
+function printMove(report: MoveReport, args: MoveArgs, result: Pick<MoveResult, 'verification' | 'createSchemas'>): void {
+  // Loaded here so that --help does not load the renderers.
+  const { renderJson } = require('./report/json') as typeof import('./report/json');
+  const { renderMarkdown } = require('./report/markdown') as typeof import('./report/markdown');
+  const { renderText } = require('./report/text') as typeof import('./report/text');
+  const { appendStepSummary } = require('./report/stepSummary') as typeof import('./report/stepSummary');
+  const { colourEnabled, painter } = require('./report/tty') as typeof import('./report/tty');
+  const markdown = args.format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report) : '';
+  if (args.format === 'json') process.stdout.write(renderJson(report));
+  else if (args.format === 'markdown') process.stdout.write(markdown);
+  else {
+    const text = renderText(report, { paint: painter(colourEnabled(process.stderr)) });
+    process.stdout.write(text.stdout);
+    if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
+    for (const schema of result.createSchemas) {
+      process.stderr.write(`${args.dryRun || args.check ? 'would create' : 'created'} empty schema ${schema}\n`);
+    }
+    process.stderr.write(text.stderr);
   }
-  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
-  for (const schema of result.createSchemas) {
-    process.stderr.write(`${args.dryRun ? 'would create' : 'created'} empty schema ${schema}\n`);
+  try {
+    appendStepSummary(markdown);
+  } catch (error) {
+    process.stderr.write(`warning: cannot append to GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  if (result.moves.length === 0 && result.createSchemas.length === 0) {
-    const n = result.alreadyInPlace.length;
-    process.stderr.write(`nothing to do: ${n} object${n === 1 ? '' : 's'} already in ${[...new Set(result.alreadyInPlace.map((m) => m.to))].join(', ')}\n`);
-    return;
-  }
-  if (args.dryRun) process.stdout.write(result.diff);
-  const byRoute = new Map<string, Map<string, number>>();
-  for (const m of result.moves) {
-    const route = `${m.from} -> ${m.to}`;
-    const kinds = byRoute.get(route) ?? new Map<string, number>();
-    kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-    byRoute.set(route, kinds);
-  }
-  for (const [route, kinds] of byRoute) {
-    const what = [...kinds].map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`).join(', ');
-    process.stderr.write(`${args.dryRun ? 'would move' : 'moved'} ${what}: ${route}\n`);
-  }
-  for (const change of result.changes) {
-    process.stderr.write(`${change.before === undefined ? 'A' : 'M'} ${relative(args.cwd, change.path)}\n`);
-  }
-  process.stderr.write(
-    args.dryRun
-      ? `dry run: ${result.changes.length} file(s) would change; nothing written\n`
-      : `${result.changes.length} file(s) written\n`,
-  );
 }
 
-function printVerify(report: VerifyReport, format: 'text' | 'json'): void {
-  if (format === 'json') {
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-    return;
+function printVerify(report: VerifyReport, format: 'text' | 'json' | 'markdown'): void {
+  const { appendStepSummary } = require('./report/stepSummary') as typeof import('./report/stepSummary');
+  const { renderVerificationMarkdown } = require('./report/markdown') as typeof import('./report/markdown');
+  const { buildVerifyCommandReport } = require('./report/buildReport') as typeof import('./report/buildReport');
+  const markdown =
+    format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderVerificationMarkdown(buildVerifyCommandReport(toVerificationReport(report))) : '';
+  if (format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else if (format === 'markdown') process.stdout.write(markdown);
+  else process.stdout.write(renderVerifyText(report));
+  try {
+    appendStepSummary(markdown);
+  } catch (error) {
+    process.stderr.write(`warning: cannot append to GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  process.stdout.write(renderVerifyText(report));
 }
 
 export async function run(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
-  let format: 'text' | 'json' = 'text';
+  let format: 'text' | 'json' | 'markdown' = 'text';
   // Whatever fails, a database password given on the command line or in DATABASE_URL is not printed.
   const urlArgument = argv.find((a, i) => argv[i - 1] === '--database-url' || a.startsWith('--database-url='));
   const redact = redactorFor(urlArgument?.replace(/^--database-url=/, '') ?? process.env.DATABASE_URL);
@@ -316,19 +333,28 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.map ? { map: args.map } : {}),
         ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
       });
+      const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
+      const { readCatalog } = require('./report/hazards') as typeof import('./report/hazards');
+      const { progress } = require('./report/tty') as typeof import('./report/tty');
+      const steps = progress(process.stderr);
+      const dryRun = args.dryRun || args.check;
+      // Read the database first: a wrong URL must fail the run before anything is written.
+      if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
+      const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
       const result = await move({
         files: args.files,
         cwd: args.cwd,
         ...targets,
         ...(args.tables ? { tables: args.tables } : {}),
         ...(args.enums ? { enums: args.enums } : {}),
-        dryRun: args.dryRun,
+        dryRun,
         migration: args.migration,
         ...(args.config !== undefined ? { config: args.config } : {}),
         ...(args.name !== undefined ? { name: args.name } : {}),
         grant: args.grant,
         ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
-        verify: args.verify,
+        // --check only tells whether the move is done: it proves nothing, so it verifies nothing.
+        verify: args.verify && !args.check,
         engine: args.engine,
         rows: args.rows,
         strategy: args.strategy,
@@ -337,8 +363,26 @@ export async function run(argv: string[]): Promise<void> {
         onHazards: (hazards) => {
           if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
         },
-      });
-      printMove(result, args);
+        onProgress: (step) => steps.step(step),
+      }).finally(() => steps.done());
+      steps.step('looking for raw SQL that names the moved objects');
+      let report: MoveReport;
+      try {
+        report = reportMove(result, {
+          root: resolve(args.cwd),
+          dryRun,
+          check: args.check,
+          migration: args.migration,
+          ...(args.config !== undefined ? { config: args.config } : {}),
+          grants: args.grant,
+          ...(catalog ? { database: catalog } : {}),
+          ...(result.verification ? { verification: toVerificationReport(result.verification) } : {}),
+        });
+      } finally {
+        steps.done();
+      }
+      printMove(report, args, result);
+      if (report.check && !report.check.ok) process.exitCode = 1;
     },
     verify: async (args) => {
       debug = args.debug;

@@ -11,3 +11,10 @@ export {
   VerificationError,
   type ExitCode,
 } from './errors';
+export { reportMove, type ReportMoveOptions } from './report/reportMove';
+export { buildMoveReport, buildVerifyCommandReport } from './report/buildReport';
+export { renderJson } from './report/json';
+export { renderMarkdown, renderVerificationMarkdown } from './report/markdown';
+export { renderText, renderVerificationText } from './report/text';
+export { scanHazards, readCatalog } from './report/hazards';
+export type { MoveReport, VerifyCommandReport, VerificationReport, VerificationRow, HazardReport, CheckOutcome } from './report/types';

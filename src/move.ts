@@ -47,6 +47,8 @@ export interface MoveOptions extends PlanOptions {
   keepSource?: boolean;
   /** Called with the copy's hazards before anything is written. */
   onHazards?: (hazards: string[]) => void;
+  /** Told when a long step starts (the CLI shows it on a TTY). */
+  onProgress?: (step: string) => void;
 }
 
 /** The migration the run wrote (or would write). */
@@ -106,8 +108,11 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   const strategy = options.strategy ?? 'move';
   if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
+  const progress = options.onProgress ?? (() => undefined);
+  progress('reading the project');
   const plan = planMove(options);
   checkpoint('plan:done');
+  progress('rewriting the schema files');
   const rewritten = rewriteSchemaFiles(plan);
   const { edits, formatted } = await formatFiles(rewritten);
   checkpoint('rewrite:done');
@@ -122,6 +127,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     const config = loadDrizzleConfig(root, options.config);
     const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
     const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
+    progress('generating the migration with drizzle-kit');
     const generated = await generateMigration({
       root,
       config,
@@ -168,6 +174,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       drizzleKit: { version: generated.kit.version, source: generated.kit.source },
     };
     if (options.verify !== false) {
+      progress('verifying the migration on a throwaway database');
       const journal = generated.files.find((f) => f.path.endsWith('_journal.json'))!;
       const entries = (JSON.parse(journal.after) as { entries: Array<{ tag: string; when: number }> }).entries;
       const set = pendingMigrationSet(root, config, {
@@ -201,7 +208,10 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
 
   if (hazards.length > 0) options.onHazards?.(hazards);
   const written = !options.dryRun && changes.length > 0;
-  if (written) writeChanges(changes);
+  if (written) {
+    progress(`writing ${changes.length} files`);
+    writeChanges(changes);
+  }
   return {
     moves: plan.moves.map(describe),
     alreadyInPlace: plan.alreadyInPlace.map(describe),

@@ -1,5 +1,6 @@
 import type { VerifyReport, VerifyRow } from '../verify/verifyMigration';
 import { failures } from '../verify/summary';
+import type { VerificationReport, VerificationRow } from './types';
 
 function table(rows: VerifyRow[]): string[] {
   const header = ['object', 'before', 'after', 'ok'];
@@ -64,4 +65,30 @@ function summarizeAdded(added: string[]): string {
   return [...byKind]
     .map(([kind, names]) => `${names.length} ${plural(kind, names.length)} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`)
     .join(', ');
+}
+
+/**
+ * The verify stage's report as the review renderers take it: one row per
+ * table (rows before/after), per failed comparison, per behaviour probe and
+ * per drift, and a summary.
+ */
+export function toVerificationReport(report: VerifyReport): VerificationReport {
+  const rows: VerificationRow[] = [
+    ...report.tables.map((t) => ({ object: t.object, kind: 'rows', before: t.before, after: t.after, ok: t.ok })),
+    ...report.differences.map((d) => ({ object: d.object, kind: d.kind, before: d.before, after: d.after, ok: false })),
+    ...(report.rollback
+      ? [
+          { object: report.rollback.file, kind: 'rollback', before: 'restores', after: report.rollback.ok ? 'restores' : (report.rollback.failure ?? 'differs'), ok: report.rollback.ok },
+          ...report.rollback.differences.map((d) => ({ object: d.object, kind: `rollback ${d.kind}`, before: d.before, after: d.after, ok: false })),
+        ]
+      : []),
+    ...report.behaviour.map((b) => ({ object: b.object, kind: 'behaviour', before: b.before, after: b.after, ok: b.ok })),
+    ...report.drift.map((d) => ({ object: d.object, kind: 'drift', before: d.expected, after: d.actual, ok: false })),
+  ];
+  const compared = Object.values(report.checked).reduce((n, c) => n + c.objects, 0);
+  return {
+    engine: report.engine,
+    rows,
+    summary: { ok: report.ok, checked: compared + report.behaviour.length + (report.rollback ? 1 : 0), failed: failures(report).length },
+  };
 }

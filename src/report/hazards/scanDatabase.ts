@@ -1,0 +1,125 @@
+import { ToolError } from '../../errors';
+import { redactSecrets, redactUrl } from '../redact';
+import type { DatabaseHazard } from '../types';
+import { sqlMatcher, type HazardTarget } from './sqlReferences';
+
+/** A database object with SQL in its definition. */
+export interface CatalogEntry {
+  kind: DatabaseHazard['kind'];
+  /** How reports name it (see DatabaseHazard.name). */
+  name: string;
+  /** The definition as Postgres prints it (views, policies) or the body as written (functions, triggers' functions). */
+  definition: string;
+}
+
+/**
+ * Reads the definitions of the database's views, functions, policies and
+ * triggers, read-only, and disconnects. Done before the move runs, so that
+ * a wrong URL fails the run before anything is written, and so that the
+ * matching afterwards is a pure function.
+ */
+export async function readCatalog(url: string): Promise<CatalogEntry[]> {
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const fail = (error: unknown, doing: string): never => {
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new ToolError(`--database-url ${redactUrl(url)}: ${doing}: ${redactSecrets(reason, url)}`);
+  };
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    fail(error, 'cannot connect');
+  }
+  try {
+    // Nothing here writes; make sure of it. An empty search_path makes Postgres print every name qualified.
+    await client.query("BEGIN READ ONLY; SET LOCAL search_path = ''");
+    const query = async <T,>(sql: string) => (await client.query(sql)).rows as T[];
+    return await catalogEntries(query);
+  } catch (error) {
+    return fail(error, 'cannot read the catalog');
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
+const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
+/** Objects an extension created belong to the extension, not to the project. */
+const NOT_FROM_EXTENSION = (classid: string, objid: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classid}'::regclass AND d.objid = ${objid} AND d.deptype = 'e')`;
+
+const VIEWS = `
+SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_viewdef(c.oid) AS definition
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('v', 'm') AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}
+ORDER BY 1, 2`;
+
+const FUNCTIONS = `
+SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args, p.prosrc AS body
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+WHERE l.lanname IN ('sql', 'plpgsql') AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION('pg_proc', 'p.oid')}
+ORDER BY 1, 2, 3`;
+
+const POLICIES = `
+SELECT schemaname AS schema, tablename AS "table", policyname AS name,
+       concat_ws(' ', 'USING (' || qual || ')', 'WITH CHECK (' || with_check || ')') AS definition
+FROM pg_policies ORDER BY 1, 2, 3`;
+
+const TRIGGERS = `
+SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS name,
+       pn.nspname AS function_schema, p.proname AS function_name, p.prosrc AS body
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+WHERE NOT t.tgisinternal AND ${USER_SCHEMAS}
+ORDER BY 1, 2, 3`;
+
+async function catalogEntries(query: <T>(sql: string) => Promise<T[]>): Promise<CatalogEntry[]> {
+  const entries: CatalogEntry[] = [];
+  for (const v of await query<{ schema: string; name: string; relkind: string; definition: string | null }>(VIEWS)) {
+    entries.push({ kind: v.relkind === 'm' ? 'materializedView' : 'view', name: `${v.schema}.${v.name}`, definition: v.definition ?? '' });
+  }
+  for (const f of await query<{ schema: string; name: string; args: string; body: string | null }>(FUNCTIONS)) {
+    entries.push({ kind: 'function', name: `${f.schema}.${f.name}(${f.args})`, definition: f.body ?? '' });
+  }
+  for (const p of await query<{ schema: string; table: string; name: string; definition: string | null }>(POLICIES)) {
+    entries.push({ kind: 'policy', name: `${p.schema}.${p.table}: ${p.name}`, definition: p.definition ?? '' });
+  }
+  for (const t of await query<{ schema: string; table: string; name: string; function_schema: string; function_name: string; body: string | null }>(TRIGGERS)) {
+    entries.push({
+      kind: 'trigger',
+      name: `${t.schema}.${t.table}: ${t.name} -> ${t.function_schema}.${t.function_name}()`,
+      definition: t.body ?? '',
+    });
+  }
+  return entries;
+}
+
+/**
+ * Views, functions, policies and triggers whose definitions name a moved
+ * object. Views and policies are stored bound to the table and follow
+ * ALTER ... SET SCHEMA (reported so a reviewer knows they exist); function
+ * bodies, triggers' included, are parsed at call time and break.
+ */
+export function findDatabaseHazards(catalog: CatalogEntry[], targets: HazardTarget[]): DatabaseHazard[] {
+  const hazards: DatabaseHazard[] = [];
+  const match = sqlMatcher(targets);
+  for (const entry of catalog) {
+    const seen = new Set<string>();
+    for (const ref of match(entry.definition)) {
+      const key = `${ref.target.kind}:${ref.target.name}:${ref.found}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      hazards.push({
+        kind: entry.kind,
+        name: entry.name,
+        object: ref.target.name,
+        found: ref.found,
+        use: ref.use,
+        followsMove: entry.kind !== 'function' && entry.kind !== 'trigger',
+      });
+    }
+  }
+  return hazards;
+}

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { loadDrizzleConfig } from '../generate/drizzleConfig';
+import type { MoveResult } from '../move';
+import { buildMoveReport } from './buildReport';
+import { checkTargetState, readLatestSnapshot } from './check';
+import { scanHazards, type CatalogEntry } from './hazards';
+import type { MoveReport, VerificationReport } from './types';
+
+export interface ReportMoveOptions {
+  /** Project root (the move's cwd, resolved). */
+  root: string;
+  dryRun: boolean;
+  /** --check: decide whether the repository is already in the target state. */
+  check?: boolean;
+  /** Whether migrations are part of the target state (false with --no-migration). */
+  migration?: boolean;
+  /** --config, as given to the move. */
+  config?: string;
+  /** Roles given to --grant. */
+  grants?: string[];
+  /** The database's views, functions, policies and triggers (readCatalog), for --database-url. */
+  database?: CatalogEntry[];
+  verification?: VerificationReport;
+}
+
+/**
+ * The report stage after a move: the hazard scan, --check's verdict, and the
+ * report every format renders. Reads files and the database; writes nothing.
+ */
+export function reportMove(result: MoveResult, options: ReportMoveOptions): MoveReport {
+  const { root } = options;
+  const migrationsFolder = (() => {
+    try {
+      return loadDrizzleConfig(root, options.config).out;
+    } catch {
+      return join(root, 'drizzle');
+    }
+  })();
+  const hazards = scanHazards({
+    root,
+    objects: [...result.moves, ...result.alreadyInPlace],
+    // Migrations are history: they name the old schema, and must.
+    exclude: [migrationsFolder, join(root, 'supabase', 'migrations')],
+    grants: options.grants ?? [],
+    ...(options.database ? { database: options.database } : {}),
+  });
+  const migrationsChecked = options.check && options.migration !== false && result.moves.length === 0;
+  const check = options.check
+    ? checkTargetState(result, root, migrationsChecked ? readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined)
+    : undefined;
+  return buildMoveReport(result, {
+    root,
+    dryRun: options.dryRun,
+    hazards,
+    ...(check ? { check } : {}),
+    ...(options.verification ? { verification: options.verification } : {}),
+  });
+}
