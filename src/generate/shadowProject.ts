@@ -19,7 +19,15 @@ export class ShadowProject {
 
   private constructor(readonly projectRoot: string) {
     this.root = mkdtempSync(join(tmpdir(), 'drizzle-reschema-'));
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
   }
+
+  /** Ctrl-C while drizzle-kit runs: remove the copy, then die of the signal as if never caught. */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.dispose();
+    process.kill(process.pid, signal);
+  };
 
   static create(projectRoot: string): ShadowProject {
     const shadow = new ShadowProject(projectRoot);
@@ -60,6 +68,8 @@ export class ShadowProject {
   }
 
   dispose(): void {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -117,7 +117,15 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       .reverse()
       .map((r) => moveStatement(r, true)),
     // RESTRICT (the default): fails rather than drop anything the migration did not put there.
-    ...[...createdSchemas].filter((s) => targets.includes(s)).map((s) => `DROP SCHEMA ${ident(s)};`),
+    // Handle: the same migration also creates a table in the new schema (a table added since the
+    // last generate): the moves back leave it there, so the DROP would fail the whole rollback.
+    ...[...createdSchemas]
+      .filter((s) => targets.includes(s))
+      .map((s) =>
+        otherChanges.some((statement) => statement.includes(`${ident(s)}.`))
+          ? `-- DROP SCHEMA ${ident(s)}; left out: other statements of this migration put objects in it.`
+          : `DROP SCHEMA ${ident(s)};`,
+      ),
   ];
   return { sql, rollbackSql: `${rollback.join('\n')}\n`, statements, otherChanges };
 }

@@ -1,8 +1,9 @@
+import { lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors';
 import { ProjectIndex, fileExists } from './projectIndex';
 import { tablesUsingEnums } from './enumUsage';
-import { validateSchemaName } from './identifiers';
+import { validateLockTimeout, validateMigrationName, validateObjectName, validateRoleName, validateSchemaName } from './identifiers';
 import {
   PUBLIC_SCHEMA,
   type DrizzleObject,
@@ -26,6 +27,10 @@ export interface PlanOptions {
   tables?: string[];
   /** Narrow the selection to these enums (SQL names or TS identifiers). */
   enums?: string[];
+  /** Checked here, before anything is read, though later stages use them. */
+  name?: string;
+  grant?: string[];
+  lockTimeoutMs?: number;
   /**
    * Several targets in one run: schema -> names of tables, enums, views or
    * sequences in the given files (SQL names or TS identifiers). With `to`, the
@@ -51,6 +56,11 @@ export function planMove(options: PlanOptions): MovePlan {
   const root = resolve(options.cwd);
   if (options.files.length === 0) throw new InputError('no schema files given');
   if (options.to !== undefined) validateSchemaName(options.to, '--to');
+  if (options.tables?.length === 0) throw new InputError('--tables: no table names given');
+  if (options.enums?.length === 0) throw new InputError('--enums: no enum names given');
+  if (options.name !== undefined) validateMigrationName(options.name);
+  for (const role of options.grant ?? []) validateRoleName(role);
+  if (options.lockTimeoutMs !== undefined) validateLockTimeout(options.lockTimeoutMs);
 
   const index = new ProjectIndex(root);
   const inputFiles = options.files.map((f) => resolve(root, f));
@@ -87,6 +97,7 @@ export function planMove(options: PlanOptions): MovePlan {
   const alreadyInPlace: ObjectMove[] = [];
   for (const { object, file, to: chosen } of selected) {
     if (object.unmovable) throw new InputError(`cannot move: ${object.unmovable}`, object.location);
+    validateObjectName(object.kind, object.name!, object.location);
     // Without a target the run only repairs `{ schema }` options; other objects stay where they are.
     const to = chosen ?? object.bogusSchemaOption?.schema ?? object.schema;
     if (chosen === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
@@ -116,6 +127,9 @@ export function planMove(options: PlanOptions): MovePlan {
   checkNameClashes(moves, all, index);
   const bindings = planBindings(moves, index);
   const createSchemas = planEmptySchemas(options.createSchemas ?? [], moves, bindings, index, inputs[0]!);
+  const rewritten = new Set([...moves.map((m) => m.file), ...[...bindings.values()].filter((b) => b.create || b.export).map((b) => b.file)]);
+  for (const path of rewritten) assertReplaceable(path, index);
+  const schemaRefs = planSchemaRefs(moves, bindings, index);
   const foreignKeys = collectForeignKeys(all, moves, index);
 
   return {
@@ -125,11 +139,30 @@ export function planMove(options: PlanOptions): MovePlan {
     moves,
     alreadyInPlace,
     bindings,
-    schemaRefs: planSchemaRefs(moves, bindings, index),
+    unusedSchemaImports: unusedSchemaImports(moves, schemaRefs, index),
+    schemaRefs,
     foreignKeys,
     createSchemas,
     warnings,
   };
+}
+
+/**
+ * The write stage replaces a file by renaming a new one over it. A symlink
+ * would become a plain file (and its target stay as it was), and a file the
+ * user made read-only would be replaced anyway (renaming needs only the
+ * folder's permission): both are refused before anything is computed.
+ */
+function assertReplaceable(path: string, index: ProjectIndex): void {
+  const stat = lstatSync(path);
+  if (stat.isSymbolicLink()) {
+    throw new InputError(
+      `${index.display(path)}: is a symbolic link (to ${readlinkSync(path)}); name the file it points to, so that the link stays a link`,
+    );
+  }
+  if ((stat.mode & 0o222) === 0) {
+    throw new InputError(`${index.display(path)}: is read-only; make it writable (chmod u+w) if it should change`);
+  }
 }
 
 /** `fp.table(...)` where `fp` is imported: find the pgSchema declaration it refers to. */
@@ -329,11 +362,28 @@ function select(inputs: ScannedFile[], options: PlanOptions): Located[] {
 function checkNameClashes(moves: ObjectMove[], all: Located[], index: ProjectIndex): void {
   const moving = new Set(moves.map((m) => m.object));
   const occupied = new Map<string, Located>();
+  // Indexes and sequences live in pg_class only: they clash with tables, views, sequences and
+  // other indexes, not with enums (pg_type).
+  const relations = new Map<string, { what: string; name: string; line: number; file: string }>();
+  const relationKey = (schema: string, name: string) => `${schema}\0${name}`;
   for (const located of all) {
-    if (moving.has(located.object) || located.object.name === undefined) continue;
-    occupied.set(`${located.object.schema}\0${located.object.name}`, located);
+    const { object, file } = located;
+    if (moving.has(object) || object.name === undefined) continue;
+    occupied.set(`${object.schema}\0${object.name}`, located);
+    if (object.kind !== 'enum') {
+      relations.set(relationKey(object.schema, object.name), { what: object.kind, name: object.name, line: object.location.line, file: file.path });
+    }
+    for (const owned of object.ownedRelations ?? []) {
+      relations.set(relationKey(object.schema, owned.name), {
+        what: `${owned.what} of table '${object.name}'`,
+        name: owned.name,
+        line: owned.location.line,
+        file: file.path,
+      });
+    }
   }
   const incoming = new Map<string, ObjectMove>();
+  const incomingRelations = new Map<string, ObjectMove>();
   for (const move of moves) {
     const key = `${move.to}\0${move.object.name}`;
     const resident = occupied.get(key);
@@ -351,6 +401,39 @@ function checkNameClashes(moves: ObjectMove[], all: Located[], index: ProjectInd
       );
     }
     incoming.set(key, move);
+    if (move.object.kind !== 'enum') {
+      const relation = relations.get(relationKey(move.to, move.object.name!));
+      if (relation) {
+        throw new InputError(
+          `cannot move ${move.object.kind} '${move.object.name}' to schema '${move.to}': the ${relation.what} '${relation.name}' there has the same name (${index.display(relation.file)}:${relation.line})`,
+          move.object.location,
+        );
+      }
+    }
+    for (const owned of move.object.ownedRelations ?? []) {
+      const ownedKey = relationKey(move.to, owned.name);
+      const relation = relations.get(ownedKey);
+      const other = incomingRelations.get(ownedKey);
+      if (relation || (other && other !== move)) {
+        const holder = relation
+          ? `the ${relation.what} '${relation.name}' is already there (${index.display(relation.file)}:${relation.line})`
+          : `table '${other!.object.name}' brings one of that name too`;
+        throw new InputError(
+          `cannot move table '${move.object.name}' to schema '${move.to}': its ${owned.what} '${owned.name}' moves with it, and ${holder}`,
+          owned.location,
+        );
+      }
+      incomingRelations.set(ownedKey, move);
+    }
+  }
+  for (const move of moves) {
+    const relationHere = incomingRelations.get(relationKey(move.to, move.object.name!));
+    if (move.object.kind !== 'enum' && relationHere && relationHere !== move) {
+      throw new InputError(
+        `cannot move ${move.object.kind} '${move.object.name}' to schema '${move.to}': table '${relationHere.object.name}' moves an index or sequence of that name there too`,
+        move.object.location,
+      );
+    }
   }
 }
 
@@ -382,9 +465,12 @@ function planBindings(moves: ObjectMove[], index: ProjectIndex): Map<string, Sch
     const home =
       candidates.find((f) => candidates.every((other) => other === f || !index.loads(f, other))) ?? candidates[0]!;
     const users = [...movingFiles].map((f) => index.files.get(f)!);
+    // Handle: index.ts does `export * from './planner'` and `export * from './flags'`, and flags
+    // exports the name already: a second `export *` of it would make the barrel's export ambiguous.
+    const alongside = index.namesReExportedAlongside(home);
     bindings.set(schema, {
       schema,
-      identifier: freeIdentifier(schemaIdentifier(schema), users, bindings),
+      identifier: freeIdentifier(schemaIdentifier(schema), users, bindings, alongside),
       file: home,
       create: true,
       export: false,
@@ -436,6 +522,37 @@ function schemaRefFor(file: string, binding: SchemaBinding, index: ProjectIndex)
   };
 }
 
+/**
+ * Handle: `import { fp } from './schemas'` and every `fp.table(...)` in the file moves
+ * elsewhere: the import would be left unused (a lint error, or a type error under
+ * noUnusedLocals), so its specifier goes.
+ */
+function unusedSchemaImports(
+  moves: ObjectMove[],
+  schemaRefs: Map<string, Map<string, SchemaRef>>,
+  index: ProjectIndex,
+): Map<string, Set<string>> {
+  const removed = new Map<string, Map<string, number>>();
+  for (const move of moves) {
+    const file = index.files.get(move.file)!;
+    const callee = file.text.slice(move.object.callee.start, move.object.callee.end);
+    const local = /^([A-Za-z_$][\w$]*)\.[A-Za-z]+$/.exec(callee)?.[1];
+    const binding = local === undefined ? undefined : file.importBindings.get(local);
+    if (!local || !binding || binding.namespace) continue;
+    const perFile = removed.get(move.file) ?? new Map<string, number>();
+    perFile.set(local, (perFile.get(local) ?? 0) + 1);
+    removed.set(move.file, perFile);
+  }
+  const unused = new Map<string, Set<string>>();
+  for (const [path, counts] of removed) {
+    const file = index.files.get(path)!;
+    const stillNamed = new Set([...(schemaRefs.get(path)?.values() ?? [])].map((r) => r.localName));
+    const names = [...counts].filter(([local, n]) => !stillNamed.has(local) && (file.identifierUses.get(local) ?? 0) <= n);
+    if (names.length > 0) unused.set(path, new Set(names.map(([local]) => local)));
+  }
+  return unused;
+}
+
 /** `feature_planner` -> `featurePlanner`; `2fa` -> `schema2fa`. */
 export function schemaIdentifier(schema: string): string {
   const words = schema.split(/[^A-Za-z0-9]+/).filter(Boolean);
@@ -452,9 +569,15 @@ const RESERVED = new Set(
   ),
 );
 
-function freeIdentifier(base: string, files: ScannedFile[], taken: Map<string, SchemaBinding>): string {
+function freeIdentifier(
+  base: string,
+  files: ScannedFile[],
+  taken: Map<string, SchemaBinding>,
+  exportedAlongside: Set<string> = new Set(),
+): string {
   const used = (name: string) =>
     RESERVED.has(name) ||
+    exportedAlongside.has(name) ||
     [...taken.values()].some((b) => b.identifier === name) ||
     files.some((f) => f.topLevelNames.has(name) || f.identifierUses.has(name));
   if (!used(base)) return base;

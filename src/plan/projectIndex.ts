@@ -10,6 +10,8 @@ const SOURCE_EXTENSIONS = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '.next', '.turbo', '.git']);
 /** Files larger than this are not searched for pgSchema declarations or tables (they are still read when named). */
 const MAX_SEARCHED_FILE_BYTES = 4 * 1024 * 1024;
+/** `export * from` or `export { a } from`: a file that may be a barrel. */
+const RE_EXPORT = /\bexport\s*(?:\*|\{[^}]*\})\s*(?:as\s+\w+\s*)?from\b/;
 
 /** A declaration reached by following imports and re-exports. */
 export interface ResolvedBinding {
@@ -24,6 +26,8 @@ export interface ResolvedBinding {
  */
 export class ProjectIndex {
   readonly files = new Map<string, ScannedFile>();
+  /** Files without Drizzle that re-export from other modules: barrels, parsed only when asked about. */
+  private readonly reExportingFiles = new Set<string>();
   private readonly exportTables = new Map<string, ExportTable | null>();
   private readonly compilerOptions: ts.CompilerOptions;
   private readonly resolutionCache: ts.ModuleResolutionCache;
@@ -58,7 +62,10 @@ export class ProjectIndex {
       } catch {
         continue;
       }
-      if (!raw.includes('drizzle-orm')) continue;
+      if (!raw.includes('drizzle-orm')) {
+        if (RE_EXPORT.test(raw)) this.reExportingFiles.add(path);
+        continue;
+      }
       try {
         const scanned = scanFile(path, this.display(path), raw);
         this.files.set(path, scanned);
@@ -150,6 +157,57 @@ export class ProjectIndex {
       }
     }
     return false;
+  }
+
+  /**
+   * Names that barrels re-exporting `file` (directly or through other barrels)
+   * also export from elsewhere: a new export of `file` must not take one.
+   */
+  namesReExportedAlongside(file: string): Set<string> {
+    const names = new Set<string>();
+    const candidates = [...new Set([...this.files.keys(), ...this.reExportingFiles])];
+    const visited = new Set<string>([file]);
+    const pending = [file];
+    for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+      for (const barrel of candidates) {
+        const table = this.exportTable(barrel);
+        if (!table) continue;
+        const throughCurrent = table.from.filter((e) => !e.names && this.resolveModule(e.module, barrel) === current);
+        if (throughCurrent.length === 0) continue;
+        for (const name of table.local.keys()) names.add(name);
+        for (const entry of table.from) {
+          if (throughCurrent.includes(entry)) continue;
+          if (entry.names) for (const name of entry.names.keys()) names.add(name);
+          else {
+            const target = this.resolveModule(entry.module, barrel);
+            if (target) for (const name of this.exportedNames(target)) names.add(name);
+          }
+        }
+        if (!visited.has(barrel)) {
+          visited.add(barrel);
+          pending.push(barrel);
+        }
+      }
+    }
+    return names;
+  }
+
+  /** Every name a module exports, following `export *`. */
+  private exportedNames(path: string, seen = new Set<string>()): Set<string> {
+    const names = new Set<string>();
+    if (seen.has(path)) return names;
+    seen.add(path);
+    const table = this.exportTable(path);
+    if (!table) return names;
+    for (const name of table.local.keys()) names.add(name);
+    for (const entry of table.from) {
+      if (entry.names) for (const name of entry.names.keys()) names.add(name);
+      else {
+        const target = this.resolveModule(entry.module, path);
+        if (target) for (const name of this.exportedNames(target, seen)) if (name !== 'default') names.add(name);
+      }
+    }
+    return names;
   }
 
   /** The import specifier that reaches `toFile` from `fromFile`, in the importing file's style. */

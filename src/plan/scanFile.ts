@@ -114,6 +114,8 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
         if (!clause.isTypeOnly) {
           namedImports.push({
             module,
+            span: { start: statement.getStart(sourceFile), end },
+            hasDefault: clause.name !== undefined,
             braces: { start: bindings.getStart(sourceFile), end: bindings.end },
             specifiers: bindings.elements.map((e) => e.getText(sourceFile)),
           });
@@ -212,15 +214,19 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       if (ts.isIdentifier(target)) {
         const local = localSchemaIds.get(target.text);
         if (local) {
-          schema = local.name;
-          if (schema === undefined) unmovable = `schema '${target.text}' has a name that is not a string literal`;
+          // Handle: pgSchema(`${env}_app`): the object is found (and refused), not mistaken for no object.
+          schema = local.name ?? target.text;
+          if (local.name === undefined) unmovable = `schema '${target.text}' has a name that is not a string literal`;
         } else if (importBindings.has(target.text) && !importBindings.get(target.text)!.namespace) {
           // Resolved against the project later: `<imported>.table(...)` may be a pgSchema.
           schema = `\0import:${target.text}`;
         } else return undefined;
       } else if (ts.isCallExpression(target) && coreFunctionOf(target.expression) === 'pgSchema') {
         schema = stringLiteralValue(target.arguments[0]);
-        if (schema === undefined) unmovable = 'the schema name is not a string literal';
+        if (schema === undefined) {
+          schema = target.getText(sourceFile);
+          unmovable = 'the schema name is not a string literal';
+        }
       } else return undefined;
     }
     if (!kind || schema === undefined) return undefined;
@@ -306,19 +312,68 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     }
   }
 
-  function visit(node: ts.Node, tableStart: number | undefined): void {
+  /** The SQL name of the column a builder chain starts from: `serial('id').primaryKey()` -> id. */
+  function columnNameOf(expression: ts.Expression): string | undefined {
+    let node = expression;
+    for (;;) {
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) return stringLiteralValue(node.arguments[0]);
+      if (ts.isCallExpression(node) || ts.isPropertyAccessExpression(node)) node = node.expression;
+      else return undefined;
+    }
+  }
+
+  // Handle: index('x').on(...), uniqueIndex('x'), unique('x'), primaryKey({ name }), serial('id'),
+  // .primaryKey(), .unique(), .generatedAlwaysAsIdentity(): names Postgres gives relations of the table.
+  function recordOwnedRelation(call: ts.CallExpression, table: DrizzleObject): void {
+    if (table.name === undefined) return;
+    const own = (name: string, what: string) =>
+      (table.ownedRelations ??= []).push({ name, what, location: locate(call.getStart(sourceFile)) });
+    const callee = call.expression;
+    const fn = coreFunctionOf(callee);
+    const literal = stringLiteralValue(call.arguments[0]);
+    if (fn === 'index' || fn === 'uniqueIndex' || fn === 'unique') {
+      if (literal !== undefined) own(literal, fn === 'unique' ? 'unique constraint index' : 'index');
+    } else if (fn === 'primaryKey') {
+      const name = objectProperty(call.arguments[0], 'name');
+      if (name !== undefined) own(name, 'primary key index');
+    } else if (fn === 'serial' || fn === 'bigserial' || fn === 'smallserial') {
+      if (literal !== undefined) own(`${table.name}_${literal}_seq`, 'serial sequence');
+    } else if (ts.isPropertyAccessExpression(callee)) {
+      const column = columnNameOf(callee.expression);
+      const method = callee.name.text;
+      if (method === 'primaryKey' && call.arguments.length === 0) own(`${table.name}_pkey`, 'primary key index');
+      else if (method === 'unique' && (literal !== undefined || column !== undefined)) {
+        own(literal ?? `${table.name}_${column}_unique`, 'unique constraint index');
+      } else if ((method === 'generatedAlwaysAsIdentity' || method === 'generatedByDefaultAsIdentity') && column !== undefined) {
+        own(objectProperty(call.arguments[0], 'name') ?? `${table.name}_${column}_seq`, 'identity sequence');
+      }
+    }
+  }
+
+  function objectProperty(node: ts.Node | undefined, key: string): string | undefined {
+    if (!node || !ts.isObjectLiteralExpression(node)) return undefined;
+    for (const p of node.properties) {
+      if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === key) {
+        return stringLiteralValue(p.initializer);
+      }
+    }
+    return undefined;
+  }
+
+  function visit(node: ts.Node, table: DrizzleObject | undefined): void {
     if (ts.isIdentifier(node)) {
       if (!isNonReference(node)) identifierUses.set(node.text, (identifierUses.get(node.text) ?? 0) + 1);
       return;
     }
-    let innerTable = tableStart;
+    let innerTable = table;
     if (ts.isCallExpression(node)) {
       const object = objectFromCall(node);
       if (object) {
         objects.push(object);
-        if (object.kind === 'table') innerTable = object.callee.start;
-      } else if (tableStart !== undefined) {
-        recordForeignKey(node, tableStart);
+        if (object.kind === 'table') innerTable = object;
+      } else if (table !== undefined) {
+        recordForeignKey(node, table.callee.start);
+        recordOwnedRelation(node, table);
       }
     }
     ts.forEachChild(node, (child) => visit(child, innerTable));

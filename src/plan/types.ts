@@ -46,6 +46,19 @@ export interface DrizzleObject {
   bogusSchemaOption?: { schema: string | undefined; span: Span };
   /** Why this object can never be moved, when it cannot. */
   unmovable?: string;
+  /**
+   * Relations Postgres creates with a table and moves with it (indexes, the
+   * primary key's index, serial and identity sequences), by their SQL names:
+   * they too must be free in the target schema.
+   */
+  ownedRelations?: OwnedRelation[];
+}
+
+export interface OwnedRelation {
+  name: string;
+  /** 'index', 'sequence', ... for messages. */
+  what: string;
+  location: SourceLocation;
 }
 
 /** An import declaration from drizzle-orm/pg-core. */
@@ -63,6 +76,10 @@ export interface PgCoreImport {
 /** A value `import { a, b as c } from 'm'` from a module other than pg-core: a new import from `m` joins it. */
 export interface NamedImportDeclaration {
   module: string;
+  /** The whole declaration with its trailing comment. */
+  span: Span;
+  /** Whether it also has a default import (`import d, { a } from 'm'`). */
+  hasDefault: boolean;
   /** The `{ ... }` of the named imports. */
   braces: Span;
   /** Each specifier's source text (`a`, `b as c`, `type T`). */
@@ -177,6 +194,8 @@ export interface MovePlan {
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: ObjectMove[];
   bindings: Map<string, SchemaBinding>;
+  /** file -> local names of imported pgSchema values the move leaves unused (their import specifiers go). */
+  unusedSchemaImports: Map<string, Set<string>>;
   /** file -> schema -> how that file refers to the schema's pgSchema value. */
   schemaRefs: Map<string, Map<string, SchemaRef>>;
   foreignKeys: ForeignKeyRef[];

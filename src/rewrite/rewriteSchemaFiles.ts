@@ -96,15 +96,27 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): st
     const clause = importedName === ref.localName ? importedName : `${importedName} as ${ref.localName}`;
     clausesBySpecifier.set(specifier, [...(clausesBySpecifier.get(specifier) ?? []), clause]);
   }
-  for (const [specifier, clauses] of clausesBySpecifier) {
+  // Handle: `import { fp } from './schemas'` whose last use moved away: the specifier goes.
+  const unused = plan.unusedSchemaImports.get(file.path) ?? new Set<string>();
+  const localOf = (specifier: string) => specifier.replace(/^type\s+/, '').split(/\s+as\s+/).pop()!.trim();
+  for (const declaration of file.namedImports) {
+    const kept = declaration.specifiers.filter((s) => !unused.has(localOf(s)));
     // Handle: the file already has `import { x } from '<specifier>'`: the name joins it.
-    const existing = file.namedImports.find((d) => d.module === specifier);
-    if (existing) {
-      const original = file.text.slice(existing.braces.start, existing.braces.end);
-      edits.push({ ...existing.braces, text: renderNamedImports(original, existing.specifiers, clauses, eol) });
-    } else {
-      newImports.push(`import { ${clauses.join(', ')} } from ${q}${specifier}${q}${semi}`);
+    const clauses = clausesBySpecifier.get(declaration.module) ?? [];
+    clausesBySpecifier.delete(declaration.module);
+    if (kept.length === declaration.specifiers.length && clauses.length === 0) continue;
+    if (kept.length === 0 && clauses.length === 0 && !declaration.hasDefault) {
+      let end = declaration.span.end;
+      if (file.text.startsWith('\r\n', end)) end += 2;
+      else if (file.text.startsWith('\n', end)) end += 1;
+      edits.push({ start: declaration.span.start, end, text: '' });
+      continue;
     }
+    const original = file.text.slice(declaration.braces.start, declaration.braces.end);
+    edits.push({ ...declaration.braces, text: renderNamedImports(original, kept, clauses, eol) });
+  }
+  for (const [specifier, clauses] of clausesBySpecifier) {
+    newImports.push(`import { ${clauses.join(', ')} } from ${q}${specifier}${q}${semi}`);
   }
 
   const importEdits = imports.edits();
