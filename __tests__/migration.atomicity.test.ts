@@ -16,29 +16,13 @@ import { openEngine, type Database } from '../src/verify/database';
 import { compareFingerprints, fingerprint, relocateFingerprint, type SchemaMove } from '../src/verify/fingerprint';
 import { planSeed } from '../src/verify/seedRows';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { migrateWith as migrate } from './helpers/run';
 
 const FIXTURE = 'schema-split';
 const SCHEMA_FILE = 'src/db/schema/growth.ts';
 const OUT = 'drizzle';
 const SCHEMAS = ['public', 'growth'];
 const NOTHING_CHANGED = { differences: [], added: [] };
-
-async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
-  if (db.engine === 'pglite') {
-    const { drizzle } = require('drizzle-orm/pglite');
-    const { migrate: run } = require('drizzle-orm/pglite/migrator');
-    await run(drizzle(db.raw), { migrationsFolder: folder });
-    return;
-  }
-  const { drizzle } = require('drizzle-orm/node-postgres');
-  const { migrate: run } = require('drizzle-orm/node-postgres/migrator');
-  const database = drizzle(db.url!);
-  try {
-    await run(database, { migrationsFolder: folder });
-  } finally {
-    await database.$client.end();
-  }
-}
 
 /** Every user relation, type and schema with where it lives, and the migrations recorded as applied. */
 async function catalog(db: Database): Promise<unknown> {

@@ -13,70 +13,13 @@ import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { migrateWith as migrate, runCli } from './helpers/run';
+import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = 25;
 
-interface Case {
-  fixture: string;
-  schemaFile: string;
-  out: string;
-  to: string;
-  moved: string[];
-  /** A moved table with an FK to public.users, and that FK's column. */
-  fkToUsers: { table: string; column: string };
-}
-
-const CASES: Case[] = [
-  {
-    fixture: 'feature-planner',
-    schemaFile: 'src/lib/db/schema/feature-planner.schema.ts',
-    out: 'src/lib/db/migrations',
-    to: 'feature_planner',
-    moved: [
-      'feature_plans',
-      'feature_refinements',
-      'file_discovery_sessions',
-      'discovered_files',
-      'implementation_plan_generations',
-      'plan_steps',
-      'plan_step_templates',
-      'plan_execution_logs',
-    ],
-    fkToUsers: { table: 'feature_plans', column: 'user_id' },
-  },
-  {
-    fixture: 'schema-split',
-    schemaFile: 'src/db/schema/growth.ts',
-    out: 'drizzle',
-    to: 'growth',
-    moved: ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs'],
-    fkToUsers: { table: 'entities', column: 'owner_id' },
-  },
-];
-
-function runCli(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true' },
-  });
-}
-
-async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
-  if (db.engine === 'pglite') {
-    const { drizzle } = require('drizzle-orm/pglite');
-    const { migrate: run } = require('drizzle-orm/pglite/migrator');
-    await run(drizzle(db.raw), { migrationsFolder: folder });
-  } else {
-    const { drizzle } = require('drizzle-orm/node-postgres');
-    const { migrate: run } = require('drizzle-orm/node-postgres/migrator');
-    const database = drizzle(db.url!);
-    await run(database, { migrationsFolder: folder });
-    await database.$client.end();
-  }
-}
+type Case = FixtureMove;
+const CASES: Case[] = [PLANNER_MOVE, SPLIT_MOVE];
 
 describe.each(CASES.map((c) => [c.fixture, c] as const))('move on %s', (_name, c) => {
   let dir: string;

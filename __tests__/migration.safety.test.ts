@@ -18,28 +18,14 @@ import { openEngine, type Database } from '../src/verify/database';
 import { compareFingerprints, fingerprint } from '../src/verify/fingerprint';
 import { planSeed } from '../src/verify/seedRows';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { migrateWith as migrate } from './helpers/run';
+import { PLANNER_MOVE } from './helpers/cases';
 
 const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const KIT = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs');
 const BREAKPOINT = '--> statement-breakpoint';
 
-const PLANNER = {
-  fixture: 'feature-planner',
-  schemaFile: 'src/lib/db/schema/feature-planner.schema.ts',
-  usersFile: 'src/lib/db/schema/users.schema.ts',
-  out: 'src/lib/db/migrations',
-  to: 'feature_planner',
-  tables: [
-    'feature_plans',
-    'feature_refinements',
-    'file_discovery_sessions',
-    'discovered_files',
-    'implementation_plan_generations',
-    'plan_steps',
-    'plan_step_templates',
-    'plan_execution_logs',
-  ],
-};
+const PLANNER = { ...PLANNER_MOVE, usersFile: 'src/lib/db/schema/users.schema.ts', tables: PLANNER_MOVE.moved };
 const SPLIT = { fixture: 'schema-split', schemaFile: 'src/db/schema/growth.ts', out: 'drizzle', to: 'growth' };
 
 const moveIn = (dir: string, extra: Partial<MoveOptions> = {}): Promise<MoveResult> =>
@@ -107,12 +93,6 @@ async function watchShadows<T>(body: () => Promise<T>): Promise<{ outcome: Promi
 function kitGenerate(dir: string) {
   const kit = spawnSync(process.execPath, [KIT, 'generate'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { code: kit.status, output: kit.stdout + kit.stderr };
-}
-
-async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
-  const { drizzle } = require('drizzle-orm/pglite');
-  const { migrate: run } = require('drizzle-orm/pglite/migrator');
-  await run(drizzle(db.raw), { migrationsFolder: folder });
 }
 
 function edit(path: string, from: string, to: string): void {

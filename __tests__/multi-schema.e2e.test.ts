@@ -15,35 +15,12 @@ import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/ve
 import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { migrateWith as migrate, runCli } from './helpers/run';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = 20;
 const FILES = ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'];
 const GROWTH = ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs'];
 const SCHEMAS = ['public', 'growth', 'shared'];
-
-function runCli(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true' },
-  });
-}
-
-async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
-  if (db.engine === 'pglite') {
-    const { drizzle } = require('drizzle-orm/pglite');
-    const { migrate: run } = require('drizzle-orm/pglite/migrator');
-    await run(drizzle(db.raw), { migrationsFolder: folder });
-  } else {
-    const { drizzle } = require('drizzle-orm/node-postgres');
-    const { migrate: run } = require('drizzle-orm/node-postgres/migrator');
-    const database = drizzle(db.url!);
-    await run(database, { migrationsFolder: folder });
-    await database.$client.end();
-  }
-}
 
 describe('move with a multi-schema plan on schema-split (seed 004)', () => {
   let dir: string;

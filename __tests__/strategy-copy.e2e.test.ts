@@ -6,7 +6,6 @@
  * sequences continuing, old objects gone (or kept, and the drop-source file
  * then drops them), and the rollback restoring the original fingerprint.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
@@ -14,81 +13,20 @@ import { openEngine, type Database, type EngineName } from '../src/verify/databa
 import { compareFingerprints, fingerprint, relocateFingerprint, type Fingerprint } from '../src/verify/fingerprint';
 import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
-import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { migrateWith as migrate, runCli, runKit } from './helpers/run';
+import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = 25;
 
-interface Case {
-  fixture: string;
-  schemaFile: string;
-  out: string;
-  to: string;
-  moved: string[];
+interface Case extends FixtureMove {
   movedEnums: string[];
-  fkToUsers: { table: string; column: string };
 }
 
 const CASES: Case[] = [
-  {
-    fixture: 'feature-planner',
-    schemaFile: 'src/lib/db/schema/feature-planner.schema.ts',
-    out: 'src/lib/db/migrations',
-    to: 'feature_planner',
-    moved: [
-      'feature_plans',
-      'feature_refinements',
-      'file_discovery_sessions',
-      'discovered_files',
-      'implementation_plan_generations',
-      'plan_steps',
-      'plan_step_templates',
-      'plan_execution_logs',
-    ],
-    movedEnums: ['complexity', 'plan_status', 'technical_complexity'],
-    fkToUsers: { table: 'feature_plans', column: 'user_id' },
-  },
-  {
-    fixture: 'schema-split',
-    schemaFile: 'src/db/schema/growth.ts',
-    out: 'drizzle',
-    to: 'growth',
-    moved: ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs'],
-    movedEnums: [],
-    fkToUsers: { table: 'entities', column: 'owner_id' },
-  },
+  { ...PLANNER_MOVE, movedEnums: ['complexity', 'plan_status', 'technical_complexity'] },
+  { ...SPLIT_MOVE, movedEnums: [] },
 ];
-
-function runCli(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true' },
-  });
-}
-
-function runKit(cwd: string) {
-  return spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs'), 'generate'], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-async function migrate(db: Database & { raw?: unknown }, folder: string): Promise<void> {
-  if (db.engine === 'pglite') {
-    const { drizzle } = require('drizzle-orm/pglite');
-    const { migrate: run } = require('drizzle-orm/pglite/migrator');
-    await run(drizzle(db.raw), { migrationsFolder: folder });
-  } else {
-    const { drizzle } = require('drizzle-orm/node-postgres');
-    const { migrate: run } = require('drizzle-orm/node-postgres/migrator');
-    const database = drizzle(db.url!);
-    await run(database, { migrationsFolder: folder });
-    await database.$client.end();
-  }
-}
 
 const tablesIn = async (db: Database, schema: string) =>
   (

@@ -4,7 +4,6 @@
  * dry run): rolled back by default, committed with --commit, the password
  * never printed.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
@@ -12,20 +11,11 @@ import { move } from '../src/move';
 import { openEmbeddedPostgres, type Database } from '../src/verify/database';
 import { planSeed } from '../src/verify/seedRows';
 import type { VerifyReport } from '../src/verify/verifyMigration';
-import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { runCli as cli } from './helpers/run';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = 40;
 const MOVED = ['artifacts', 'entities', 'generation_jobs', 'jobs', 'microsites'];
-
-function cli(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true', DATABASE_URL: '' },
-  });
-}
 
 describe('verify --database-url on a real server with the earlier migrations applied', () => {
   let dir: string;

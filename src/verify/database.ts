@@ -154,31 +154,18 @@ export async function openEmbeddedPostgres(packageName = process.env.DRIZZLE_RES
     rmSync(dir, { recursive: true, force: true });
     throw new ToolError(`embedded Postgres did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
-  const { Client } = require('pg') as typeof import('pg');
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  return {
-    engine: 'postgres',
-    url,
-    exec: async (sql) => {
-      await client.query(sql);
-    },
-    query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-    close: async () => {
-      await client.end().catch(() => undefined);
-      await server.stop().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return openUrl(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`, async () => {
+    await server.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 export function openEngine(engine: EngineName, extensions?: string[]): Promise<Database> {
   return engine === 'pglite' ? openPglite(extensions) : openEmbeddedPostgres();
 }
 
-/** A connection to the user's own server (`--database-url`). */
-export async function openUrl(url: string): Promise<Database> {
+/** A connection to a server: the user's (`--database-url`) or an embedded one (`afterClose` stops it). */
+export async function openUrl(url: string, afterClose?: () => Promise<void>): Promise<Database> {
   const { Client } = require('pg') as typeof import('pg');
   const client = new Client({ connectionString: url, application_name: 'drizzle-reschema' });
   await client.connect();
@@ -191,6 +178,7 @@ export async function openUrl(url: string): Promise<Database> {
     query: async <T,>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
     close: async () => {
       await client.end().catch(() => undefined);
+      await afterClose?.();
     },
   };
 }

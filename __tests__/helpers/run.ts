@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Database } from '../../src/verify/database';
+import { REPO_ROOT } from './tempProject';
+
+export const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
+export const DRIZZLE_KIT = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs');
+
+/**
+ * The CLI as a user in CI runs it: a child process with stdin closed and
+ * CI=true, without the DATABASE_URL or GITHUB_STEP_SUMMARY this machine may have.
+ */
+export function runCli(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true', DATABASE_URL: '', GITHUB_STEP_SUMMARY: '', ...env },
+  });
+}
+
+/** The project's own drizzle-kit (`generate` by default), as a user runs it. */
+export function runKit(cwd: string, args: string[] = ['generate']) {
+  return spawnSync(process.execPath, [DRIZZLE_KIT, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Applies a migrations folder with drizzle-orm's own migrator, as the user's app would. */
+export async function migrateWith(db: Database & { raw?: unknown }, folder: string): Promise<void> {
+  if (db.engine === 'pglite') {
+    const { drizzle } = require('drizzle-orm/pglite');
+    const { migrate } = require('drizzle-orm/pglite/migrator');
+    await migrate(drizzle(db.raw), { migrationsFolder: folder });
+  } else {
+    const { drizzle } = require('drizzle-orm/node-postgres');
+    const { migrate } = require('drizzle-orm/node-postgres/migrator');
+    const database = drizzle(db.url!);
+    try {
+      await migrate(database, { migrationsFolder: folder });
+    } finally {
+      // Also when the migration fails: an open pool would outlive the server.
+      await database.$client.end();
+    }
+  }
+}
