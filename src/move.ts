@@ -77,24 +77,28 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const plan = planMove(options);
   checkpoint('plan:done');
   const rewritten = rewriteSchemaFiles(plan);
-  const { edits, formatted } = await formatFiles(rewritten);
   checkpoint('rewrite:done');
+
+  const root = plan.projectRoot;
+  const wantsMigration = options.migration !== false && plan.moves.length > 0;
+  const config = wantsMigration ? loadDrizzleConfig(root, options.config) : undefined;
+  const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
+  const targets = [...new Set(relocations.map((r) => r.to))];
+  // drizzle-kit reads the schema's meaning, not its layout: it runs on the unformatted
+  // rewrite while prettier formats the same text in this process.
+  const generating = config
+    ? generateMigration({ root, config, schemaEdits: rewritten, relocations, name: options.name ?? `move_to_${targets.join('_and_')}` })
+    : undefined;
+  const [formatting, generation] = await Promise.allSettled([formatFiles(rewritten), generating]);
+  if (formatting.status === 'rejected') throw formatting.reason;
+  if (generation.status === 'rejected') throw generation.reason;
+  const { edits, formatted } = formatting.value;
 
   const changes: FileChange[] = edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
   const reviewable = [...changes];
-  const root = plan.projectRoot;
   let migration: MigrationResult | undefined;
-  if (options.migration !== false && plan.moves.length > 0) {
-    const config = loadDrizzleConfig(root, options.config);
-    const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
-    const targets = [...new Set(relocations.map((r) => r.to))];
-    const generated = await generateMigration({
-      root,
-      config,
-      schemaEdits: edits,
-      relocations,
-      name: options.name ?? `move_to_${targets.join('_and_')}`,
-    });
+  const generated = generation.value;
+  if (config && generated) {
     const patched = patchMigration({
       statements: generated.statements,
       breakpoints: generated.breakpoints,
