@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { Script } from 'node:vm';
+
+/**
+ * A V8 code cache for the few very large CommonJS files a run loads
+ * (TypeScript's compiler, drizzle-kit's bundle): compiling them costs
+ * ~100 ms per process, reading V8's cached compilation of them a fraction of
+ * that. Node 22 does this itself (module.enableCompileCache); Node 20 does not.
+ *
+ * The cache lives in `node_modules/.cache/drizzle-reschema` beside the
+ * installed package, keyed by the file's path, size and mtime and the Node
+ * version; V8 rejects a stale entry itself, and then it is rewritten. Any
+ * failure (read-only folder, no node_modules) only means no cache:
+ * loading falls back to Node's own `require`.
+ * DRIZZLE_RESCHEMA_COMPILE_CACHE=0 turns it off.
+ */
+
+interface InternalModule {
+  filename: string;
+  paths: string[];
+  loaded: boolean;
+  exports: unknown;
+  require(id: string): unknown;
+}
+interface ModuleStatics {
+  _cache: Record<string, InternalModule>;
+  _nodeModulePaths(from: string): string[];
+  _resolveFilename(request: string, parent: InternalModule, isMain: boolean, options?: unknown): string;
+  _extensions: Record<string, unknown>;
+  wrap(source: string): string;
+  new (id: string, parent?: unknown): InternalModule;
+}
+const NodeModule = Module as unknown as ModuleStatics;
+
+/** Scripts compiled here without a usable cache entry: their cache is written by `saveCompileCache`. */
+const pending: { script: Script; cacheFile: string }[] = [];
+let enabled = false;
+
+/**
+ * Turns the cache on for this process (the CLI does; a library caller's
+ * process is its own business) and writes new entries when it exits.
+ */
+export function enableCompileCache(): void {
+  if (enabled || process.env.DRIZZLE_RESCHEMA_COMPILE_CACHE === '0') return;
+  enabled = true;
+  process.once('exit', saveCompileCache);
+}
+
+export function compileCacheDir(): string | undefined {
+  if (!enabled) return undefined;
+  // dist/ -> the package; inside an install the package sits in some node_modules.
+  const packageRoot = dirname(__dirname);
+  const marker = `${sep}node_modules${sep}`;
+  const at = packageRoot.lastIndexOf(marker);
+  const modules = at >= 0 ? packageRoot.slice(0, at + marker.length - 1) : join(packageRoot, 'node_modules');
+  return join(modules, '.cache', 'drizzle-reschema');
+}
+
+/**
+ * Loads a CommonJS file (an absolute path) through the code cache and puts it
+ * in `require.cache`, so a later `require` of it, from anywhere, finds it
+ * loaded. Already loaded (or no cache folder): does nothing.
+ */
+export function preloadWithCompileCache(filename: string, cacheDir = compileCacheDir()): void {
+  if (!cacheDir || NodeModule._cache[filename]) return;
+  let source: string;
+  let cacheFile: string;
+  try {
+    const stat = statSync(filename);
+    source = readFileSync(filename, 'utf8');
+    const key = `${filename}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`;
+    cacheFile = join(cacheDir, `${createHash('sha1').update(key).digest('hex')}.bin`);
+  } catch {
+    return;
+  }
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(NodeModule.wrap(source.replace(/^#!.*/, '')), {
+    filename,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  if (!cachedData || script.cachedDataRejected) pending.push({ script, cacheFile });
+
+  const module = new NodeModule(filename, null);
+  module.filename = filename;
+  module.paths = NodeModule._nodeModulePaths(dirname(filename));
+  const localRequire = Object.assign((id: string) => module.require(id), {
+    resolve: (request: string, options?: unknown) => NodeModule._resolveFilename(request, module, false, options),
+    main: require.main,
+    cache: NodeModule._cache,
+    extensions: NodeModule._extensions,
+  });
+  NodeModule._cache[filename] = module;
+  try {
+    const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+    wrapper.call(module.exports, module.exports, localRequire, module, filename, dirname(filename));
+  } catch (error) {
+    delete NodeModule._cache[filename];
+    throw error;
+  }
+  module.loaded = true;
+}
+
+/**
+ * Writes the cache entries that were missing or stale. Called once the
+ * process has done its work, so the entry also holds the functions compiled
+ * lazily on the way. Written to a temp name and renamed: concurrent runs
+ * never read half a file.
+ */
+export function saveCompileCache(): void {
+  for (const { script, cacheFile } of pending.splice(0)) {
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      const temp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(temp, script.createCachedData());
+      renameSync(temp, cacheFile);
+    } catch {
+      // No cache this time; the next run tries again.
+    }
+  }
+}
