@@ -60,12 +60,13 @@ export function compileCacheDir(): string | undefined {
 }
 
 /**
- * Loads a CommonJS file (an absolute path) through the code cache and puts it
- * in `require.cache`, so a later `require` of it, from anywhere, finds it
- * loaded. Already loaded (or no cache folder): does nothing.
+ * Compiles a CommonJS file (an absolute path) through the code cache;
+ * undefined when the cache is off or unusable. Only for files that never call
+ * `import()`: on Node 20 a script read from a code cache loses its dynamic
+ * import callback (drizzle-kit's bundle, for one, cannot come through here).
  */
-export function preloadWithCompileCache(filename: string, cacheDir = compileCacheDir()): void {
-  if (!cacheDir || NodeModule._cache[filename]) return;
+function compileWithCache(filename: string, cacheDir = compileCacheDir()): { run(): unknown } | undefined {
+  if (!cacheDir) return undefined;
   let source: string;
   let cacheFile: string;
   try {
@@ -74,7 +75,7 @@ export function preloadWithCompileCache(filename: string, cacheDir = compileCach
     const key = `${filename}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`;
     cacheFile = join(cacheDir, `${createHash('sha1').update(key).digest('hex')}.bin`);
   } catch {
-    return;
+    return undefined;
   }
   let cachedData: Buffer | undefined;
   try {
@@ -82,30 +83,46 @@ export function preloadWithCompileCache(filename: string, cacheDir = compileCach
   } catch {
     cachedData = undefined;
   }
+  // A shebang line is not JavaScript; Node strips it the same way.
   const script = new Script(NodeModule.wrap(source.replace(/^#!.*/, '')), {
     filename,
     ...(cachedData ? { cachedData } : {}),
   });
   if (!cachedData || script.cachedDataRejected) pending.push({ script, cacheFile });
 
-  const module = new NodeModule(filename, null);
-  module.filename = filename;
-  module.paths = NodeModule._nodeModulePaths(dirname(filename));
-  const localRequire = Object.assign((id: string) => module.require(id), {
-    resolve: (request: string, options?: unknown) => NodeModule._resolveFilename(request, module, false, options),
-    main: require.main,
-    cache: NodeModule._cache,
-    extensions: NodeModule._extensions,
-  });
-  NodeModule._cache[filename] = module;
-  try {
-    const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-    wrapper.call(module.exports, module.exports, localRequire, module, filename, dirname(filename));
-  } catch (error) {
-    delete NodeModule._cache[filename];
-    throw error;
-  }
-  module.loaded = true;
+  return {
+    run() {
+      const module = new NodeModule(filename, null);
+      module.filename = filename;
+      module.paths = NodeModule._nodeModulePaths(dirname(filename));
+      const localRequire = Object.assign((id: string) => module.require(id), {
+        resolve: (request: string, options?: unknown) => NodeModule._resolveFilename(request, module, false, options),
+        main: require.main,
+        cache: NodeModule._cache,
+        extensions: NodeModule._extensions,
+      });
+      NodeModule._cache[filename] = module;
+      try {
+        const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+        wrapper.call(module.exports, module.exports, localRequire, module, filename, dirname(filename));
+      } catch (error) {
+        delete NodeModule._cache[filename];
+        throw error;
+      }
+      module.loaded = true;
+      return module.exports;
+    },
+  };
+}
+
+/**
+ * Loads a CommonJS file through the code cache and puts it in
+ * `require.cache`, so a later `require` of it, from anywhere, finds it
+ * loaded. Already loaded (or the cache is off): does nothing.
+ */
+export function preloadWithCompileCache(filename: string): void {
+  if (NodeModule._cache[filename]) return;
+  compileWithCache(filename)?.run();
 }
 
 /**

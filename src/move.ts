@@ -1,12 +1,13 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { armFault, checkpoint } from './faults';
 import { loadDrizzleConfig, type DrizzleConfig } from './generate/drizzleConfig';
-import { generateMigration } from './generate/generateMigration';
+import type { StartedDrizzleKit } from './generate/drizzleKit';
+import { generateMigration, startProjectDrizzleKit } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { patchMigration } from './patch/patchMigration';
-import { planMove, type PlanOptions } from './plan/planMove';
+import type { PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
-import { formatFiles } from './rewrite/formatFiles';
+import { startFormatter, type Formatter } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import { writeChanges } from './write/writeChanges';
@@ -74,6 +75,21 @@ export interface MoveResult {
  */
 export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
+  // drizzle-kit's process starts now and gets its work once the plan and the shadow copy exist.
+  const kit = options.migration !== false ? startProjectDrizzleKit(resolve(options.cwd)) : undefined;
+  // So does prettier, in a worker, with the named files (the ones most likely rewritten).
+  const formatter = startFormatter(options.files.map((f) => resolve(options.cwd, f)));
+  try {
+    return await runMove(options, kit, formatter);
+  } finally {
+    kit?.dispose();
+    formatter.dispose();
+  }
+}
+
+async function runMove(options: MoveOptions, kit: StartedDrizzleKit | undefined, formatter: Formatter): Promise<MoveResult> {
+  // Loaded here, not at the top, so that drizzle-kit's process starts before TypeScript loads.
+  const { planMove } = require('./plan/planMove') as typeof import('./plan/planMove');
   const plan = planMove(options);
   checkpoint('plan:done');
   const rewritten = rewriteSchemaFiles(plan);
@@ -87,9 +103,9 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   // drizzle-kit reads the schema's meaning, not its layout: it runs on the unformatted
   // rewrite while prettier formats the same text in this process.
   const generating = config
-    ? generateMigration({ root, config, schemaEdits: rewritten, relocations, name: options.name ?? `move_to_${targets.join('_and_')}` })
+    ? generateMigration({ root, config, schemaEdits: rewritten, relocations, name: options.name ?? `move_to_${targets.join('_and_')}`, ...(kit ? { started: kit } : {}) })
     : undefined;
-  const [formatting, generation] = await Promise.allSettled([formatFiles(rewritten), generating]);
+  const [formatting, generation] = await Promise.allSettled([formatter.format(rewritten), generating]);
   if (formatting.status === 'rejected') throw formatting.reason;
   if (generation.status === 'rejected') throw generation.reason;
   const { edits, formatted } = formatting.value;
