@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { dirname, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
@@ -15,7 +15,8 @@ import { Script } from 'node:vm';
  * version; V8 rejects a stale entry itself, and then it is rewritten. Any
  * failure (read-only folder, no node_modules) only means no cache:
  * loading falls back to Node's own `require`.
- * DRIZZLE_RESCHEMA_COMPILE_CACHE=0 turns it off.
+ * DRIZZLE_RESCHEMA_COMPILE_CACHE=0 turns it off; set to an absolute path, it
+ * names the folder instead.
  */
 
 interface InternalModule {
@@ -51,6 +52,8 @@ export function enableCompileCache(): void {
 
 export function compileCacheDir(): string | undefined {
   if (!enabled) return undefined;
+  const override = process.env.DRIZZLE_RESCHEMA_COMPILE_CACHE;
+  if (override && isAbsolute(override)) return override;
   // dist/ -> the package; inside an install the package sits in some node_modules.
   const packageRoot = dirname(__dirname);
   const marker = `${sep}node_modules${sep}`;
