@@ -12,8 +12,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planMove } from '../src/plan/planMove';
-import { formatFiles } from '../src/rewrite/formatFiles';
-import { rewriteSchemaFiles } from '../src/rewrite/rewriteSchemaFiles';
+import { formatFiles, type FormatResult } from '../src/rewrite/formatFiles';
+import { rewriteSchemaFiles, type FileEdit } from '../src/rewrite/rewriteSchemaFiles';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
 
 const DIST = join(REPO_ROOT, 'dist');
@@ -104,24 +104,40 @@ describe('a drizzle-kit process started ahead', () => {
 });
 
 describe('prettier in a worker', () => {
-  const formatModule = () => require(join(DIST, 'rewrite', 'formatFiles.js')) as FormatModule;
+  /**
+   * startFormatter as the CLI runs it (a worker, V8 flags for a short run), in
+   * a node process of its own so the flags stay out of jest's.
+   */
+  const formatInWorker = (likelyPaths: string[], edits: FileEdit[]): FormatResult => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { startFormatter } = require(${JSON.stringify(join(DIST, 'rewrite', 'formatFiles.js'))});
+         const { likelyPaths, edits } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+         const formatter = startFormatter(likelyPaths, { oneShot: true });
+         formatter.format(edits).then((result) => {
+           process.stdout.write(JSON.stringify(result));
+           formatter.dispose();
+         });`,
+      ],
+      { input: JSON.stringify({ likelyPaths, edits }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    return JSON.parse(run.stdout) as FormatResult;
+  };
 
   const rewriteOf = (dir: string) => rewriteSchemaFiles(planMove({ cwd: dir, files: [SCHEMA_FILE], to: 'feature_planner_with_a_long_name' }));
 
   it('formats the rewrite exactly like formatFiles in this thread', async () => {
     const dir = plannerCopy();
     const edits = rewriteOf(dir);
-    const formatter = formatModule().startFormatter([join(dir, SCHEMA_FILE)]);
-    try {
-      const inWorker = await formatter.format(edits);
-      const inThread = await formatFiles(edits);
-      expect(inWorker).toEqual(inThread);
-      expect(inWorker.formatted).toEqual([join(dir, SCHEMA_FILE)]);
-      // The long schema name pushes declarations past printWidth: prettier did rewrap them.
-      expect(inWorker.edits[0]!.after).not.toBe(edits[0]!.after);
-    } finally {
-      formatter.dispose();
-    }
+    const inWorker = formatInWorker([join(dir, SCHEMA_FILE)], edits);
+    expect(inWorker).toEqual(await formatFiles(edits));
+    expect(inWorker.formatted).toEqual([join(dir, SCHEMA_FILE)]);
+    // The long schema name pushes declarations past printWidth: prettier did rewrap them.
+    expect(inWorker.edits[0]!.after).not.toBe(edits[0]!.after);
   });
 
   it('leaves a file that was not formatted before the move as the rewrite left it', async () => {
@@ -130,14 +146,18 @@ describe('prettier in a worker', () => {
     const edits = rewriteOf(dir);
     // The file checked ahead (prefetch) is not the file formatted: the check is made again for the new text.
     writeFileSync(join(dir, SCHEMA_FILE), edits[0]!.before.replace('\n', '\n\n\n'));
-    const formatter = formatModule().startFormatter([join(dir, SCHEMA_FILE)]);
-    try {
-      const inWorker = await formatter.format(edits);
-      expect(inWorker).toEqual(await formatFiles(edits));
-      expect(inWorker).toEqual({ edits, formatted: [] });
-    } finally {
-      formatter.dispose();
-    }
+    const inWorker = formatInWorker([join(dir, SCHEMA_FILE)], edits);
+    expect(inWorker).toEqual(await formatFiles(edits));
+    expect(inWorker).toEqual({ edits, formatted: [] });
+  });
+
+  it('a long-lived process formats in its own thread', async () => {
+    const dir = plannerCopy();
+    const edits = rewriteOf(dir);
+    const { startFormatter } = require(join(DIST, 'rewrite', 'formatFiles.js')) as FormatModule;
+    const formatter = startFormatter([join(dir, SCHEMA_FILE)], { oneShot: false });
+    expect(await formatter.format(edits)).toEqual(await formatFiles(edits));
+    formatter.dispose();
   });
 });
 

@@ -5,6 +5,7 @@ import type { StartedDrizzleKit } from './generate/drizzleKit';
 import { generateMigration, startProjectDrizzleKit } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { patchMigration } from './patch/patchMigration';
+import { isOneShotProcess } from './processMode';
 import type { PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
 import { startFormatter, type Formatter } from './rewrite/formatFiles';
@@ -77,8 +78,8 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   // drizzle-kit's process starts now and gets its work once the plan and the shadow copy exist.
   const kit = options.migration !== false ? startProjectDrizzleKit(resolve(options.cwd)) : undefined;
-  // So does prettier, in a worker, with the named files (the ones most likely rewritten).
-  const formatter = startFormatter(options.files.map((f) => resolve(options.cwd, f)));
+  // So does prettier (in a worker, in the CLI), with the named files: the ones most likely rewritten.
+  const formatter = startFormatter(options.files.map((f) => resolve(options.cwd, f)), { oneShot: isOneShotProcess() });
   try {
     return await runMove(options, kit, formatter);
   } finally {
