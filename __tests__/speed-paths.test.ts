@@ -190,7 +190,7 @@ describe('the compile cache', () => {
     expect(JSON.parse(first.stdout)).toEqual({ answer: 42, same: true });
     const entries = readdirSync(cacheDir);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatch(/^[0-9a-f]{40}\.bin$/);
+    expect(entries[0]).toMatch(/^[0-9a-f]{20}-[0-9a-f]{20}\.bin$/);
 
     const second = loadThroughCache(cacheDir, main);
     expect(JSON.parse(second.stdout)).toEqual({ answer: 42, same: true });
@@ -200,5 +200,14 @@ describe('the compile cache', () => {
     expect(JSON.parse(damaged.stdout)).toEqual({ answer: 42, same: true });
     // V8 rejected the damaged entry; it was written afresh.
     expect(readFileSync(join(cacheDir, entries[0]!), 'utf8')).not.toBe('not a V8 code cache');
+
+    // The file changes (an upgrade): its entry is replaced, not joined by another.
+    writeFileSync(main, readFileSync(main, 'utf8').replace('dep + 1', 'dep + 2'));
+    const changed = loadThroughCache(cacheDir, main);
+    expect(JSON.parse(changed.stdout)).toEqual({ answer: 43, same: true });
+    const after = readdirSync(cacheDir);
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(entries[0]);
+    expect(after[0]!.split('-')[0]).toBe(entries[0]!.split('-')[0]);
   });
 });

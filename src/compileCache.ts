@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { dirname, isAbsolute, join, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 import { Script } from 'node:vm';
 
 /**
@@ -11,8 +11,9 @@ import { Script } from 'node:vm';
  * that. Node 22 does this itself (module.enableCompileCache); Node 20 does not.
  *
  * The cache lives in `node_modules/.cache/drizzle-reschema` beside the
- * installed package, keyed by the file's path, size and mtime and the Node
- * version; V8 rejects a stale entry itself, and then it is rewritten. Any
+ * installed package, one entry per file, named by its path and by its size,
+ * mtime and the Node version (V8 also rejects a stale entry itself, which is
+ * then rewritten). Any
  * failure (read-only folder, no node_modules) only means no cache:
  * loading falls back to Node's own `require`.
  * DRIZZLE_RESCHEMA_COMPILE_CACHE=0 turns it off; set to an absolute path, it
@@ -75,8 +76,8 @@ function compileWithCache(filename: string, cacheDir = compileCacheDir()): { run
   try {
     const stat = statSync(filename);
     source = readFileSync(filename, 'utf8');
-    const key = `${filename}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`;
-    cacheFile = join(cacheDir, `${createHash('sha1').update(key).digest('hex')}.bin`);
+    const version = `${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`;
+    cacheFile = join(cacheDir, `${sha1(filename)}-${sha1(version)}.bin`);
   } catch {
     return undefined;
   }
@@ -137,12 +138,24 @@ export function preloadWithCompileCache(filename: string): void {
 export function saveCompileCache(): void {
   for (const { script, cacheFile } of pending.splice(0)) {
     try {
-      mkdirSync(dirname(cacheFile), { recursive: true });
+      const dir = dirname(cacheFile);
+      mkdirSync(dir, { recursive: true });
+      // Checked first: serialising the compiled code is not free, and a read-only install never gets a cache.
+      accessSync(dir, constants.W_OK);
       const temp = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, cacheFile);
+      // Entries for older versions of the same file (an upgrade, another Node) go.
+      const prefix = `${basename(cacheFile).split('-')[0]}-`;
+      for (const entry of readdirSync(dir)) {
+        if (entry.startsWith(prefix) && entry !== basename(cacheFile) && entry.endsWith('.bin')) rmSync(join(dir, entry), { force: true });
+      }
     } catch {
       // No cache this time; the next run tries again.
     }
   }
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex').slice(0, 20);
 }

@@ -26,7 +26,10 @@ function readLineSync(fd: number): string | undefined {
     try {
       n = readSync(fd, buffer, 0, buffer.length, null);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      // Windows reports the end of a pipe as an error.
+      if (code === 'EOF') return undefined;
+      if (code !== 'EAGAIN') throw error;
       Atomics.wait(pause, 0, 0, 2);
       continue;
     }
