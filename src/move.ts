@@ -89,7 +89,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
 }
 
 async function runMove(options: MoveOptions, kit: StartedDrizzleKit | undefined, formatter: Formatter): Promise<MoveResult> {
-  // Loaded here, not at the top, so that drizzle-kit's process starts before TypeScript loads.
+  // Loaded here, not at the top, so that drizzle-kit's process and prettier's worker start before TypeScript loads.
   const { planMove } = require('./plan/planMove') as typeof import('./plan/planMove');
   const plan = planMove(options);
   checkpoint('plan:done');
@@ -102,9 +102,16 @@ async function runMove(options: MoveOptions, kit: StartedDrizzleKit | undefined,
   const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
   const targets = [...new Set(relocations.map((r) => r.to))];
   // drizzle-kit reads the schema's meaning, not its layout: it runs on the unformatted
-  // rewrite while prettier formats the same text in this process.
+  // rewrite while prettier formats the same text.
   const generating = config
-    ? generateMigration({ root, config, schemaEdits: rewritten, relocations, name: options.name ?? `move_to_${targets.join('_and_')}`, ...(kit ? { started: kit } : {}) })
+    ? generateMigration({
+        root,
+        config,
+        schemaEdits: rewritten,
+        relocations,
+        name: options.name ?? `move_to_${targets.join('_and_')}`,
+        ...(kit ? { started: kit } : {}),
+      })
     : undefined;
   const [formatting, generation] = await Promise.allSettled([formatter.format(rewritten), generating]);
   if (formatting.status === 'rejected') throw formatting.reason;
