@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, isAbsolute, join, sep } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
@@ -36,6 +37,15 @@ interface ModuleStatics {
   new (id: string, parent?: unknown): InternalModule;
 }
 const NodeModule = Module as unknown as ModuleStatics;
+
+/** V8 flags set at run time through setV8Flags. */
+const v8Flags: string[] = [];
+
+/** Sets V8 flags for the rest of the process (and keys cache entries by them). */
+export function setV8Flags(flags: string): void {
+  setFlagsFromString(flags);
+  v8Flags.push(flags);
+}
 
 /** Scripts compiled here without a usable cache entry: their cache is written by `saveCompileCache`. */
 const pending: { script: Script; cacheFile: string }[] = [];
@@ -77,7 +87,9 @@ function compileWithCache(filename: string, cacheDir = compileCacheDir()): { run
     const stat = statSync(filename);
     source = readFileSync(filename, 'utf8');
     const version = `${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`;
-    cacheFile = join(cacheDir, `${sha1(filename)}-${sha1(version)}.bin`);
+    // V8 rejects code cached under other flags: each flag set keeps its own entry.
+    const flags = [...process.execArgv, ...v8Flags].join(' ');
+    cacheFile = join(cacheDir, `${sha1(`${filename}\0${flags}`)}-${sha1(version)}.bin`);
   } catch {
     return undefined;
   }
@@ -145,7 +157,7 @@ export function saveCompileCache(): void {
       const temp = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, cacheFile);
-      // Entries for older versions of the same file (an upgrade, another Node) go.
+      // Entries for older versions of the same file under the same flags (an upgrade, another Node) go.
       const prefix = `${basename(cacheFile).split('-')[0]}-`;
       for (const entry of readdirSync(dir)) {
         if (entry.startsWith(prefix) && entry !== basename(cacheFile) && entry.endsWith('.bin')) rmSync(join(dir, entry), { force: true });

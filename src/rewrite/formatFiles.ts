@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Options } from 'prettier';
+import { setV8Flags } from '../compileCache';
 import type { FileEdit } from './rewriteSchemaFiles';
 
 type Prettier = typeof import('prettier');
@@ -137,7 +137,7 @@ const SMALL_RUN_BYTES = 128 * 1024;
  */
 export function startFormatter(likelyPaths: string[], { oneShot }: { oneShot: boolean }): Formatter {
   if (!oneShot) return { format: formatFiles, dispose() {} };
-  if (totalSize(likelyPaths) <= SMALL_RUN_BYTES) setFlagsFromString('--no-opt');
+  if (totalSize(likelyPaths) <= SMALL_RUN_BYTES) setV8Flags('--no-opt');
   const script = join(__dirname, 'formatWorker.js');
   let worker: Worker | undefined;
   try {
