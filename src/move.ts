@@ -1,14 +1,16 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { InputError } from './errors';
 import { armFault, checkpoint } from './faults';
 import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from './generate/drizzleConfig';
-import { generateMigration } from './generate/generateMigration';
+import type { StartedDrizzleKit } from './generate/drizzleKit';
+import { generateMigration, startProjectDrizzleKit } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { copyMigration } from './patch/copyStrategy';
 import { patchMigration } from './patch/patchMigration';
-import { planMove, type PlanOptions } from './plan/planMove';
+import type { PlanOptions } from './plan/planMove';
+import { isOneShotProcess } from './processMode';
 import type { MovePlan, ObjectKind } from './plan/types';
-import { formatFiles } from './rewrite/formatFiles';
+import { startFormatter, type Formatter } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
@@ -108,34 +110,65 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   const strategy = options.strategy ?? 'move';
   if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
+  // drizzle-kit's process starts now and gets its work once the plan and the shadow copy exist.
+  const kit = options.migration !== false ? startProjectDrizzleKit(resolve(options.cwd)) : undefined;
+  // So does prettier (in a worker, in the CLI), with the named files: the ones most likely rewritten.
+  const formatter = startFormatter(options.files.map((f) => resolve(options.cwd, f)), { oneShot: isOneShotProcess() });
+  try {
+    return await runMove(options, strategy, kit, formatter);
+  } finally {
+    kit?.dispose();
+    formatter.dispose();
+  }
+}
+
+async function runMove(
+  options: MoveOptions,
+  strategy: 'move' | 'copy',
+  kit: StartedDrizzleKit | undefined,
+  formatter: Formatter,
+): Promise<MoveResult> {
+  // Loaded here, not at the top, so that drizzle-kit's process and prettier's worker start before TypeScript loads.
+  const { planMove } = require('./plan/planMove') as typeof import('./plan/planMove');
   const progress = options.onProgress ?? (() => undefined);
   progress('reading the project');
   const plan = planMove(options);
   checkpoint('plan:done');
   progress('rewriting the schema files');
   const rewritten = rewriteSchemaFiles(plan);
-  const { edits, formatted } = await formatFiles(rewritten);
   checkpoint('rewrite:done');
+
+  const root = plan.projectRoot;
+  const wantsMigration = options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0);
+  const config = wantsMigration ? loadDrizzleConfig(root, options.config) : undefined;
+  const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
+  const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
+  if (config) progress('generating the migration with drizzle-kit');
+  // drizzle-kit reads the schema's meaning, not its layout: it runs on the unformatted
+  // rewrite while prettier formats the same text.
+  const generating = config
+    ? generateMigration({
+        root,
+        config,
+        schemaEdits: rewritten,
+        relocations,
+        name: options.name ?? `move_to_${targets.join('_and_')}`,
+        strategy,
+        ...(kit ? { started: kit } : {}),
+      })
+    : undefined;
+  const [formatting, generation] = await Promise.allSettled([formatter.format(rewritten), generating]);
+  if (formatting.status === 'rejected') throw formatting.reason;
+  if (generation.status === 'rejected') throw generation.reason;
+  const { edits, formatted } = formatting.value;
 
   const changes: FileChange[] = edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
   const reviewable = [...changes];
-  const root = plan.projectRoot;
   let migration: MigrationResult | undefined;
   let verification: VerifyReport | undefined;
   let hazards: string[] = [];
-  if (options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0)) {
-    const config = loadDrizzleConfig(root, options.config);
-    const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
-    const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
-    progress('generating the migration with drizzle-kit');
-    const generated = await generateMigration({
-      root,
-      config,
-      schemaEdits: edits,
-      relocations,
-      name: options.name ?? `move_to_${targets.join('_and_')}`,
-      strategy,
-    });
+  const generated = generation.value;
+  if (config && generated) {
     const patchInput = {
       statements: generated.statements,
       breakpoints: generated.breakpoints,

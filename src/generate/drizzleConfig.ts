@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { ts } from 'ts-morph';
 import { ConfigError } from '../errors';
 
 /** The file names drizzle-kit looks for, in its order. */
@@ -87,6 +86,8 @@ export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfi
 
 function evaluateModule(path: string): Record<string, unknown> {
   const source = readFileSync(path, 'utf8');
+  // Loaded here, not at the top: the CLI starts drizzle-kit's process before TypeScript loads.
+  const { ts } = require('ts-morph') as typeof import('ts-morph');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     fileName: path,

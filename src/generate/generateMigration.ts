@@ -5,7 +5,16 @@ import { checkpoint } from '../faults';
 import type { FileChange } from '../report/unifiedDiff';
 import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
 import type { DrizzleConfig } from './drizzleConfig';
-import { kitOutputExcerpt, resolveDrizzleKit, runDrizzleKit, type DrizzleKit, type KitRun } from './drizzleKit';
+import {
+  kitOutputExcerpt,
+  resolveDrizzleKit,
+  runDrizzleKit,
+  KIT_RUNNER,
+  startDrizzleKit,
+  type DrizzleKit,
+  type KitRun,
+  type StartedDrizzleKit,
+} from './drizzleKit';
 import { readMigrationsState, type Journal, type PgSnapshot } from './migrationsFolder';
 import { hideRelocatedObjects, relocateSnapshot, type Relocation } from './relocateSnapshot';
 import { ShadowProject, assertInsideProject } from './shadowProject';
@@ -40,6 +49,24 @@ export interface GenerateInput {
    * in their target schemas.
    */
   strategy?: 'move' | 'copy';
+  /** A drizzle-kit process started ahead (startDrizzleKit); it runs the first generate. */
+  started?: StartedDrizzleKit;
+}
+
+/**
+ * Starts the project's drizzle-kit before the plan is made, to be handed its
+ * work by generateMigration. Undefined when it cannot be found (generateMigration
+ * then says why, after the plan has had its say), or when the compiled runner
+ * is not at hand (the TypeScript sources run by jest): drizzle-kit then starts
+ * when its work is ready.
+ */
+export function startProjectDrizzleKit(root: string): StartedDrizzleKit | undefined {
+  if (!existsSync(KIT_RUNNER)) return undefined;
+  try {
+    return startDrizzleKit(resolveDrizzleKit(root));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -71,7 +98,10 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
     const configArg = relative(root, config.path);
 
     checkpoint('generate:before-kit');
-    const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', input.name], shadow.root);
+    const args = ['generate', '--config', configArg, '--name', input.name];
+    const run = await (input.started?.kit.bin === kit.bin
+      ? input.started.run(args, shadow.root)
+      : runDrizzleKit(kit, args, shadow.root));
     if (run.code !== 0) {
       throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${said(run)}`);
     }

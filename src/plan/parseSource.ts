@@ -1,3 +1,4 @@
+import './typescriptCache';
 import { Project, ts } from 'ts-morph';
 import { InputError } from '../errors';
 import type { ExportTable } from './types';

@@ -1,3 +1,4 @@
+import './typescriptCache';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ts } from 'ts-morph';
