@@ -46,6 +46,13 @@ export function diagnose(message: string, code?: string, sql = ''): Diagnosis | 
       hint: `the extension ${extension[1] ?? extension[2]} is not available on this engine: try the other --engine, or verify on a server that has it with --database-url`,
     };
   }
+  const language = /language "([^"]+)" does not exist/.exec(message);
+  if (language) {
+    return {
+      platformGap: true,
+      hint: `the language ${language[1]} comes from an extension your platform installs: CREATE EXTENSION ${language[1]} in ${PRELUDE} if the engine has it, or verify on your server with --database-url`,
+    };
+  }
   const opclass = /operator class "([^"]+)" does not accept data type (.+)$/.exec(message);
   if (opclass || ((code === '42704' || code === '42804') && /operator class/.test(message))) {
     const [, name = 'it names', type = 'its column type'] = opclass ?? [];
