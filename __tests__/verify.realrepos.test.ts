@@ -14,7 +14,8 @@ import { ConfigError } from '../src/errors';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { loadMigrationSet } from '../src/verify/migrationSet';
 import { projectPlatform } from '../src/verify/platform';
-import { diagnose, rolesCreatedBy } from '../src/verify/replay';
+import { diagnose, rolesCreatedBy, rolesNamedBy } from '../src/verify/replay';
+import { buildParser, type MoveArgs, type VerifyArgs } from '../src/cli';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
@@ -241,7 +242,31 @@ describe('what a bare database says, diagnosed', () => {
     expect(diagnose('column "x" does not exist', '42703')).toBeUndefined();
   });
 
+  it('knows the roles a migration names as an owner', () => {
+    expect(rolesNamedBy(['ALTER FUNCTION public.f() OWNER TO supabase_admin;', 'ALTER TABLE "t" OWNER TO "Owner";', 'ALTER TABLE t ADD COLUMN owner text;'])).toEqual([
+      'supabase_admin',
+      'Owner',
+    ]);
+  });
+
   it('knows the roles a migration creates itself, so it does not create them first', () => {
     expect(rolesCreatedBy(['CREATE ROLE "admin" NOLOGIN;', 'create user reporter;', 'CREATE USER MAPPING FOR bob SERVER s;'])).toEqual(['admin', 'reporter']);
+  });
+});
+
+describe('--prelude on the command line', () => {
+  it('is repeatable on verify and on move, and passed on as given', async () => {
+    let verifyArgs: VerifyArgs | undefined;
+    let moveArgs: MoveArgs | undefined;
+    const handlers = {
+      move: async (a: MoveArgs) => void (moveArgs = a),
+      verify: async (a: VerifyArgs) => void (verifyArgs = a),
+    };
+    await buildParser(['verify', '--prelude', 'db/a.sql', '--prelude', 'db/b.sql'], handlers).parseAsync();
+    expect(verifyArgs?.prelude).toEqual(['db/a.sql', 'db/b.sql']);
+    await buildParser(['move', 'src/db/schema.ts', '--to', 'x', '--prelude', 'db/a.sql'], handlers).parseAsync();
+    expect(moveArgs?.prelude).toEqual(['db/a.sql']);
+    await buildParser(['verify'], handlers).parseAsync();
+    expect(verifyArgs?.prelude).toBeUndefined();
   });
 });

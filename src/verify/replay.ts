@@ -139,8 +139,8 @@ export function extensionsCreatedBy(sqls: string[]): string[] {
 const NOT_ROLES = new Set(['public', 'current_user', 'session_user', 'current_role']);
 
 /**
- * Roles that GRANT, REVOKE, ALTER DEFAULT PRIVILEGES and CREATE POLICY
- * statements name: a hosted platform makes them (Supabase's `authenticated`,
+ * Roles that GRANT, REVOKE, ALTER DEFAULT PRIVILEGES, CREATE POLICY and
+ * ALTER ... OWNER TO statements name: a hosted platform makes them (Supabase's `authenticated`,
  * say), the migrations do not.
  */
 export function rolesNamedBy(statements: string[]): string[] {
@@ -152,6 +152,8 @@ export function rolesNamedBy(statements: string[]): string[] {
       if (/^(grant|alter\s+default\s+privileges)\b/i.test(s)) list = /\bto\s+([\s\S]+?)(?:\s+with\s+grant\s+option|\s+granted\s+by\b|;|$)/i.exec(s)?.[1];
       else if (/^revoke\b/i.test(s)) list = /\bfrom\s+([\s\S]+?)(?:\s+granted\s+by\b|\s+cascade|\s+restrict|;|$)/i.exec(s)?.[1];
       else if (/^create\s+policy\b/i.test(s)) list = /\bto\s+([\s\S]+?)(?:\s+using\b|\s+with\s+check\b|;|$)/i.exec(s)?.[1];
+      // ALTER TABLE/FUNCTION/... OWNER TO supabase_admin, as dumps of hosted databases write it.
+      else if (/^alter\b/i.test(s)) list = /\bowner\s+to\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)/i.exec(s)?.[1];
       if (!list) continue;
       for (const part of list.split(',')) {
         const name = part.trim().replace(/^group\s+/i, '');
