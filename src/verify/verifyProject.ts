@@ -2,15 +2,18 @@ import { relative } from 'node:path';
 import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from '../generate/drizzleConfig';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { loadMigrationSet, migrationStep, type MigrationSet } from './migrationSet';
+import { projectPlatform } from './platform';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from './verifyMigration';
 
-export interface VerifyProjectOptions extends Omit<VerifyOptions, 'excludeSchemas' | 'migrationsTable'> {
+export interface VerifyProjectOptions extends Omit<VerifyOptions, 'excludeSchemas' | 'migrationsTable' | 'preludes' | 'platform'> {
   /** Project root (default: the working directory). */
   cwd?: string;
   /** drizzle config path. */
   config?: string;
   /** The migration to verify (tag, or its unique prefix or name); default the newest. */
   migration?: string;
+  /** Prelude files (relative to the project root), run after those package.json lists. */
+  prelude?: string[];
 }
 
 /** Where drizzle's bookkeeping lives, left out of every comparison. */
@@ -26,7 +29,8 @@ export async function verifyProject(options: VerifyProjectOptions = {}): Promise
   const root = options.cwd ?? process.cwd();
   const config = loadDrizzleConfig(root, options.config);
   const set = loadMigrationSet(root, config, (tag) => rollbackPathFor(config, tag), options.migration);
-  return verifyMigration(set, { ...options, ...bookkeeping(config) });
+  const { prelude, ...rest } = options;
+  return verifyMigration(set, { ...rest, ...bookkeeping(config), ...projectPlatform(root, config, prelude) });
 }
 
 /** A migration that exists only in memory (move, before it writes), appended to the project's. */
