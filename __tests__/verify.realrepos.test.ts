@@ -7,7 +7,6 @@
  * on one line (file, statement, Postgres error, hint) with exit 2 and the
  * project untouched.
  */
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/errors';
@@ -17,20 +16,11 @@ import { projectPlatform } from '../src/verify/platform';
 import { diagnose, rolesCreatedBy, rolesNamedBy } from '../src/verify/replay';
 import { buildParser, type MoveArgs, type VerifyArgs } from '../src/cli';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
-import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { runCli as cli } from './helpers/run';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const ROWS = '20';
 const MOVE = ['move', 'src/db/schema/inbox.ts', 'src/db/schema/documents.ts', '--to', 'inbox', '--rows', ROWS];
-
-function cli(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true', DATABASE_URL: '' },
-  });
-}
 
 const migrationsDir = (dir: string) => join(dir, 'supabase', 'migrations');
 const migrationFile = (dir: string, suffix: string) => {
@@ -71,7 +61,7 @@ describe('handled automatically: Supabase roles and auth stubs, pgvector, pg_trg
     const r = cli(dir, ['verify', '--rows', ROWS, '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as VerifyReport;
+    const report = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
     expect(report.ok).toBe(true);
     // pgvector loads into PGlite itself: no fallback to a server that lacks it.
     expect(report.engine).toBe('pglite');
@@ -128,7 +118,7 @@ describe('handled by a prelude: a function defined outside Drizzle', () => {
     const r = cli(dir, ['verify', '--rows', ROWS, '--prelude', 'supabase/prelude.sql', '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as VerifyReport;
+    const report = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
     expect(report.ok).toBe(true);
     expect(report.notes).toContain('ran the prelude supabase/prelude.sql before the migrations');
   }, 60_000);

@@ -17,6 +17,8 @@ function valueExpression(table: SnapshotTable, column: SnapshotColumn, snapshot:
   }
   const length = /\((\d+)\)/.exec(type)?.[1];
   if (type === 'uuid') return `md5(${tag} || g)::uuid`;
+  const vector = /^(vector|halfvec)\((\d+)\)$/.exec(type);
+  if (vector) return `('[' || array_to_string(array_fill(((g % 97) + 1)::float8 / 100, ARRAY[${vector[2]}]), ',') || ']')::${column.type}`;
   if (/^(text|citext|varchar|character varying|char|character)\b/.test(type)) {
     const text = `${tag} || g || '.' || md5(g::text)`;
     return length ? `left(${text}, ${length})` : `(${text})`;
@@ -49,7 +51,10 @@ function insertionOrder(tables: SnapshotTable[]): { order: SnapshotTable[]; defe
     state.set(table, 'visiting');
     for (const fk of Object.values(table.foreignKeys)) {
       const parent = byKey.get(`${fk.schemaTo || 'public'}.${fk.tableTo}`);
-      if (!parent || parent === table || state.get(parent) === 'visiting') {
+      // A table no migration creates (Supabase's auth.users, made by a prelude) is a parent
+      // that exists already: its rows are used as they are, not deferred as a cycle.
+      if (!parent) continue;
+      if (parent === table || state.get(parent) === 'visiting') {
         deferred.add(`${schemaOf(table)}.${table.name}.${fk.name}`);
         continue;
       }
