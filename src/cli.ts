@@ -343,8 +343,9 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.map ? { map: args.map } : {}),
         ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
       });
-      const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
-      const { readCatalog } = require('./report/hazards') as typeof import('./report/hazards');
+      // The hazard scan is loaded after the move: it imports TypeScript, which move() wants
+      // to load itself through the compile cache once drizzle-kit and prettier have started.
+      const { readCatalog } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
       const { progress } = require('./report/tty') as typeof import('./report/tty');
       const steps = progress(process.stderr);
       const dryRun = args.dryRun || args.check;
@@ -377,6 +378,7 @@ export async function run(argv: string[]): Promise<void> {
         onProgress: (step) => steps.step(step),
       }).finally(() => steps.done());
       steps.step('looking for raw SQL that names the moved objects');
+      const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
       let report: MoveReport;
       try {
         report = reportMove(result, {

@@ -81,8 +81,8 @@ export interface StartedDrizzleKit {
  * bundle ahead is not possible on Node 20: a script from V8's code cache
  * loses its `import()` callback, and drizzle-kit imports drizzle-orm/version.)
  */
-export function startDrizzleKit(kit: DrizzleKit): StartedDrizzleKit {
-  const child = spawn(process.execPath, [...NODE_FLAGS, KIT_RUNNER, kit.bin], {
+export function startDrizzleKit(kit: DrizzleKit, root?: string): StartedDrizzleKit {
+  const child = spawn(process.execPath, [...NODE_FLAGS, KIT_RUNNER, kit.bin, ...(root ? [root] : [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...KIT_ENV },
   });

@@ -63,7 +63,7 @@ export interface GenerateInput {
 export function startProjectDrizzleKit(root: string): StartedDrizzleKit | undefined {
   if (!existsSync(KIT_RUNNER)) return undefined;
   try {
-    return startDrizzleKit(resolveDrizzleKit(root));
+    return startDrizzleKit(resolveDrizzleKit(root), root);
   } catch {
     return undefined;
   }

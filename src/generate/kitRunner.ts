@@ -44,9 +44,33 @@ function readLineSync(fd: number): string | undefined {
   }
 }
 
+/**
+ * While the plan is still being made: load what drizzle-kit will load first
+ * (esbuild, whose service starts on the first transform, and the project's
+ * drizzle-orm/pg-core, which every Postgres schema file imports), so that its
+ * run does not pay for them. Node's module cache makes drizzle-kit's own
+ * require() of them free; anything that fails here only means no warm-up.
+ */
+function warmUp(bin: string, root: string | undefined): void {
+  try {
+    const fromKit = Module.createRequire(bin);
+    const esbuild = fromKit('esbuild') as { transformSync(code: string, options: object): unknown };
+    esbuild.transformSync('export const a: number = 1;', { loader: 'ts', format: 'cjs' });
+  } catch {
+    // drizzle-kit loads it itself.
+  }
+  if (!root) return;
+  try {
+    Module.createRequire(`${root}/package.json`)('drizzle-orm/pg-core');
+  } catch {
+    // not installed where the project is: drizzle-kit says so itself.
+  }
+}
+
 function main(): void {
   const bin = process.argv[2];
-  if (!bin) throw new Error('usage: kitRunner <drizzle-kit bin>');
+  if (!bin) throw new Error('usage: kitRunner <drizzle-kit bin> [project root]');
+  warmUp(bin, process.argv[3]);
   const line = readLineSync(0);
   if (line === undefined) return;
   const request = JSON.parse(line) as KitRequest;
