@@ -10,6 +10,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { nowMs } = require('./stats');
 
 const TABLES = 1000;
 const SQL_FILES = 1000;
@@ -48,10 +49,6 @@ function generate(dir) {
     fs.writeFileSync(file, `export function C${i}() {\n  return <div className="c${i}">{'component ${i}'}</div>;\n}\n`);
   }
   return planted;
-}
-
-function nowMs() {
-  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 async function benchHazards() {

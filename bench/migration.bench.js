@@ -36,6 +36,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { median, nowMs, positiveInt, round } = require('./stats');
 
 const REPO_ROOT = path.join(__dirname, '..');
 const FIXTURE = path.join(REPO_ROOT, 'fixtures', 'projects', 'feature-planner');
@@ -52,26 +53,6 @@ const PENDING_COLUMN = "    notes: text('notes'),\n";
 const TARGET_RATIO = 1.5;
 const PAIRS = positiveInt(process.env.BENCH_MIGRATION_PAIRS, 7);
 const WARMUP_PAIRS = 1;
-
-function positiveInt(value, fallback) {
-  const n = Number.parseInt(value ?? '', 10);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-function nowMs() {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function round(n, digits = 1) {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
 
 function tail(text, lines = 20) {
   return text.trimEnd().split('\n').slice(-lines).join('\n');

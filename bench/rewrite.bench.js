@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { generateSchemaProject } = require('./generateSchema');
+const { median, nowMs, positiveInt, round } = require('./stats');
 
 const SIZES = [
   { tables: 100, enums: 10, files: 10 },
@@ -35,26 +36,6 @@ const RUNS = positiveInt(process.env.BENCH_RUNS, 5);
 const NAIVE_RUNS = positiveInt(process.env.BENCH_NAIVE_RUNS, 1);
 const WITH_PRETTIER = process.env.BENCH_PRETTIER === '1';
 const PRETTIER_CONFIG = { singleQuote: true, printWidth: 100 };
-
-function positiveInt(value, fallback) {
-  const n = Number.parseInt(value ?? '', 10);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-function nowMs() {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function round(n, digits = 1) {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
 
 function mb(bytes) {
   return round(bytes / (1024 * 1024), 1);

@@ -18,6 +18,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { median } = require('./stats');
 
 const REPO_ROOT = path.join(__dirname, '..');
 const CLI = path.join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
@@ -36,8 +37,6 @@ function cli(cwd, args) {
   if (r.status !== 0) throw new Error(`drizzle-reschema ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { ms, stdout: r.stdout };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function benchVerify() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reschema-bench-verify-'));
