@@ -18,3 +18,8 @@ export { renderMarkdown, renderVerificationMarkdown } from './report/markdown';
 export { renderText, renderVerificationText } from './report/text';
 export { scanHazards, readCatalog } from './report/hazards';
 export type { MoveReport, VerifyCommandReport, VerificationReport, VerificationRow, HazardReport, CheckOutcome } from './report/types';
+export { verifyProject, type VerifyProjectOptions } from './verify/verifyProject';
+export { verifyMigration, movesBetween, type VerifyOptions, type VerifyReport, type VerifyRow } from './verify/verifyMigration';
+export { loadMigrationSet, type MigrationSet, type MigrationStep } from './verify/migrationSet';
+export { toVerificationReport, renderVerifyText } from './report/verifyTable';
+export { preflight, exitCodeOf, type PreflightOptions, type PreflightReport } from './preflight/preflight';
