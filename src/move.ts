@@ -3,7 +3,7 @@ import { InputError } from './errors';
 import { armFault, checkpoint } from './faults';
 import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from './generate/drizzleConfig';
 import type { StartedDrizzleKit } from './generate/drizzleKit';
-import { generateMigration, startProjectDrizzleKit } from './generate/generateMigration';
+import { generateMigration, startEarlyGenerate, startProjectDrizzleKit, type EarlyGenerate } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { copyMigration } from './patch/copyStrategy';
 import { patchMigration } from './patch/patchMigration';
@@ -113,16 +113,29 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   const strategy = options.strategy ?? 'move';
   if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
-  // drizzle-kit's process starts now and gets its work once the plan and the shadow copy exist.
-  const kit = options.migration !== false ? startProjectDrizzleKit(resolve(options.cwd)) : undefined;
+  // drizzle-kit starts now. When the migration's name is known before the plan, its `generate`
+  // starts too, in a copy of the project, and waits there for the rewritten files; otherwise
+  // its process waits for its work.
+  const root = resolve(options.cwd);
+  const name = options.migration !== false ? nameBeforePlan(options) : undefined;
+  const early = name !== undefined && isOneShotProcess() ? startEarlyGenerate(root, options.config, name) : undefined;
+  const kit = options.migration !== false && !early ? startProjectDrizzleKit(root) : undefined;
   // So does prettier (in a worker, in the CLI), with the named files: the ones most likely rewritten.
   const formatter = startFormatter(options.files.map((f) => resolve(options.cwd, f)), { oneShot: isOneShotProcess() });
   try {
-    return await runMove(options, strategy, kit, formatter);
+    return await runMove(options, strategy, kit, formatter, early);
   } finally {
+    early?.dispose();
     kit?.dispose();
     formatter.dispose();
   }
+}
+
+/** The migration's name when the options alone tell it (the plan's targets are then the options'). */
+function nameBeforePlan(options: MoveOptions): string | undefined {
+  if (options.name !== undefined) return options.name;
+  if (options.to === undefined || (options.map && Object.keys(options.map).length > 0)) return undefined;
+  return `move_to_${[...new Set([options.to, ...(options.createSchemas ?? [])])].join('_and_')}`;
 }
 
 async function runMove(
@@ -130,6 +143,7 @@ async function runMove(
   strategy: 'move' | 'copy',
   kit: StartedDrizzleKit | undefined,
   formatter: Formatter,
+  early: EarlyGenerate | undefined,
 ): Promise<MoveResult> {
   // Loaded here, not at the top, so that drizzle-kit's process and prettier's worker start before TypeScript loads.
   const { planMove } = require('./plan/planMove') as typeof import('./plan/planMove');
@@ -160,6 +174,7 @@ async function runMove(
         name: options.name ?? `move_to_${targets.join('_and_')}`,
         strategy,
         ...(kit ? { started: kit } : {}),
+        ...(early ? { early } : {}),
       })
     : undefined;
   const [formatting, generation] = await Promise.allSettled([formatter.format(rewritten), generating]);

@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { enableCompileCache } from './compileCache';
+import { KIT_PROCESS_ENV, KIT_NODE_FLAGS, KIT_RUNNER } from './generate/kitProcess';
 
 /**
  * The CLI runs one command in a fresh process and exits; a library caller's
@@ -9,10 +11,37 @@ import { enableCompileCache } from './compileCache';
  */
 let oneShot = false;
 
-/** Called by the CLI before it loads anything else. */
-export function markOneShotProcess(): void {
+let prespawned: ChildProcess | undefined;
+
+/**
+ * Called by the CLI before it loads anything else. For a `move` that will
+ * generate a migration, Node starts for drizzle-kit right away (its start-up
+ * is the longest wait of a run); it learns which drizzle-kit to run once the
+ * project is known (startDrizzleKit), and ends with this process if unused.
+ */
+export function markOneShotProcess(argv: string[] = []): void {
   oneShot = true;
   enableCompileCache();
+  if (argv[0] === 'move' && !argv.some((a) => a === '--no-migration' || a === '--help' || a === '-h' || a === '--check')) {
+    try {
+      const child = spawn(process.execPath, [...KIT_NODE_FLAGS, KIT_RUNNER], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...KIT_PROCESS_ENV } });
+      child.on('error', () => undefined);
+      child.stdin.on('error', () => undefined);
+      process.once('exit', () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
+      prespawned = child;
+    } catch {
+      // drizzle-kit's process then starts when the project is known.
+    }
+  }
+}
+
+/** The process started for drizzle-kit by markOneShotProcess, once (then it is the caller's). */
+export function takePrespawnedKitProcess(): ChildProcess | undefined {
+  const child = prespawned;
+  prespawned = undefined;
+  return child && child.exitCode === null && child.signalCode === null ? child : undefined;
 }
 
 export function isOneShotProcess(): boolean {

@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ToolError } from '../errors';
+import { takePrespawnedKitProcess } from '../processMode';
+import { KIT_NODE_FLAGS, KIT_PROCESS_ENV, KIT_RUNNER } from './kitProcess';
 
 export interface DrizzleKit {
   version: string;
@@ -40,13 +42,8 @@ export interface KitRun {
   stderr: string;
 }
 
-const KIT_ENV = { CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb' };
-/**
- * drizzle-kit runs for well under a second or two: V8's optimising compiler
- * costs it more CPU than it saves (000 fixture: ~0.40 s -> ~0.33 s; 1,000
- * tables: ~1.1 s -> ~0.95 s). Only the JIT's tiering changes, never what runs.
- */
-const NODE_FLAGS = ['--no-opt'];
+const KIT_ENV = KIT_PROCESS_ENV;
+const NODE_FLAGS = KIT_NODE_FLAGS;
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 /**
@@ -62,14 +59,25 @@ export function runDrizzleKit(kit: DrizzleKit, args: string[], cwd: string, time
   return collect(child, timeoutMs);
 }
 
-/** The compiled program of a drizzle-kit process started ahead (kitRunner.ts). */
-export const KIT_RUNNER = join(__dirname, 'kitRunner.js');
+export { KIT_RUNNER };
+
+export interface GatedKitRun {
+  result: Promise<KitRun>;
+  go(): void;
+  cancel(): void;
+}
 
 /** A drizzle-kit process started ahead of its work (see kitRunner.ts). */
 export interface StartedDrizzleKit {
   kit: DrizzleKit;
   /** Hands it its arguments; once only. */
   run(args: string[], cwd: string, timeoutMs?: number): Promise<KitRun>;
+  /**
+   * Hands it its arguments before its project is ready: it starts (loads its
+   * bundle and the config, which must already be in place) and waits at its
+   * first read of any other file under `cwd` until `go()`. `cancel()` ends it.
+   */
+  runGated(args: string[], cwd: string, allow: string[], timeoutMs?: number): GatedKitRun;
   /** Ends it if it never got work or is still running; harmless after it finished. */
   dispose(): void;
 }
@@ -82,10 +90,14 @@ export interface StartedDrizzleKit {
  * loses its `import()` callback, and drizzle-kit imports drizzle-orm/version.)
  */
 export function startDrizzleKit(kit: DrizzleKit, root?: string): StartedDrizzleKit {
-  const child = spawn(process.execPath, [...NODE_FLAGS, KIT_RUNNER, kit.bin, ...(root ? [root] : [])], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...KIT_ENV },
-  });
+  // The process the CLI started at once is told which drizzle-kit it runs; otherwise one starts now.
+  const prespawned = takePrespawnedKitProcess();
+  if (prespawned) prespawned.stdin!.write(`${JSON.stringify({ bin: kit.bin, root })}\n`);
+  const child = (prespawned ??
+    spawn(process.execPath, [...NODE_FLAGS, KIT_RUNNER, kit.bin, ...(root ? [root] : [])], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...KIT_ENV },
+    })) as ChildProcessWithoutNullStreams;
   // A process that could not start or died while waiting is replaced by a fresh one in run().
   let gone = false;
   child.on('error', () => (gone = true));
@@ -101,6 +113,26 @@ export function startDrizzleKit(kit: DrizzleKit, root?: string): StartedDrizzleK
       const result = collect(child, timeoutMs);
       child.stdin.end(`${JSON.stringify({ args, cwd })}\n`);
       return result;
+    },
+    runGated(args, cwd, allow, timeoutMs = DEFAULT_TIMEOUT_MS) {
+      if (started) throw new Error('startDrizzleKit: run() called twice');
+      started = true;
+      // A process already gone: run a fresh one once the project is ready.
+      if (gone) {
+        let go!: () => void;
+        const ready = new Promise<void>((resolve) => (go = resolve));
+        return { result: ready.then(() => runDrizzleKit(kit, args, cwd, timeoutMs)), go, cancel: () => undefined };
+      }
+      const result = collect(child, timeoutMs);
+      child.stdin.write(`${JSON.stringify({ args, cwd, gate: cwd, allow })}\n`);
+      return {
+        result,
+        go: () => child.stdin.end('go\n'),
+        cancel: () => {
+          child.stdin.end('stop\n');
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        },
+      };
     },
     dispose() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -4,7 +4,7 @@ import { ToolError } from '../errors';
 import { checkpoint } from '../faults';
 import type { FileChange } from '../report/unifiedDiff';
 import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
-import type { DrizzleConfig } from './drizzleConfig';
+import { findConfigFile, type DrizzleConfig } from './drizzleConfig';
 import {
   kitOutputExcerpt,
   resolveDrizzleKit,
@@ -12,6 +12,7 @@ import {
   KIT_RUNNER,
   startDrizzleKit,
   type DrizzleKit,
+  type GatedKitRun,
   type KitRun,
   type StartedDrizzleKit,
 } from './drizzleKit';
@@ -51,6 +52,67 @@ export interface GenerateInput {
   strategy?: 'move' | 'copy';
   /** A drizzle-kit process started ahead (startDrizzleKit); it runs the first generate. */
   started?: StartedDrizzleKit;
+  /** A generate already under way in its own copy of the project (startEarlyGenerate). */
+  early?: EarlyGenerate;
+}
+
+/**
+ * drizzle-kit's `generate`, started before the plan exists, in a copy of the
+ * project made at once: it loads its bundle and the drizzle config, then waits
+ * at its first read of anything else (the migrations folder comes first)
+ * until generateMigration has written the rewritten schema files and the
+ * relocated snapshot into the copy. What is left of its run after that is the
+ * part that depends on them.
+ */
+export interface EarlyGenerate {
+  root: string;
+  configPath: string;
+  name: string;
+  kitBin: string;
+  shadow: ShadowProject;
+  run: GatedKitRun;
+  /** generateMigration takes it over: from then on it ends the run and removes the copy itself. */
+  take(): void;
+  /** Ends it and removes its copy, unless generateMigration took it over; harmless twice. */
+  dispose(): void;
+}
+
+export function startEarlyGenerate(root: string, configOption: string | undefined, name: string): EarlyGenerate | undefined {
+  if (!existsSync(KIT_RUNNER)) return undefined;
+  let shadow: ShadowProject | undefined;
+  try {
+    const configPath = findConfigFile(root, configOption);
+    const kit = resolveDrizzleKit(root);
+    const started = startDrizzleKit(kit, root);
+    shadow = ShadowProject.create(root);
+    const configArg = relative(root, configPath);
+    const allow = [shadow.map(configPath), join(shadow.root, 'package.json'), join(shadow.root, 'tsconfig.json')];
+    const run = started.runGated(['generate', '--config', configArg, '--name', name], shadow.root, allow);
+    const own = shadow;
+    let taken = false;
+    return {
+      root,
+      configPath,
+      name,
+      kitBin: kit.bin,
+      shadow: own,
+      run,
+      take() {
+        taken = true;
+      },
+      dispose() {
+        if (taken) return;
+        taken = true;
+        run.cancel();
+        started.dispose();
+        own.dispose();
+      },
+    };
+  } catch {
+    // Nothing started that matters: generateMigration starts drizzle-kit itself and says what is wrong.
+    shadow?.dispose();
+    return undefined;
+  }
 }
 
 /**
@@ -81,7 +143,14 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
   assertInsideProject(config.out, root, 'the migrations folder');
   const state = readMigrationsState(config.out, root);
   const kit = resolveDrizzleKit(root);
-  const shadow = ShadowProject.create(root);
+  // The early run fits only if it was started with what this run needs; otherwise it is ended.
+  const early =
+    input.early && input.early.root === root && input.early.configPath === config.path && input.early.name === input.name && input.early.kitBin === kit.bin
+      ? input.early
+      : undefined;
+  if (input.early && !early) input.early.dispose();
+  early?.take();
+  const shadow = early ? early.shadow : ShadowProject.create(root);
   try {
     for (const edit of input.schemaEdits) shadow.write(edit.path, edit.after);
     let relocations: Relocation[] = [];
@@ -99,9 +168,12 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
 
     checkpoint('generate:before-kit');
     const args = ['generate', '--config', configArg, '--name', input.name];
-    const run = await (input.started?.kit.bin === kit.bin
-      ? input.started.run(args, shadow.root)
-      : runDrizzleKit(kit, args, shadow.root));
+    if (early) early.run.go();
+    const run = await (early
+      ? early.run.result
+      : input.started?.kit.bin === kit.bin
+        ? input.started.run(args, shadow.root)
+        : runDrizzleKit(kit, args, shadow.root));
     if (run.code !== 0) {
       throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${said(run)}`);
     }
@@ -150,6 +222,8 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       kit,
     };
   } finally {
+    // An early run that never got its `go` (a failure before it) would wait for ever.
+    early?.run.cancel();
     shadow.dispose();
   }
 }

@@ -14,14 +14,59 @@ import Module from 'node:module';
 interface KitRequest {
   args: string[];
   cwd: string;
+  /**
+   * Set when drizzle-kit starts before its project is ready: the first time it
+   * reads a file under `gate` (its project folder) other than those in `allow`
+   * (the config it loads first), it waits for a second line, `go` (the files
+   * are in place) or anything else (give up).
+   */
+  gate?: string;
+  allow?: string[];
 }
+
+/** Makes drizzle-kit's first read of its project wait for `go` on stdin; one wait, then the hooks come off. */
+function gateProjectReads(gate: string, allow: string[]): void {
+  const fs = require('node:fs') as Record<string, unknown>;
+  const names = ['readFileSync', 'readdirSync', 'existsSync', 'statSync', 'lstatSync', 'openSync', 'readFile', 'readdir'];
+  const originals = new Map(names.map((n) => [n, fs[n]]));
+  const allowed = new Set(allow);
+  const modules = `${gate}/node_modules`;
+  const needsWait = (path: unknown) => {
+    if (typeof path !== 'string' && !(path instanceof URL)) return false;
+    const p = String(path instanceof URL ? path.pathname : path);
+    return p.startsWith(`${gate}/`) && !allowed.has(p) && p !== modules && !p.startsWith(`${modules}/`);
+  };
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    for (const [n, f] of originals) fs[n] = f;
+    const line = readLineSync(0);
+    if (line?.trim() !== 'go') process.exit(0); // the run needs no drizzle-kit after all
+  };
+  for (const [n, original] of originals) {
+    if (typeof original !== 'function') continue;
+    fs[n] = function gated(this: unknown, path: unknown, ...rest: unknown[]) {
+      if (needsWait(path)) release();
+      return (original as (...args: unknown[]) => unknown).call(this, path, ...rest);
+    };
+  }
+}
+
+/** Bytes read past the last line returned: the next line may already be in them. */
+let pending: Buffer = Buffer.alloc(0);
 
 /** Blocks until a whole line arrives; undefined at end of input. Nothing else runs meanwhile anyway. */
 function readLineSync(fd: number): string | undefined {
-  const chunks: Buffer[] = [];
   const buffer = Buffer.alloc(4096);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
+    const newline = pending.indexOf(10);
+    if (newline >= 0) {
+      const line = pending.subarray(0, newline).toString('utf8');
+      pending = Buffer.from(pending.subarray(newline + 1));
+      return line;
+    }
     let n: number;
     try {
       n = readSync(fd, buffer, 0, buffer.length, null);
@@ -34,13 +79,7 @@ function readLineSync(fd: number): string | undefined {
       continue;
     }
     if (n === 0) return undefined;
-    const chunk = Buffer.from(buffer.subarray(0, n));
-    const newline = chunk.indexOf(10);
-    if (newline >= 0) {
-      chunks.push(chunk.subarray(0, newline));
-      return Buffer.concat(chunks).toString('utf8');
-    }
-    chunks.push(chunk);
+    pending = Buffer.concat([pending, buffer.subarray(0, n)]);
   }
 }
 
@@ -68,12 +107,19 @@ function warmUp(bin: string, root: string | undefined): void {
 }
 
 function main(): void {
-  const bin = process.argv[2];
-  if (!bin) throw new Error('usage: kitRunner <drizzle-kit bin> [project root]');
-  warmUp(bin, process.argv[3]);
+  let bin = process.argv[2];
+  let root = process.argv[3];
+  if (!bin) {
+    // Started before the project was known: the first line says which drizzle-kit, and where.
+    const hello = readLineSync(0);
+    if (hello === undefined) return;
+    ({ bin, root } = JSON.parse(hello) as { bin: string; root?: string });
+  }
+  warmUp(bin, root);
   const line = readLineSync(0);
   if (line === undefined) return;
   const request = JSON.parse(line) as KitRequest;
+  if (request.gate) gateProjectReads(request.gate, request.allow ?? []);
   process.chdir(request.cwd);
   process.argv = [process.execPath, bin, ...request.args];
   // Node's own entry point: drizzle-kit runs as the main module, as under `node <bin>`.
