@@ -27,6 +27,8 @@ export function markOneShotProcess(argv: string[] = []): void {
       const child = spawn(process.execPath, [...KIT_NODE_FLAGS, KIT_RUNNER], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...KIT_PROCESS_ENV } });
       child.on('error', () => undefined);
       child.stdin.on('error', () => undefined);
+      // Unused, it must not keep this process alive (a run that fails early exits at once).
+      setHeld(child, false);
       process.once('exit', () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       });
@@ -37,11 +39,21 @@ export function markOneShotProcess(argv: string[] = []): void {
   }
 }
 
-/** The process started for drizzle-kit by markOneShotProcess, once (then it is the caller's). */
+/** Whether a child process (and its pipes) keeps this process's event loop alive. */
+function setHeld(child: ChildProcess, held: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ ref?(): void; unref?(): void } | null>) {
+    if (held) handle?.ref?.();
+    else handle?.unref?.();
+  }
+}
+
+/** The process started for drizzle-kit by markOneShotProcess, once (then it is the caller's, and holds the loop again). */
 export function takePrespawnedKitProcess(): ChildProcess | undefined {
   const child = prespawned;
   prespawned = undefined;
-  return child && child.exitCode === null && child.signalCode === null ? child : undefined;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+  setHeld(child, true);
+  return child;
 }
 
 export function isOneShotProcess(): boolean {
