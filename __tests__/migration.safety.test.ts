@@ -12,13 +12,11 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { ConfigError, ToolError } from '../src/errors';
 import type { Checkpoint } from '../src/faults';
-import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { move, type MoveOptions, type MoveResult } from '../src/move';
 import { openEngine, type Database } from '../src/verify/database';
 import { compareFingerprints, fingerprint } from '../src/verify/fingerprint';
-import { planSeed } from '../src/verify/seedRows';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { migrateWith as migrate } from './helpers/run';
+import { migrateAndSeed, migrateWith as migrate } from './helpers/run';
 import { PLANNER_MOVE } from './helpers/cases';
 
 const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
@@ -351,9 +349,7 @@ describe('--lock-timeout and --grant, then the rollback', () => {
     const db = (await openEngine('pglite')) as Database & { raw: unknown };
     try {
       await db.exec('CREATE ROLE authenticated');
-      await migrate(db, baseline);
-      const seed = planSeed(readMigrationsState(baseline, baseline).head!.snapshot, 10);
-      for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+      await migrateAndSeed(db, baseline, 10);
       const before = await fingerprint(db, ['public']);
       expect(before.get('table public.feature_plans')!.rows).toBe(10);
 

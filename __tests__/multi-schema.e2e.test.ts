@@ -13,9 +13,8 @@ import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { openEngine, type Database, type EngineName } from '../src/verify/database';
 import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/verify/fingerprint';
 import { movesBetween } from '../src/verify/verifyMigration';
-import { planSeed } from '../src/verify/seedRows';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { migrateWith as migrate, runCli } from './helpers/run';
+import { migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
 
 const ROWS = 20;
 const FILES = ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'];
@@ -94,10 +93,7 @@ describe('move with a multi-schema plan on schema-split (seed 004)', () => {
     afterAll(async () => db?.close());
 
     it('keeps every row and constraint, enforces FKs across schemas and the circular FK, and rolls back', async () => {
-      await migrate(db, baseline);
-      const previous = readMigrationsState(baseline, baseline).head!.snapshot;
-      const seed = planSeed(previous, ROWS);
-      for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+      const previous = await migrateAndSeed(db, baseline, ROWS);
       await db.exec(`SELECT nextval('public.invoice_number_seq')`);
       const before = await fingerprint(db, SCHEMAS);
       expect(before.get('table public.microsites')!.rows).toBe(ROWS);

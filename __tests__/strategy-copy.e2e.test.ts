@@ -14,7 +14,7 @@ import { compareFingerprints, fingerprint, relocateFingerprint, type Fingerprint
 import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { migrateWith as migrate, runCli, runKit } from './helpers/run';
+import { migrateAndSeed, migrateWith as migrate, runCli, runKit } from './helpers/run';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
 const ROWS = 25;
@@ -123,10 +123,7 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('--strategy copy on %s'
       afterAll(async () => db?.close());
 
       it('copies every row; the rollback restores the original; sequences continue; FKs hold', async () => {
-        await migrate(db, baseline);
-        const previous = readMigrationsState(baseline, baseline).head!.snapshot;
-        const seed = planSeed(previous, ROWS);
-        for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+        const previous = await migrateAndSeed(db, baseline, ROWS);
         const before = await fingerprint(db, ['public']);
         expect(before.get(`table public.${c.moved[0]}`)!.rows).toBe(ROWS);
         const same = (a: Fingerprint, b: Fingerprint) => expect(compareFingerprints(a, b).differences).toEqual([]);
@@ -218,10 +215,7 @@ describe('--strategy copy of enums whose tables stay (schema-split enums.ts -> s
       expect(cli.status).toBe(0);
       expect(runKit(dir).stdout).toContain('No schema changes');
 
-      await migrate(db, baseline);
-      const previous = readMigrationsState(baseline, baseline).head!.snapshot;
-      const seed = planSeed(previous, ROWS);
-      for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+      const previous = await migrateAndSeed(db, baseline, ROWS);
       const before = await fingerprint(db, ['public']);
       await migrate(db, join(dir, 'drizzle'));
       const moves = movesBetween(previous, readMigrationsState(join(dir, 'drizzle'), dir).head!.snapshot);

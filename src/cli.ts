@@ -1,113 +1,16 @@
 import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { InputError, isReschemaError } from './errors';
-import type { MoveResult } from './move';
 import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
 import { redactorFor } from './report/redact';
-import { renderVerifyText, toVerificationReport } from './report/verifyTable';
+import { toVerificationReport } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
 import type { MoveReport } from './report/types';
+import { list, once, parseLockTimeout, wholeNumber, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
+import { printMove, printVerify, reportError, UsageFailure } from './cliOutput';
 
-export interface MoveArgs {
-  files: string[];
-  to?: string;
-  tables?: string[];
-  enums?: string[];
-  /** --map schema=names, parsed. */
-  map?: Record<string, string[]>;
-  createSchemas?: string[];
-  /** --plan: a JSON or YAML file with to/map/createSchemas. */
-  plan?: string;
-  migration: boolean;
-  verify: boolean;
-  dryRun: boolean;
-  cwd: string;
-  config?: string;
-  name?: string;
-  grant: string[];
-  lockTimeout?: number;
-  format: 'text' | 'json' | 'markdown';
-  /** Exit 1 unless the repository is already in the target state; writes nothing. */
-  check: boolean;
-  /** Scan this database's views, functions, policies and triggers (read-only). */
-  databaseUrl?: string;
-  debug: boolean;
-  engine: 'pglite' | 'postgres';
-  rows: number;
-  strategy: 'move' | 'copy';
-  keepSource: boolean;
-  /** SQL files run on the throwaway database before the replay. */
-  prelude?: string[];
-}
-
-export interface VerifyArgs {
-  cwd: string;
-  config?: string;
-  migration?: string;
-  engine: 'pglite' | 'postgres';
-  rows: number;
-  databaseUrl?: string;
-  commit: boolean;
-  lockTimeout: number;
-  statementTimeout: number;
-  format: 'text' | 'json' | 'markdown';
-  debug: boolean;
-  /** SQL files run on the throwaway database before the replay. */
-  prelude?: string[];
-}
-
-/** A whole number of at least `min`, or a usage error naming the option. */
-function wholeNumber(option: string, min: number) {
-  return (value: unknown): number | undefined => {
-    if (value === undefined) return undefined;
-    if (Array.isArray(value)) throw new InputError(`--${option} given ${value.length} times; give it once`);
-    const n = /^\s*-?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
-    if (!Number.isInteger(n) || n < min) throw new InputError(`--${option} must be a whole number >= ${min}, got '${String(value)}'`);
-    return n;
-  };
-}
-
-export interface PreflightArgs {
-  files: string[];
-  databaseUrl?: string;
-  cwd: string;
-  config?: string;
-  to?: string;
-  map?: Record<string, string[]>;
-  tables?: string[];
-  enums?: string[];
-  plan?: string;
-  longTransactionSeconds: number;
-  format: 'text' | 'json';
-  debug: boolean;
-}
-
-/**
- * --tables, --enums and --grant take one value each time they appear (not an
- * array, which would swallow the file names after them), split on commas.
- */
-const list = (values: string | string[] | undefined) =>
-  values === undefined
-    ? undefined
-    : [values].flat().flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
-
-/** yargs makes an array of a repeated string option; for these, a second value is a mistake, not a list. */
-function once(value: string | string[], flag: string): string {
-  if (Array.isArray(value)) throw new InputError(`${flag} given ${value.length} times (${value.join(', ')}); give it once`);
-  return String(value);
-}
-
-/** A whole, non-negative number of milliseconds; anything else is a usage error rather than a silent null. */
-export function parseLockTimeout(value: string | string[] | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const values = [value].flat();
-  const text = String(values[values.length - 1]).trim();
-  if (values.length > 1) throw new InputError(`--lock-timeout given ${values.length} times; give it once`);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new InputError(`--lock-timeout: '${text}' is not a whole number of milliseconds (e.g. --lock-timeout 5000)`);
-  }
-  return Number(text);
-}
+export type { MoveArgs, PreflightArgs, VerifyArgs } from './cliArgs';
+export { parseLockTimeout } from './cliArgs';
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
 export function buildParser(
@@ -283,49 +186,6 @@ export function buildParser(
     .wrap(Math.min(110, process.stdout.columns || 110));
 }
 
-function printMove(report: MoveReport, args: MoveArgs, result: Pick<MoveResult, 'verification' | 'createSchemas'>): void {
-  // Loaded here so that --help does not load the renderers.
-  const { renderJson } = require('./report/json') as typeof import('./report/json');
-  const { renderMarkdown } = require('./report/markdown') as typeof import('./report/markdown');
-  const { renderText } = require('./report/text') as typeof import('./report/text');
-  const { appendStepSummary } = require('./report/stepSummary') as typeof import('./report/stepSummary');
-  const { colourEnabled, painter } = require('./report/tty') as typeof import('./report/tty');
-  const markdown = args.format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report) : '';
-  if (args.format === 'json') process.stdout.write(renderJson(report));
-  else if (args.format === 'markdown') process.stdout.write(markdown);
-  else {
-    const text = renderText(report, { paint: painter(colourEnabled(process.stderr)) });
-    process.stdout.write(text.stdout);
-    if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
-    for (const schema of result.createSchemas) {
-      process.stderr.write(`${args.dryRun || args.check ? 'would create' : 'created'} empty schema ${schema}\n`);
-    }
-    process.stderr.write(text.stderr);
-  }
-  try {
-    appendStepSummary(markdown);
-  } catch (error) {
-    process.stderr.write(`warning: cannot append to GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}\n`);
-  }
-}
-
-function printVerify(report: VerifyReport, format: 'text' | 'json' | 'markdown'): void {
-  const { appendStepSummary } = require('./report/stepSummary') as typeof import('./report/stepSummary');
-  const { renderVerificationMarkdown } = require('./report/markdown') as typeof import('./report/markdown');
-  const { buildVerifyCommandReport } = require('./report/buildReport') as typeof import('./report/buildReport');
-  const versioned = buildVerifyCommandReport(toVerificationReport(report));
-  const markdown = format === 'markdown' || process.env.GITHUB_STEP_SUMMARY ? renderVerificationMarkdown(versioned) : '';
-  // schema/report.schema.json: the rows every renderer shows, and the whole report as `details`.
-  if (format === 'json') process.stdout.write(JSON.stringify({ ...versioned, details: report }, null, 2) + '\n');
-  else if (format === 'markdown') process.stdout.write(markdown);
-  else process.stdout.write(renderVerifyText(report));
-  try {
-    appendStepSummary(markdown);
-  } catch (error) {
-    process.stderr.write(`warning: cannot append to GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}\n`);
-  }
-}
-
 export async function run(argv: string[]): Promise<void> {
   let debug = argv.includes('--debug');
   let format: 'text' | 'json' | 'markdown' = 'text';
@@ -457,23 +317,4 @@ export async function run(argv: string[]): Promise<void> {
     if (report) printVerify(report, format);
     process.exitCode = reportError(error, debug, redact);
   }
-}
-
-class UsageFailure extends Error {}
-
-function reportError(error: unknown, debug: boolean, redact: (text: string) => string): number {
-  const say = (text: string) => process.stderr.write(redact(text));
-  if (error instanceof UsageFailure) {
-    say(`drizzle-reschema: ${error.message}\nRun 'drizzle-reschema --help' for usage.\n`);
-    return 2;
-  }
-  if (isReschemaError(error)) {
-    // One line, whatever the message quotes (a JSON parser's excerpt of a corrupted file, a tool's output).
-    say(`drizzle-reschema: ${error.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
-    if (debug && error.stack) say(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  // Unknown errors are never swallowed: the stack says where.
-  say(`drizzle-reschema: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return 2;
 }

@@ -1,7 +1,7 @@
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { InputError } from './errors';
 import { armFault, checkpoint } from './faults';
-import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from './generate/drizzleConfig';
+import { besideMigration, loadDrizzleConfig, rollbackPathFor } from './generate/drizzleConfig';
 import type { StartedDrizzleKit } from './generate/drizzleKit';
 import { generateMigration, startEarlyGenerate, startProjectDrizzleKit, type EarlyGenerate } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
@@ -209,7 +209,7 @@ async function runMove(
     const rollbackChange: FileChange = { path: rollbackPath, before: undefined, after: patched.rollbackSql };
     changes.push(sqlChange, rollbackChange, ...generated.files);
     reviewable.push(sqlChange, rollbackChange);
-    const dropSourcePath = patched.dropSourceSql !== undefined ? dropSourcePathFor(config, generated.tag) : undefined;
+    const dropSourcePath = patched.dropSourceSql !== undefined ? besideMigration(config, generated.tag, 'drop-source') : undefined;
     if (dropSourcePath !== undefined) {
       const dropChange: FileChange = { path: dropSourcePath, before: undefined, after: patched.dropSourceSql! };
       changes.push(dropChange);
@@ -280,10 +280,4 @@ async function runMove(
     hazards,
     written,
   };
-}
-
-/** `--keep-source`'s deferred drops: beside the rollback, outside the journal. */
-function dropSourcePathFor(config: DrizzleConfig, tag: string): string {
-  const dir = config.prefix === 'supabase' ? join(config.out, 'rollbacks') : config.out;
-  return join(dir, `${tag}.drop-source.sql`);
 }

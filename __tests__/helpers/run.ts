@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readMigrationsState, type PgSnapshot } from '../../src/generate/migrationsFolder';
 import type { Database } from '../../src/verify/database';
+import { planSeed } from '../../src/verify/seedRows';
 import { REPO_ROOT } from './tempProject';
 
 export const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
@@ -41,4 +43,17 @@ export async function migrateWith(db: Database & { raw?: unknown }, folder: stri
       await database.$client.end();
     }
   }
+}
+
+/**
+ * The database as the user's has it before the move: the baseline migrations
+ * applied by drizzle's migrator, then `rows` generated rows in every table.
+ * Returns the baseline's latest snapshot (the state the rows were made for).
+ */
+export async function migrateAndSeed(db: Database & { raw?: unknown }, baseline: string, rows: number): Promise<PgSnapshot> {
+  await migrateWith(db, baseline);
+  const snapshot = readMigrationsState(baseline, baseline).head!.snapshot;
+  const seed = planSeed(snapshot, rows);
+  for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+  return snapshot;
 }

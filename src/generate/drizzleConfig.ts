@@ -101,11 +101,16 @@ function evaluateModule(path: string): Record<string, unknown> {
 }
 
 /**
- * Beside the migration, outside the journal. Supabase's CLI applies every
- * `<timestamp>_*.sql` in its folder, so with that prefix the rollback goes
- * into a subfolder it does not read.
+ * A file that goes with the migration `tag` but is not one (`rollback`,
+ * `drop-source`): beside it, outside the journal. Supabase's CLI applies every
+ * `<timestamp>_*.sql` in its folder, so with that prefix such files go into a
+ * subfolder it does not read.
  */
-export function rollbackPathFor(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string): string {
+export function besideMigration(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string, suffix: 'rollback' | 'drop-source'): string {
   const dir = config.prefix === 'supabase' ? join(config.out, 'rollbacks') : config.out;
-  return join(dir, `${tag}.rollback.sql`);
+  return join(dir, `${tag}.${suffix}.sql`);
+}
+
+export function rollbackPathFor(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string): string {
+  return besideMigration(config, tag, 'rollback');
 }

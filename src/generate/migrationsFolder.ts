@@ -67,6 +67,8 @@ export interface MigrationsState {
   journal: Journal;
   /** The newest snapshot: the head of the prevId chain. */
   head: { path: string; snapshot: PgSnapshot } | undefined;
+  /** Every snapshot of meta/, checked, in no particular order. */
+  snapshots: Array<{ path: string; snapshot: PgSnapshot }>;
 }
 
 const SUPPORTED_SNAPSHOT_VERSION = '7';
@@ -124,5 +126,5 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
   if (snapshots.length > 0 && heads.length !== 1) {
     throw new ConfigError(`${display}: the snapshots' prevId chain has ${heads.length} heads; the folder has diverged (a merge?)`);
   }
-  return { out, journal, head: heads[0] };
+  return { out, journal, head: heads[0], snapshots };
 }

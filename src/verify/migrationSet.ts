@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, InputError } from '../errors';
 import type { DrizzleConfig } from '../generate/drizzleConfig';
@@ -58,7 +58,7 @@ export function chainOrder(snapshots: PgSnapshot[]): PgSnapshot[] {
  */
 export function loadMigrationSet(root: string, config: DrizzleConfig, rollbackPath: (tag: string) => string, tag?: string): MigrationSet {
   const state = readMigrationsState(config.out, root);
-  const snapshots = chainOrder(readSnapshots(state.out, state.journal.entries.length, root));
+  const snapshots = chainOrder(state.snapshots.map((s) => s.snapshot));
   const entries = state.journal.entries;
   if (entries.length === 0) throw new ConfigError(`${relative(root, config.out) || config.out}: the journal lists no migrations; nothing to verify`);
   if (snapshots.length !== entries.length) {
@@ -85,11 +85,4 @@ export function loadMigrationSet(root: string, config: DrizzleConfig, rollbackPa
     set.rollback = { file: relative(root, path), sql, statements: splitStatements(sql) };
   }
   return set;
-}
-
-function readSnapshots(out: string, count: number, root: string): PgSnapshot[] {
-  const meta = join(out, 'meta');
-  const files = readdirSync(meta).filter((f) => f.endsWith('_snapshot.json'));
-  if (files.length !== count) throw new ConfigError(`${relative(root, meta)}: ${files.length} snapshots for ${count} migrations`);
-  return files.map((f) => JSON.parse(readFileSync(join(meta, f), 'utf8')) as PgSnapshot);
 }

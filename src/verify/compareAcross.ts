@@ -1,0 +1,116 @@
+import { ConfigError } from '../errors';
+import type { Database } from './database';
+import {
+  compareFingerprints,
+  fingerprint,
+  relocateFingerprint,
+  userSchemas,
+  type Fingerprint,
+  type FingerprintDifference,
+  type SchemaMove,
+} from './fingerprint';
+import type { MigrationSet, MigrationStep } from './migrationSet';
+import { applyStatements, describeFailure, type StatementFailure } from './replay';
+import type { Timer, VerifyOptions, VerifyReport, VerifyRow } from './verifyReport';
+
+/**
+ * fingerprint -> migrate -> fingerprint -> compare (modulo schema), then the
+ * rollback, undone afterwards: roll back -> fingerprint -> compare with the
+ * original. `inTransaction`: statements run inside the caller's transaction.
+ */
+export async function compareAcrossMigration(
+  db: Database,
+  set: MigrationSet,
+  target: MigrationStep,
+  moves: Array<SchemaMove & { kind: string }>,
+  options: VerifyOptions,
+  report: VerifyReport,
+  timer: Timer,
+  exclude: string[],
+  inTransaction = false,
+): Promise<void> {
+  const transaction = !inTransaction;
+  const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude)));
+  const failure = await timer.time('migrate', () => applyStatements(db, target.file, target.statements, { transaction }));
+  if (failure?.platformGap && !inTransaction) {
+    // A throwaway database without what the platform provides proves nothing about the migration.
+    throw new ConfigError(`cannot apply the migration on a fresh database: ${describeFailure(failure)}`);
+  }
+  if (failure) {
+    report.differences.push(migrationFailed(target.file, failure));
+    return;
+  }
+  const expected = relocateFingerprint(before, moves);
+  const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
+  const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
+  const { differences, added } = compareFingerprints(expected, after);
+  report.differences.push(...differences);
+  report.added = added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`));
+  if (!options.keepSource) {
+    for (const m of moves) {
+      const left = [...after.values()].find((e) => e.kind === (m.kind === 'sequence' ? 'sequence' : m.kind) && e.schema === m.from && e.name === m.name);
+      if (left) report.differences.push({ kind: left.kind, object: `${m.from}.${m.name}`, before: `moves to ${m.to}`, after: `still in ${m.from}` });
+    }
+  }
+  report.checked = countChecked(expected, differences);
+  report.tables = tableRows(expected, after, moves);
+
+  if (!set.rollback) {
+    report.notes.push(`no rollback file beside ${target.file}: rollback not exercised`);
+    return;
+  }
+  // The rollback runs inside a transaction (a savepoint on a live server) that is
+  // then undone: DDL is transactional, so the database is back in its migrated
+  // state without migrating again, which other changes made by the same
+  // migration (a created table, say) would make impossible.
+  const rollback = set.rollback;
+  await db.exec(inTransaction ? 'SAVEPOINT reschema_rollback' : 'BEGIN');
+  try {
+    const rolledBack = await timer.time('rollback', () => applyStatements(db, rollback.file, rollback.statements, { transaction: false }));
+    if (rolledBack) {
+      report.rollback = { file: rollback.file, ok: false, differences: [], failure: describeFailure(rolledBack) };
+      return;
+    }
+    const restored = await timer.time('fingerprint', async () =>
+      fingerprint(db, await userSchemas(db, exclude), { columnsOf: (s, t) => before.get(`table ${s}.${t}`)?.columns }),
+    );
+    const back = compareFingerprints(before, restored).differences;
+    report.rollback = { file: rollback.file, ok: back.length === 0, differences: back };
+  } finally {
+    await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_rollback' : 'ROLLBACK');
+  }
+}
+
+function migrationFailed(file: string, failure: StatementFailure): FingerprintDifference {
+  return { kind: 'table', object: file, before: 'applies', after: `fails: ${describeFailure(failure)}` };
+}
+
+function countChecked(expected: Fingerprint, differences: FingerprintDifference[]): VerifyReport['checked'] {
+  const out: VerifyReport['checked'] = {};
+  for (const e of expected.values()) {
+    const c = (out[e.kind] ??= { objects: 0, differing: 0 });
+    c.objects++;
+  }
+  for (const d of differences) {
+    const c = (out[d.kind] ??= { objects: 0, differing: 0 });
+    c.differing++;
+  }
+  return out;
+}
+
+function tableRows(expected: Fingerprint, after: Fingerprint, moves: SchemaMove[]): VerifyRow[] {
+  const moved = new Set(moves.map((m) => `${m.to}.${m.name}`));
+  const rows: VerifyRow[] = [];
+  for (const e of expected.values()) {
+    if (e.kind !== 'table') continue;
+    const a = after.get(`table ${e.schema}.${e.name}`);
+    const origin = moves.find((m) => `${m.to}.${m.name}` === `${e.schema}.${e.name}`);
+    rows.push({
+      object: origin ? `${origin.from}.${e.name} -> ${e.schema}.${e.name}` : `${e.schema}.${e.name}`,
+      before: `${e.rows} rows`,
+      after: a ? `${a.rows} rows` : 'missing',
+      ok: a !== undefined && a.value === e.value,
+    });
+  }
+  return rows.sort((x, y) => Number(moved.has(y.object)) - Number(moved.has(x.object)) || x.object.localeCompare(y.object));
+}

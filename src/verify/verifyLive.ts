@@ -1,0 +1,87 @@
+import { InputError, ToolError } from '../errors';
+import { ident, qualified } from '../patch/sql';
+import { redactSecrets, redactUrl } from '../report/redact';
+import { compareAcrossMigration } from './compareAcross';
+import { openUrl, type Database } from './database';
+import type { MigrationSet } from './migrationSet';
+import { checkBehaviour } from './probes';
+import { isOk, type Timer, type VerifyOptions, type VerifyReport } from './verifyReport';
+
+/**
+ * On the user's server: the migration (and its rollback, in a savepoint
+ * that is undone) inside one transaction with lock and statement timeouts, rolled back
+ * unless `commit`. Counts are the real ones.
+ */
+export async function verifyLive(
+  set: MigrationSet,
+  options: VerifyOptions,
+  report: VerifyReport,
+  timer: Timer,
+  exclude: string[],
+): Promise<VerifyReport> {
+  const url = options.databaseUrl!;
+  const target = set.steps[set.target]!;
+  report.engine = redactUrl(url);
+  if (options.preludes?.length || options.platform) {
+    report.notes.push('preludes and platform stubs not run: --database-url verifies on your server, which has what your platform provides');
+  }
+  let db: Database;
+  try {
+    db = await timer.time('connect', () => openUrl(url));
+  } catch (error) {
+    throw new ToolError(`cannot connect to ${redactUrl(url)}: ${redactSecrets(error instanceof Error ? error.message : String(error), url)}`);
+  }
+  try {
+    const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
+    const applied = await appliedHashes(db, table);
+    if (applied?.has(target.hash)) {
+      throw new InputError(`${target.file}: already applied on ${redactUrl(url)} (${table.schema}.${table.table} records its hash); nothing to verify`);
+    }
+    const missing = set.steps.slice(0, set.target).filter((s) => applied && !applied.has(s.hash));
+    if (applied === undefined) report.notes.push(`${table.schema}.${table.table} not found: cannot tell which migrations are applied`);
+    else if (missing.length) report.notes.push(`not applied on the server yet: ${missing.map((s) => s.tag).join(', ')}`);
+
+    await db.exec('BEGIN');
+    await db.exec(`SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs ?? 5000)}`);
+    await db.exec(`SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs ?? 60000)}`);
+    try {
+      await compareAcrossMigration(db, set, target, report.moves, options, report, timer, exclude, true);
+      const failed = report.differences.length > 0 || report.rollback?.ok === false;
+      if (!failed && !options.commit) {
+        // Generated values start far above real ones; every probe is undone with the transaction.
+        await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, report.moves, 1_000_000_000, report, true));
+      }
+      report.ok = isOk(report);
+      if (options.commit && report.ok) {
+        await db.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(table.schema)}`);
+        await db.exec(
+          `CREATE TABLE IF NOT EXISTS ${qualified(table.schema, table.table)} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
+        );
+        await db.query(`INSERT INTO ${qualified(table.schema, table.table)} (hash, created_at) VALUES ($1, $2)`, [target.hash, target.when]);
+        await db.exec('COMMIT');
+        report.committed = true;
+      } else {
+        await db.exec('ROLLBACK');
+        if (options.commit) report.notes.push('not committed: verification failed');
+      }
+    } catch (error) {
+      await db.exec('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof Error) error.message = redactSecrets(error.message, url);
+    throw error;
+  } finally {
+    await db.close();
+  }
+  // Nothing the server said may carry the password further.
+  return JSON.parse(redactSecrets(JSON.stringify(report), url)) as VerifyReport;
+}
+
+async function appliedHashes(db: Database, table: { schema: string; table: string }): Promise<Set<string> | undefined> {
+  const [{ exists } = { exists: false }] = await db.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [
+    qualified(table.schema, table.table),
+  ]);
+  if (!exists) return undefined;
+  return new Set((await db.query<{ hash: string }>(`SELECT hash FROM ${qualified(table.schema, table.table)}`)).map((r) => r.hash));
+}

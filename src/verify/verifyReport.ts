@@ -1,0 +1,83 @@
+import type { EngineName } from './database';
+import type { Drift } from './drift';
+import type { FingerprintDifference, SchemaMove } from './fingerprint';
+import type { Platform, Prelude } from './platform';
+
+export interface VerifyOptions {
+  /** Embedded engine (default pglite); ignored with `databaseUrl`. */
+  engine?: EngineName;
+  /** The user's server: the migration runs in a transaction rolled back unless `commit`. */
+  databaseUrl?: string;
+  commit?: boolean;
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** Generated rows per table (embedded engines). */
+  rows?: number;
+  /** Schemas left out of every comparison: drizzle's migrations table lives there. */
+  excludeSchemas?: string[];
+  /** Where drizzle's migrator records applied migrations (for --commit). */
+  migrationsTable?: { schema: string; table: string };
+  /** The old objects stay on purpose (copy strategy with keepSource). */
+  keepSource?: boolean;
+  /** Embedded engines: SQL run before the replay, for what the platform provides (functions, schemas, extensions). */
+  preludes?: Prelude[];
+  /** Embedded engines: the hosting platform, whose standard roles and helpers are stubbed first. */
+  platform?: Platform;
+}
+
+/** One line of the readable table. */
+export interface VerifyRow {
+  object: string;
+  before: string;
+  after: string;
+  ok: boolean;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** `pglite`, `postgres (embedded)`, or the server's URL without its password. */
+  engine: string;
+  migration: { tag: string; file: string };
+  moves: Array<SchemaMove & { kind: string }>;
+  /** Rows generated per table before the migration (0 on a live database). */
+  seededRows: number;
+  /** Per moved (or kept) table: rows before and after. */
+  tables: VerifyRow[];
+  /** What was compared, by kind: how many objects, how many differ. */
+  checked: Record<string, { objects: number; differing: number }>;
+  /** Everything lost or changed, by object. Empty when ok. */
+  differences: FingerprintDifference[];
+  /** Objects the migration added (a new schema, other pending changes). */
+  added: string[];
+  /** The database after every migration against the project's latest snapshot. */
+  drift: Drift[];
+  rollback?: { file: string; ok: boolean; differences: FingerprintDifference[]; failure?: string };
+  /** Behaviour after the migration: inserts continue, foreign keys hold. */
+  behaviour: VerifyRow[];
+  committed: boolean;
+  notes: string[];
+  timingsMs: Record<string, number>;
+}
+
+export function isOk(r: VerifyReport): boolean {
+  return (
+    r.differences.length === 0 &&
+    r.drift.length === 0 &&
+    r.rollback?.ok !== false &&
+    r.behaviour.every((b) => b.ok) &&
+    r.tables.every((t) => t.ok)
+  );
+}
+
+/** Wall time per phase, summed, in whole milliseconds (the report's `timingsMs`). */
+export class Timer {
+  readonly timings: Record<string, number> = {};
+  async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings[name] = Math.round((this.timings[name] ?? 0) + performance.now() - start);
+    }
+  }
+}
