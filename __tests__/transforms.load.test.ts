@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ts } from 'ts-morph';
+import ts from 'typescript';
 import { loadTransformCases } from './helpers/transformCases';
 import { REPO_ROOT, removeTemp, writeTempTree } from './helpers/tempProject';
 

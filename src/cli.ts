@@ -196,7 +196,7 @@ export async function run(argv: string[]): Promise<void> {
     move: async (args) => {
       debug = args.debug;
       format = args.format;
-      // Loaded on demand so that --help does not pay for ts-morph.
+      // Loaded on demand so that --help does not pay for TypeScript.
       const { move } = require('./move') as typeof import('./move');
       const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
         ...(args.to !== undefined ? { to: args.to } : {}),

@@ -87,7 +87,7 @@ export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfi
 function evaluateModule(path: string): Record<string, unknown> {
   const source = readFileSync(path, 'utf8');
   // Loaded here, not at the top: the CLI starts drizzle-kit's process before TypeScript loads.
-  const { ts } = require('ts-morph') as typeof import('ts-morph');
+  const ts = require('typescript') as typeof import('typescript');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     fileName: path,

@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from 'typescript';
 import { parseSource } from './parseSource';
 import type { ProjectIndex } from './projectIndex';
 import type { DrizzleObject, ScannedFile } from './types';

@@ -1,5 +1,5 @@
 import './typescriptCache';
-import { Project, ts } from 'ts-morph';
+import ts from 'typescript';
 import { InputError } from '../errors';
 import type { ExportTable } from './types';
 
@@ -7,17 +7,6 @@ import type { ExportTable } from './types';
  * Parsing and the syntax questions the scanner asks of a node: the parts of
  * the plan stage that know TypeScript's tree but nothing of Drizzle.
  */
-
-/** One in-memory ts-morph project per process: parsing never touches the disk. */
-let sharedProject: Project | undefined;
-function parser(): Project {
-  sharedProject ??= new Project({
-    useInMemoryFileSystem: true,
-    skipLoadingLibFiles: true,
-    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve },
-  });
-  return sharedProject;
-}
 
 export interface SourceText {
   text: string;
@@ -33,10 +22,14 @@ export function decodeSource(raw: string): SourceText {
 
 /** Parses a file; a syntax error is an input error naming the file and line. */
 export function parseSource(path: string, displayPath: string, text: string): ts.SourceFile {
-  const project = parser();
-  const existing = project.getSourceFile(path);
-  if (existing) project.removeSourceFile(existing);
-  const sourceFile = project.createSourceFile(path, text, { overwrite: true }).compilerNode;
+  // TypeScript's parser alone: no program, no type checker, no disk. The file's
+  // extension picks the dialect (.ts, .tsx, .js, ...); JSDoc is only comments here.
+  const sourceFile = ts.createSourceFile(
+    path,
+    text,
+    { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone },
+    /* setParentNodes */ true,
+  );
   // parseDiagnostics is internal to TypeScript but has been stable for years; it is
   // the only way to get syntax errors without building a whole program.
   const diagnostics = (sourceFile as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];

@@ -1,7 +1,7 @@
 import './typescriptCache';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ts } from 'ts-morph';
+import ts from 'typescript';
 import { InputError } from '../errors';
 import { decodeSource, exportTableOf, parseSource } from './parseSource';
 import { scanFile } from './scanFile';

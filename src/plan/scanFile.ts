@@ -1,4 +1,4 @@
-import { ts } from 'ts-morph';
+import ts from 'typescript';
 import type { SourceLocation } from '../errors';
 import { coreFunction, scanTopLevel } from './scanTopLevel';
 import {

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
-import { ts } from 'ts-morph';
+import ts from 'typescript';
 import type { CodeHazard } from '../types';
 import { mentionsAny, nameIndex, sqlMatcher, type HazardTarget, type SqlReference } from './sqlReferences';
 
