@@ -1,8 +1,7 @@
 /**
  * The CLI's faster paths give what the plain ones give: a drizzle-kit process
  * started ahead writes the same migration as a fresh `node <bin> generate`,
- * prettier in a worker formats exactly like formatFiles in this thread, and
- * a module loaded through the V8 code cache is the module `require` loads.
+ * and a module loaded through the V8 code cache is the module `require` loads.
  * They live in the compiled code (dist/: `npm test` builds it first), which
  * is what the CLI runs; jest runs the TypeScript sources, where move() takes
  * the plain paths.
@@ -11,9 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planMove } from '../src/plan/planMove';
-import { formatFiles, type FormatResult } from '../src/rewrite/formatFiles';
-import { rewriteSchemaFiles, type FileEdit } from '../src/rewrite/rewriteSchemaFiles';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
 
 const DIST = join(REPO_ROOT, 'dist');
@@ -21,7 +17,6 @@ const SCHEMA_FILE = 'src/lib/db/schema/feature-planner.schema.ts';
 const MIGRATIONS = 'src/lib/db/migrations';
 
 type DrizzleKitModule = typeof import('../src/generate/drizzleKit');
-type FormatModule = typeof import('../src/rewrite/formatFiles');
 
 beforeAll(() => {
   if (!existsSync(join(DIST, 'generate', 'kitRunner.js'))) {
@@ -100,64 +95,6 @@ describe('a drizzle-kit process started ahead', () => {
     expect(result.status).toBe(0);
     expect(result.stdout + result.stderr).toBe('');
     expect(newSql(dir, before)).toEqual([]);
-  });
-});
-
-describe('prettier in a worker', () => {
-  /**
-   * startFormatter as the CLI runs it (a worker, V8 flags for a short run), in
-   * a node process of its own so the flags stay out of jest's.
-   */
-  const formatInWorker = (likelyPaths: string[], edits: FileEdit[]): FormatResult => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        '-e',
-        `const { startFormatter } = require(${JSON.stringify(join(DIST, 'rewrite', 'formatFiles.js'))});
-         const { likelyPaths, edits } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-         const formatter = startFormatter(likelyPaths, { oneShot: true });
-         formatter.format(edits).then((result) => {
-           process.stdout.write(JSON.stringify(result));
-           formatter.dispose();
-         });`,
-      ],
-      { input: JSON.stringify({ likelyPaths, edits }), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    return JSON.parse(run.stdout) as FormatResult;
-  };
-
-  const rewriteOf = (dir: string) => rewriteSchemaFiles(planMove({ cwd: dir, files: [SCHEMA_FILE], to: 'feature_planner_with_a_long_name' }));
-
-  it('formats the rewrite exactly like formatFiles in this thread', async () => {
-    const dir = plannerCopy();
-    const edits = rewriteOf(dir);
-    const inWorker = formatInWorker([join(dir, SCHEMA_FILE)], edits);
-    expect(inWorker).toEqual(await formatFiles(edits));
-    expect(inWorker.formatted).toEqual([join(dir, SCHEMA_FILE)]);
-    // The long schema name pushes declarations past printWidth: prettier did rewrap them.
-    expect(inWorker.edits[0]!.after).not.toBe(edits[0]!.after);
-  });
-
-  it('leaves a file that was not formatted before the move as the rewrite left it', async () => {
-    const dir = plannerCopy();
-    writeFileSync(join(dir, '.prettierrc.json'), JSON.stringify({ singleQuote: false, printWidth: 100 }));
-    const edits = rewriteOf(dir);
-    // The file checked ahead (prefetch) is not the file formatted: the check is made again for the new text.
-    writeFileSync(join(dir, SCHEMA_FILE), edits[0]!.before.replace('\n', '\n\n\n'));
-    const inWorker = formatInWorker([join(dir, SCHEMA_FILE)], edits);
-    expect(inWorker).toEqual(await formatFiles(edits));
-    expect(inWorker).toEqual({ edits, formatted: [] });
-  });
-
-  it('a long-lived process formats in its own thread', async () => {
-    const dir = plannerCopy();
-    const edits = rewriteOf(dir);
-    const { startFormatter } = require(join(DIST, 'rewrite', 'formatFiles.js')) as FormatModule;
-    const formatter = startFormatter([join(dir, SCHEMA_FILE)], { oneShot: false });
-    expect(await formatter.format(edits)).toEqual(await formatFiles(edits));
-    formatter.dispose();
   });
 });
 

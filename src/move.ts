@@ -10,7 +10,7 @@ import { patchMigration } from './patch/patchMigration';
 import type { PlanOptions } from './plan/planMove';
 import { isOneShotProcess } from './processMode';
 import type { MovePlan, ObjectKind } from './plan/types';
-import { startFormatter, type Formatter } from './rewrite/formatFiles';
+import { formatFiles, tuneForRunSize } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
@@ -120,14 +120,13 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const name = options.migration !== false ? nameBeforePlan(options) : undefined;
   const early = name !== undefined && isOneShotProcess() ? startEarlyGenerate(root, options.config, name) : undefined;
   const kit = options.migration !== false && !early ? startProjectDrizzleKit(root) : undefined;
-  // So does prettier (in a worker, in the CLI), with the named files: the ones most likely rewritten.
-  const formatter = startFormatter(options.files.map((f) => resolve(options.cwd, f)), { oneShot: isOneShotProcess() });
+  // The named files are the ones most likely parsed and formatted: their size decides the JIT's tiering.
+  if (isOneShotProcess()) tuneForRunSize(options.files.map((f) => resolve(options.cwd, f)));
   try {
-    return await runMove(options, strategy, kit, formatter, early);
+    return await runMove(options, strategy, kit, early);
   } finally {
     early?.dispose();
     kit?.dispose();
-    formatter.dispose();
   }
 }
 
@@ -142,10 +141,9 @@ async function runMove(
   options: MoveOptions,
   strategy: 'move' | 'copy',
   kit: StartedDrizzleKit | undefined,
-  formatter: Formatter,
   early: EarlyGenerate | undefined,
 ): Promise<MoveResult> {
-  // Loaded here, not at the top, so that drizzle-kit's process and prettier's worker start before TypeScript loads.
+  // Loaded here, not at the top, so that drizzle-kit's process starts before TypeScript loads.
   const { planMove } = require('./plan/planMove') as typeof import('./plan/planMove');
   const progress = options.onProgress ?? (() => undefined);
   progress('reading the project');
@@ -164,7 +162,8 @@ async function runMove(
   const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
   if (config) progress('generating the migration with drizzle-kit');
   // drizzle-kit reads the schema's meaning, not its layout: it runs on the unformatted
-  // rewrite while prettier formats the same text.
+  // rewrite while prettier formats the same text here (generateMigration hands
+  // drizzle-kit its files before its first wait, so formatting never delays it).
   const generating = config
     ? generateMigration({
         root,
@@ -177,7 +176,7 @@ async function runMove(
         ...(early ? { early } : {}),
       })
     : undefined;
-  const [formatting, generation] = await Promise.allSettled([formatter.format(rewritten), generating]);
+  const [formatting, generation] = await Promise.allSettled([formatFiles(rewritten), generating]);
   if (formatting.status === 'rejected') throw formatting.reason;
   if (generation.status === 'rejected') throw generation.reason;
   const { edits, formatted } = formatting.value;

@@ -12,6 +12,7 @@ import {
   type NamedImportDeclaration,
   type PgCoreImport,
   type SchemaDeclaration,
+  type Span,
 } from './types';
 
 /** What a file's top-level statements say: its imports, its pgSchema declarations, its style. */
@@ -30,6 +31,8 @@ export interface TopLevel {
   exportedLocals: Set<string>;
   /** Offset just after the last import. */
   afterImports: number;
+  /** Each top-level statement, from its first token to the end of its trailing comment. */
+  statements: Span[];
   quote: "'" | '"';
   semicolons: boolean;
   jsExtensions: boolean;
@@ -177,7 +180,11 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   for (const declaration of schemaDeclarations) {
     if (exportedLocals.has(declaration.identifier)) declaration.exported = true;
   }
-  return { exportedLocals, pgCoreImports, namedImports, runtimeImports, coreNamed, coreNamespaces, importBindings, topLevelNames, schemaDeclarations, tableCreators, afterImports, quote, semicolons, jsExtensions };
+  const statements = sourceFile.statements.map((statement) => ({
+    start: statement.getStart(sourceFile),
+    end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
+  }));
+  return { statements, exportedLocals, pgCoreImports, namedImports, runtimeImports, coreNamed, coreNamespaces, importBindings, topLevelNames, schemaDeclarations, tableCreators, afterImports, quote, semicolons, jsExtensions };
 }
 
 /** `pgTable` for `pgTable`, `table` (aliased) or `pg.pgTable`; undefined otherwise. */

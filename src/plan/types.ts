@@ -139,6 +139,8 @@ export interface ScannedFile {
   topLevelNames: Set<string>;
   /** Offset right after the last import declaration and its trailing comment (0 when none). */
   afterImports: number;
+  /** Each top-level statement, from its first token to the end of its trailing comment. */
+  statements: Span[];
   /** Quote character used by the file's imports. */
   quote: "'" | '"';
   semicolons: boolean;

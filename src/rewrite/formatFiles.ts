@@ -1,11 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { Options } from 'prettier';
-import { setV8Flags } from '../compileCache';
+import { statSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import type { Options, Plugin } from 'prettier';
+import { preloadWithCompileCache, setV8Flags } from '../compileCache';
 import type { FileEdit } from './rewriteSchemaFiles';
 
 type Prettier = typeof import('prettier');
+type Standalone = typeof import('prettier/standalone');
 
 export interface FormatResult {
   edits: FileEdit[];
@@ -13,161 +13,160 @@ export interface FormatResult {
   formatted: string[];
 }
 
-/** What formatting a file needs to know about it before the move. */
-interface BeforeMove {
-  /** The project's prettier options for the file; undefined when no prettier config applies. */
-  options: Options | undefined;
-  /** Whether the file was already formatted: only then is the rewritten file formatted. */
-  formatted: boolean;
-}
+/** Files the bundled parsers cover, by extension: TypeScript's and JavaScript's. */
+const TYPESCRIPT_FILES = new Set(['.ts', '.tsx', '.mts', '.cts']);
+const JAVASCRIPT_FILES = new Set(['.js', '.jsx', '.mjs', '.cjs']);
 
 /**
- * Prettier, loaded once, with what it learnt about each file: a file's check
- * is computed once per text, so it can be made ahead (`prefetch`), before
- * the rewrite asks for it.
+ * Prettier as the move uses it: the project's config for each file (its
+ * `.prettierrc`, `package.json` key, overrides and `.editorconfig`, resolved
+ * by prettier itself), then the format itself.
+ *
+ * For a TypeScript or JavaScript file whose config names no plugin and no
+ * parser, the format runs on prettier's own CommonJS build of the same
+ * version (`prettier/standalone` with its typescript or babel and estree
+ * plugins), loaded through the compile cache: the ES modules the main entry
+ * loads cannot use it, and compiling them is a third of a small run's
+ * formatting. Anything else (plugins, another parser, another language) goes
+ * through prettier's main entry, which loads what the config asks for.
  */
 export class PrettierSession {
-  private readonly prettier: Prettier = require('prettier');
+  private main: Prettier | undefined;
+  private standalone: Standalone | undefined;
+  private readonly bundled = new Map<string, Plugin>();
   // One config lookup per folder: each lookup walks up the tree (~180 stat calls).
   private readonly configByDir = new Map<string, Promise<string | null>>();
-  private readonly checks = new Map<string, { text: string; result: Promise<BeforeMove> }>();
 
-  /** Options and formatted-ness of `path` holding `text` (its content before the move). */
-  beforeMove(path: string, text: string): Promise<BeforeMove> {
-    const known = this.checks.get(path);
-    if (known && known.text === text) return known.result;
-    const result = this.computeBeforeMove(path, text);
-    this.checks.set(path, { text, result });
-    return result;
+  private prettier(): Prettier {
+    return (this.main ??= require('prettier') as Prettier);
   }
 
-  private configFor(path: string): Promise<string | null> {
+  /** The project's prettier options for `path`; undefined when no prettier config applies to it. */
+  async optionsFor(path: string, text: string): Promise<Options | undefined> {
     const dir = dirname(path);
-    if (!this.configByDir.has(dir)) this.configByDir.set(dir, this.prettier.resolveConfigFile(path));
-    return this.configByDir.get(dir)!;
+    if (!this.configByDir.has(dir)) this.configByDir.set(dir, this.prettier().resolveConfigFile(path));
+    const configFile = await this.configByDir.get(dir)!;
+    if (!configFile) return undefined;
+    const config = (await this.prettier().resolveConfig(path, { config: configFile, editorconfig: true })) ?? {};
+    // prettier's endOfLine defaults to lf: keep the file's own line endings.
+    return { ...config, filepath: path, endOfLine: stripBom(text).includes('\r\n') ? 'crlf' : 'lf' };
   }
 
-  private async computeBeforeMove(path: string, text: string): Promise<BeforeMove> {
-    const configFile = await this.configFor(path);
-    if (!configFile) return { options: undefined, formatted: false };
-    const config = (await this.prettier.resolveConfig(path, { config: configFile, editorconfig: true })) ?? {};
-    const crlf = stripBom(text).includes('\r\n');
-    // prettier's endOfLine defaults to lf: keep the file's own line endings.
-    const options: Options = { ...config, filepath: path, endOfLine: crlf ? 'crlf' : 'lf' };
-    return { options, formatted: await this.prettier.check(stripBom(text), options) };
+  formatText(text: string, options: Options): Promise<string> {
+    const plugins = this.bundledPlugins(options);
+    return plugins ? this.loadStandalone().format(text, { ...options, plugins }) : this.prettier().format(text, options);
+  }
+
+  checkText(text: string, options: Options): Promise<boolean> {
+    const plugins = this.bundledPlugins(options);
+    return plugins ? this.loadStandalone().check(text, { ...options, plugins }) : this.prettier().check(text, options);
+  }
+
+  /** The CommonJS plugins that cover this file, when nothing in its options needs the main entry. */
+  private bundledPlugins(options: Options): Plugin[] | undefined {
+    if ((options.plugins?.length ?? 0) > 0 || options.parser !== undefined || !options.filepath) return undefined;
+    const extension = extname(options.filepath).toLowerCase();
+    const parserPlugin = TYPESCRIPT_FILES.has(extension) ? 'typescript' : JAVASCRIPT_FILES.has(extension) ? 'babel' : undefined;
+    if (!parserPlugin) return undefined;
+    return [this.loadPlugin(parserPlugin), this.loadPlugin('estree')];
+  }
+
+  private loadStandalone(): Standalone {
+    return (this.standalone ??= loadPrettierFile('standalone.js') as Standalone);
+  }
+
+  private loadPlugin(name: string): Plugin {
+    let plugin = this.bundled.get(name);
+    if (!plugin) {
+      plugin = loadPrettierFile(`plugins/${name}.js`) as Plugin;
+      this.bundled.set(name, plugin);
+    }
+    return plugin;
   }
 
   /**
-   * Formats touched files with the project's own prettier config. A file is only
-   * formatted when it was already formatted before the move: otherwise prettier
-   * would rewrite lines the move does not concern.
+   * Formats touched files with the project's own prettier config, in one pass
+   * per file. The result is kept only if prettier left every run of
+   * statements the move did not touch exactly as it was (FileEdit.untouched):
+   * otherwise the file did not follow prettier before the move, and
+   * formatting it would rewrite lines the move does not concern. A file the
+   * move touched throughout has no such evidence: it is formatted only if
+   * prettier finds it formatted before the move (a second pass).
    */
   async format(edits: FileEdit[]): Promise<FormatResult> {
-    const befores = edits.map((e) => this.beforeMove(e.path, e.before));
-    // Awaited in order below; a later one failing while an earlier one is awaited is not unhandled.
-    for (const before of befores) before.catch(() => {});
     const formatted: string[] = [];
     const out: FileEdit[] = [];
-    for (const [i, edit] of edits.entries()) {
-      const { options, formatted: wasFormatted } = await befores[i]!;
-      if (!options || !wasFormatted) {
+    for (const edit of edits) {
+      const after = await this.formatEdit(edit);
+      if (after === undefined) {
         out.push(edit);
         continue;
       }
-      const bom = edit.before.startsWith('\ufeff');
-      const after = await this.prettier.format(stripBom(edit.after), options);
       formatted.push(edit.path);
-      out.push({ ...edit, after: bom ? `\ufeff${after}` : after });
+      out.push({ ...edit, after });
     }
     return { edits: out, formatted };
   }
+
+  private async formatEdit(edit: FileEdit): Promise<string | undefined> {
+    const options = await this.optionsFor(edit.path, edit.before);
+    if (!options) return undefined;
+    const untouched = (edit.untouched ?? []).map((run) => run.trim()).filter(Boolean);
+    if (untouched.length === 0 && !(await this.checkText(stripBom(edit.before), options))) return undefined;
+    const bom = edit.before.startsWith('\ufeff');
+    const after = await this.formatText(stripBom(edit.after), options);
+    if (!containsInOrder(after, untouched)) return undefined;
+    return bom ? `\ufeff${after}` : after;
+  }
 }
 
-function totalSize(paths: string[]): number {
-  let bytes = 0;
-  for (const path of paths) {
-    try {
-      bytes += statSync(path).size;
-    } catch {
-      // A missing file is the plan's to report.
-    }
+/** Whether every part appears in `text`, in order, without overlapping. */
+export function containsInOrder(text: string, parts: string[]): boolean {
+  let from = 0;
+  for (const part of parts) {
+    const at = text.indexOf(part, from);
+    if (at < 0) return false;
+    from = at + part.length;
   }
-  return bytes;
+  return true;
+}
+
+/** A file of the installed prettier package, through the compile cache when the CLI turned it on. */
+function loadPrettierFile(relativePath: string): unknown {
+  const path = join(dirname(require.resolve('prettier/package.json')), relativePath);
+  preloadWithCompileCache(path);
+  return require(path);
 }
 
 function stripBom(text: string): string {
   return text.startsWith('\ufeff') ? text.slice(1) : text;
 }
 
-export async function formatFiles(edits: FileEdit[]): Promise<FormatResult> {
+export async function formatFiles(edits: FileEdit[], session = new PrettierSession()): Promise<FormatResult> {
   if (edits.length === 0) return { edits, formatted: [] };
-  return new PrettierSession().format(edits);
+  return session.format(edits);
 }
 
-/** Formatting running beside the pipeline: `format` gives the same result as formatFiles. */
-export interface Formatter {
-  format(edits: FileEdit[]): Promise<FormatResult>;
-  dispose(): void;
-}
-
-/** Messages to the worker (formatWorker.ts) and back. */
-export type FormatRequest = { type: 'prefetch'; paths: string[] } | { type: 'format'; edits: FileEdit[] };
-export type FormatReply = { type: 'formatted'; result: FormatResult } | { type: 'failed'; error: unknown };
-
-/** Above this many bytes of named files, TurboFan's optimising pays for itself (see startFormatter). */
+/** Above this many bytes of named files, TurboFan's optimising pays for itself (see tuneForRunSize). */
 const SMALL_RUN_BYTES = 128 * 1024;
 
 /**
- * In a one-shot process (the CLI), starts prettier in a worker thread right
- * away: loading it and checking the files the move will most likely touch
- * (`likelyPaths`, read from disk) then happens on the second core while this
- * thread plans, and formatting the rewrite happens while drizzle-kit's
- * process generates the migration. A long-lived process formats in its own
- * thread, where prettier stays loaded and warm from one call to the next; so
- * does any process where the compiled worker is not at hand (the TypeScript
- * sources run by jest) or cannot start.
- *
- * For a small run the one-shot process also turns V8's optimising compiler
- * off: prettier is JIT-cold in a fresh process, and for one file of a few
- * hundred lines TurboFan's compiling and deoptimising cost more than they
- * save (measured: check + format of the 000 fixture's 475-line schema file,
- * 0.56 s CPU with it, 0.29 s without). With 100 files it is the reverse
- * (5 s against 8 s), hence the size limit. The flag is process-wide; the plan
- * of a small run is indifferent to it.
+ * In a one-shot process (the CLI) that will plan and format only a few
+ * files, turns V8's optimising compiler off: TypeScript's parser and prettier
+ * are JIT-cold in a fresh process, and for one file of a few hundred lines
+ * TurboFan's compiling and deoptimising cost more than they save (measured:
+ * check + format of the 000 fixture's 475-line schema file, 0.56 s CPU with
+ * it, 0.29 s without). With 100 files it is the reverse (5 s against 8 s),
+ * hence the size limit. The flag is process-wide.
  */
-export function startFormatter(likelyPaths: string[], { oneShot }: { oneShot: boolean }): Formatter {
-  if (!oneShot) return { format: formatFiles, dispose() {} };
-  if (totalSize(likelyPaths) <= SMALL_RUN_BYTES) setV8Flags('--no-opt');
-  const script = join(__dirname, 'formatWorker.js');
-  let worker: Worker | undefined;
-  try {
-    if (existsSync(script)) worker = new Worker(script);
-  } catch {
-    worker = undefined;
+export function tuneForRunSize(likelyPaths: string[]): void {
+  let bytes = 0;
+  for (const path of likelyPaths) {
+    try {
+      bytes += statSync(path).size;
+    } catch {
+      // A missing file is the plan's to report.
+    }
   }
-  if (!worker) return { format: formatFiles, dispose() {} };
-  const running = worker;
-  // A worker that dies without an answer (it could not start, say) leaves the work to this thread.
-  const gone = new Promise<undefined>((resolve) => {
-    running.once('error', () => resolve(undefined));
-    running.once('exit', () => resolve(undefined));
-  });
-  running.postMessage({ type: 'prefetch', paths: likelyPaths } satisfies FormatRequest);
-  let used = false;
-  return {
-    async format(edits) {
-      if (edits.length === 0) return { edits, formatted: [] };
-      if (used) return formatFiles(edits);
-      used = true;
-      const reply = new Promise<FormatReply>((resolve) => running.once('message', resolve));
-      running.postMessage({ type: 'format', edits } satisfies FormatRequest);
-      const answer = await Promise.race([reply, gone]);
-      if (!answer) return formatFiles(edits);
-      if (answer.type === 'failed') throw answer.error;
-      return answer.result;
-    },
-    dispose() {
-      void running.terminate();
-    },
-  };
+  if (bytes <= SMALL_RUN_BYTES) setV8Flags('--no-opt');
 }

@@ -7,13 +7,19 @@ import {
   type ScannedFile,
 } from '../plan/types';
 import { PgCoreImportEditor, renderNamedImports } from './pgCoreImports';
-import { applyTextEdits, type TextEdit } from './textEdits';
+import { applyTextEdits, untouchedRuns, type TextEdit } from './textEdits';
 
 /** A whole-file change: what the file holds now and what it will hold. Nothing is written here. */
 export interface FileEdit {
   path: string;
   before: string;
   after: string;
+  /**
+   * Runs of top-level statements the rewrite did not touch, with what lies
+   * between them: text of `before` that `after` holds verbatim, in order.
+   * Formatting uses them to tell whether the file followed prettier.
+   */
+  untouched?: string[];
 }
 
 /**
@@ -33,10 +39,10 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
   const edits: FileEdit[] = [];
   for (const path of touched) {
     const file = plan.files.get(path)!;
-    const after = rewriteFile(file, movesByFile.get(path) ?? [], plan);
+    const { text: after, untouched } = rewriteFile(file, movesByFile.get(path) ?? [], plan);
     const before = withBom(file, file.text);
     const next = withBom(file, after);
-    if (next !== before) edits.push({ path, before, after: next });
+    if (next !== before) edits.push({ path, before, after: next, untouched });
   }
   return edits.sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -45,7 +51,7 @@ function withBom(file: ScannedFile, text: string): string {
   return file.bom ? `\ufeff${text}` : text;
 }
 
-function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): string {
+function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { text: string; untouched: string[] } {
   const imports = new PgCoreImportEditor(file);
   const edits: TextEdit[] = [];
   const refs = plan.schemaRefs.get(file.path);
@@ -140,5 +146,5 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): st
       edits.push({ start: file.afterImports, end: file.afterImports, text });
     }
   }
-  return applyTextEdits(file.text, edits);
+  return { text: applyTextEdits(file.text, edits), untouched: untouchedRuns(file.text, file.statements, edits) };
 }

@@ -1,3 +1,5 @@
+import type { Span } from '../plan/types';
+
 /** A replacement of `text.slice(start, end)`; an insertion when start === end. */
 export interface TextEdit {
   start: number;
@@ -22,4 +24,36 @@ export function applyTextEdits(text: string, edits: TextEdit[]): string {
     cursor = edit.end;
   }
   return out + text.slice(cursor);
+}
+
+/**
+ * The runs of consecutive statements (sorted spans of `text`) that no edit
+ * touches, each from its first statement's start to its last one's end. An
+ * edit touching a statement's edge (an insertion right after it, say) counts
+ * as touching it.
+ */
+export function untouchedRuns(text: string, statements: Span[], edits: TextEdit[]): string[] {
+  const touched = new Array<boolean>(statements.length).fill(false);
+  for (const edit of edits) {
+    // The first statement that ends at or after the edit's start.
+    let low = 0;
+    let high = statements.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (statements[middle]!.end < edit.start) low = middle + 1;
+      else high = middle;
+    }
+    for (let i = low; i < statements.length && statements[i]!.start <= edit.end; i++) touched[i] = true;
+  }
+  const runs: string[] = [];
+  let run: Span | undefined;
+  statements.forEach((statement, i) => {
+    if (touched[i]) {
+      if (run) runs.push(text.slice(run.start, run.end));
+      run = undefined;
+    } else if (run) run.end = statement.end;
+    else run = { ...statement };
+  });
+  if (run) runs.push(text.slice(run.start, run.end));
+  return runs;
 }
