@@ -5,7 +5,7 @@ import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
 import { redactorFor } from './report/redact';
 import { toVerificationReport } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
-import type { MoveReport } from './report/types';
+import type { HazardReport, MoveReport } from './report/types';
 import { list, once, parseLockTimeout, wholeNumber, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
 import { printMove, printVerify, reportError, UsageFailure } from './cliOutput';
 
@@ -212,6 +212,17 @@ export async function run(argv: string[]): Promise<void> {
       // Read the database first: a wrong URL must fail the run before anything is written.
       if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
       const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
+      const root = resolve(args.cwd);
+      const hazardOptions = {
+        root,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        grants: args.grant,
+        ...(catalog ? { database: catalog } : {}),
+      };
+      // The hazard scan needs only the plan: it runs while drizzle-kit generates, when this thread
+      // would wait anyway. If it fails there, or has not run by the report, the report scans (and says why).
+      let hazards: HazardReport | undefined;
+      let scan: NodeJS.Immediate | undefined;
       const result = await move({
         files: args.files,
         cwd: args.cwd,
@@ -236,19 +247,29 @@ export async function run(argv: string[]): Promise<void> {
           if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
         },
         onProgress: (step) => steps.step(step),
-      }).finally(() => steps.done());
+        onPlan: (planned) => {
+          scan = setImmediate(() => {
+            try {
+              hazards = (require('./report/reportMove') as typeof import('./report/reportMove')).scanMoveHazards(planned, hazardOptions);
+            } catch {
+              hazards = undefined;
+            }
+          });
+        },
+      }).finally(() => {
+        steps.done();
+        if (scan) clearImmediate(scan);
+      });
       steps.step('looking for raw SQL that names the moved objects');
       const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
       let report: MoveReport;
       try {
         report = reportMove(result, {
-          root: resolve(args.cwd),
+          ...hazardOptions,
           dryRun,
           check: args.check,
           migration: args.migration,
-          ...(args.config !== undefined ? { config: args.config } : {}),
-          grants: args.grant,
-          ...(catalog ? { database: catalog } : {}),
+          ...(hazards ? { hazards } : {}),
           ...(result.verification ? { verification: toVerificationReport(result.verification) } : {}),
         });
       } finally {

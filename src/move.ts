@@ -54,6 +54,11 @@ export interface MoveOptions extends PlanOptions {
   onHazards?: (hazards: string[]) => void;
   /** Told when a long step starts (the CLI shows it on a TTY). */
   onProgress?: (step: string) => void;
+  /**
+   * Told what moves as soon as the plan is made, while drizzle-kit and prettier
+   * work (the CLI starts its hazard scan then). Nothing is written yet.
+   */
+  onPlan?: (planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'>) => void;
 }
 
 /** The migration the run wrote (or would write). */
@@ -176,10 +181,14 @@ async function runMove(
         ...(early ? { early } : {}),
       })
     : undefined;
-  const [formatting, generation] = await Promise.allSettled([formatFiles(rewritten), generating]);
-  if (formatting.status === 'rejected') throw formatting.reason;
+  const formatting = formatFiles(rewritten);
+  const moves = plan.moves.map((m) => describeMove(m, root));
+  const alreadyInPlace = plan.alreadyInPlace.map((m) => describeMove(m, root));
+  options.onPlan?.({ moves, alreadyInPlace });
+  const [formatted, generation] = await Promise.allSettled([formatting, generating]);
+  if (formatted.status === 'rejected') throw formatted.reason;
   if (generation.status === 'rejected') throw generation.reason;
-  const { edits, formatted } = formatting.value;
+  const { edits } = formatted.value;
 
   const changes: FileChange[] = edits.map((e) => ({ path: e.path, before: e.before, after: e.after }));
   const reviewable = [...changes];
@@ -249,16 +258,6 @@ async function runMove(
     }
   }
 
-  const describe = (m: MovePlan['moves'][number]): MovedObject => ({
-    kind: m.object.kind,
-    name: m.object.name!,
-    identifier: m.object.identifier,
-    from: m.from,
-    to: m.to,
-    file: relative(root, m.file),
-    line: m.object.location.line,
-  });
-
   if (hazards.length > 0) options.onHazards?.(hazards);
   const written = !options.dryRun && changes.length > 0;
   if (written) {
@@ -266,17 +265,29 @@ async function runMove(
     writeChanges(changes);
   }
   return {
-    moves: plan.moves.map(describe),
-    alreadyInPlace: plan.alreadyInPlace.map(describe),
+    moves,
+    alreadyInPlace,
     foreignKeys: plan.foreignKeys,
     createSchemas: plan.createSchemas,
     ...(migration ? { migration } : {}),
     ...(verification ? { verification } : {}),
     changes,
     diff: unifiedDiff(reviewable, root),
-    formatted: formatted.map((f) => relative(root, f)),
+    formatted: formatted.value.formatted.map((f) => relative(root, f)),
     warnings: plan.warnings,
     hazards,
     written,
+  };
+}
+
+function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
+  return {
+    kind: m.object.kind,
+    name: m.object.name!,
+    identifier: m.object.identifier,
+    from: m.from,
+    to: m.to,
+    file: relative(root, m.file),
+    line: m.object.location.line,
   };
 }

@@ -4,7 +4,7 @@ import type { MoveResult } from '../move';
 import { buildMoveReport } from './buildReport';
 import { checkTargetState, readLatestSnapshot } from './check';
 import { scanHazards, type CatalogEntry } from './hazards';
-import type { MoveReport, VerificationReport } from './types';
+import type { HazardReport, MoveReport, VerificationReport } from './types';
 
 export interface ReportMoveOptions {
   /** Project root (the move's cwd, resolved). */
@@ -24,10 +24,15 @@ export interface ReportMoveOptions {
 }
 
 /**
- * The report stage after a move: the hazard scan, --check's verdict, and the
- * report every format renders. Reads files and the database; writes nothing.
+ * The hazard scan of a move: code (and the database's catalog, when read) that
+ * names the moved objects. It needs only what moves, so the CLI runs it while
+ * the move is still generating (MoveOptions.onPlan); reportMove runs it
+ * otherwise.
  */
-export function reportMove(result: MoveResult, options: ReportMoveOptions): MoveReport {
+export function scanMoveHazards(
+  planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'>,
+  options: Pick<ReportMoveOptions, 'root' | 'config' | 'grants' | 'database'>,
+): HazardReport {
   const { root } = options;
   const migrationsFolder = (() => {
     try {
@@ -36,14 +41,23 @@ export function reportMove(result: MoveResult, options: ReportMoveOptions): Move
       return join(root, 'drizzle');
     }
   })();
-  const hazards = scanHazards({
+  return scanHazards({
     root,
-    objects: [...result.moves, ...result.alreadyInPlace],
+    objects: [...planned.moves, ...planned.alreadyInPlace],
     // Migrations are history: they name the old schema, and must.
     exclude: [migrationsFolder, join(root, 'supabase', 'migrations')],
     grants: options.grants ?? [],
     ...(options.database ? { database: options.database } : {}),
   });
+}
+
+/**
+ * The report stage after a move: the hazard scan, --check's verdict, and the
+ * report every format renders. Reads files and the database; writes nothing.
+ */
+export function reportMove(result: MoveResult, options: ReportMoveOptions & { hazards?: HazardReport }): MoveReport {
+  const { root } = options;
+  const hazards = options.hazards ?? scanMoveHazards(result, options);
   const migrationsChecked = options.check && options.migration !== false && result.moves.length === 0;
   const check = options.check
     ? checkTargetState(result, root, migrationsChecked ? readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined)
