@@ -96,6 +96,22 @@ describe('a drizzle-kit process started ahead', () => {
     expect(result.stdout + result.stderr).toBe('');
     expect(newSql(dir, before)).toEqual([]);
   });
+
+  it('leaves nothing in the temp folder: no tsx cache entries for files of a copy nobody reads again', () => {
+    const dir = plannerCopy();
+    const temp = mkdtempSync(join(tmpdir(), 'reschema-tmpdir-'));
+    temps.push(temp);
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'drizzle-reschema.js'), 'move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify'],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true', TMPDIR: temp } },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('written');
+    expect(newSql(dir, [])).toEqual(expect.arrayContaining([expect.stringMatching(/_move_to_feature_planner\.sql$/)]));
+    // The shadow copies are gone too.
+    expect(readdirSync(temp)).toEqual([]);
+  });
 });
 
 describe('the compile cache', () => {

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 
-/** What drizzle-kit's process gets: no TTY games, no colour codes in what we parse. */
-export const KIT_PROCESS_ENV = { CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb' };
+/**
+ * What drizzle-kit's process gets: no TTY games, no colour codes in what we
+ * parse, and no tsx disk cache. drizzle-kit loads the config and schema files
+ * through tsx, whose cache (in the temp folder, kept ~8 days) is keyed by
+ * each file's path: drizzle-kit runs here in a fresh copy of the project
+ * every time, so no entry could ever be read again, and each run would add
+ * one per schema file to a folder every start-up lists whole.
+ */
+export const KIT_PROCESS_ENV = { CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', TERM: 'dumb', TSX_DISABLE_CACHE: '1' };
 
 /**
  * drizzle-kit runs for well under a second or two: V8's optimising compiler
