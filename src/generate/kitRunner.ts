@@ -85,8 +85,8 @@ function readLineSync(fd: number): string | undefined {
 
 /**
  * While the plan is still being made: load what drizzle-kit will load first
- * (esbuild, whose service starts on the first transform, and the project's
- * drizzle-orm/pg-core, which every Postgres schema file imports), so that its
+ * (esbuild, whose first transform also brings its binary into memory, and the
+ * project's drizzle-orm/pg-core, which every Postgres schema file imports), so that its
  * run does not pay for them. Node's module cache makes drizzle-kit's own
  * require() of them free; anything that fails here only means no warm-up.
  */
