@@ -122,6 +122,23 @@ describe('formatFiles', () => {
     expect(after).toContain("featurePlanner.table('notes', {\r\n  body: text('body'),\r\n});");
   });
 
+  it('formats a JavaScript schema file as prettier --write would', async () => {
+    const schema = [
+      "import { pgTable, text } from 'drizzle-orm/pg-core';",
+      '',
+      "export const notes = pgTable('notes', { body: text('body') });",
+      '',
+      'export const answer = 42;',
+      '',
+    ].join('\n');
+    const dir = tree({ '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 60 }), 'schema.js': schema });
+    const edits = rewriteOf(dir, ['schema.js'], 'feature_planner');
+    const result = await formatFiles(edits);
+    expect(result.formatted).toEqual([join(dir, 'schema.js')]);
+    expect(result.edits[0]!.after).toBe(await mainEntryFormat(join(dir, 'schema.js'), edits[0]!.after));
+    expect(result.edits[0]!.after).not.toBe(edits[0]!.after);
+  });
+
   it('goes through prettier main entry when the config names a parser, with the same result', async () => {
     const dir = plannerCopy();
     writeFileSync(join(dir, '.prettierrc.json'), JSON.stringify({ singleQuote: true, printWidth: 100, parser: 'babel-ts' }));
