@@ -10,26 +10,23 @@ import { planMove } from '../src/plan/planMove';
 import { containsInOrder, formatFiles, PrettierSession } from '../src/rewrite/formatFiles';
 import { rewriteSchemaFiles } from '../src/rewrite/rewriteSchemaFiles';
 import { untouchedRuns } from '../src/rewrite/textEdits';
-import { copyFixtureProject, removeTemp, writeTempTree } from './helpers/tempProject';
+import { copyFixtureProject, removedAfterEach, writeTempTree } from './helpers/tempProject';
 
 const SCHEMA_FILE = 'src/lib/db/schema/feature-planner.schema.ts';
 
-const temps: string[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) removeTemp(dir);
-});
+const track = removedAfterEach();
+const plannerCopy = () => track(copyFixtureProject('feature-planner'));
+const tree = (files: Record<string, string>) => track(writeTempTree(new Map(Object.entries(files))));
 
-function plannerCopy(): string {
-  const dir = copyFixtureProject('feature-planner');
-  temps.push(dir);
-  return dir;
-}
-
-function tree(files: Record<string, string>): string {
-  const dir = writeTempTree(new Map(Object.entries(files)));
-  temps.push(dir);
-  return dir;
-}
+/** A schema file with one table and one statement the move does not touch. */
+const NOTES_AND_ANSWER = [
+  "import { pgTable, text } from 'drizzle-orm/pg-core';",
+  '',
+  "export const notes = pgTable('notes', { body: text('body') });",
+  '',
+  'export const answer = 42;',
+  '',
+];
 
 /** prettier's main entry on the file's text, with the project's config: what `prettier --write` would give. */
 async function mainEntryFormat(path: string, text: string): Promise<string> {
@@ -101,17 +98,9 @@ describe('formatFiles', () => {
   });
 
   it('keeps the byte-order mark and CRLF line endings', async () => {
-    const lines = [
-      "import { pgTable, text } from 'drizzle-orm/pg-core';",
-      '',
-      "export const notes = pgTable('notes', { body: text('body') });",
-      '',
-      'export const answer = 42;',
-      '',
-    ];
     const dir = tree({
       '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 60 }),
-      'schema.ts': `\ufeff${lines.join('\r\n')}`,
+      'schema.ts': `\ufeff${NOTES_AND_ANSWER.join('\r\n')}`,
     });
     const edits = rewriteOf(dir, ['schema.ts'], 'feature_planner');
     const result = await formatFiles(edits);
@@ -123,15 +112,7 @@ describe('formatFiles', () => {
   });
 
   it('formats a JavaScript schema file as prettier --write would', async () => {
-    const schema = [
-      "import { pgTable, text } from 'drizzle-orm/pg-core';",
-      '',
-      "export const notes = pgTable('notes', { body: text('body') });",
-      '',
-      'export const answer = 42;',
-      '',
-    ].join('\n');
-    const dir = tree({ '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 60 }), 'schema.js': schema });
+    const dir = tree({ '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 60 }), 'schema.js': NOTES_AND_ANSWER.join('\n') });
     const edits = rewriteOf(dir, ['schema.js'], 'feature_planner');
     const result = await formatFiles(edits);
     expect(result.formatted).toEqual([join(dir, 'schema.js')]);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { REPO_ROOT, copyFixtureProject, removedAfterEach } from './helpers/tempProject';
 
 const DIST = join(REPO_ROOT, 'dist');
 const SCHEMA_FILE = 'src/lib/db/schema/feature-planner.schema.ts';
@@ -24,16 +24,8 @@ beforeAll(() => {
   }
 });
 
-const temps: string[] = [];
-afterEach(() => {
-  for (const dir of temps.splice(0)) removeTemp(dir);
-});
-
-function plannerCopy(): string {
-  const dir = copyFixtureProject('feature-planner');
-  temps.push(dir);
-  return dir;
-}
+const track = removedAfterEach();
+const plannerCopy = () => track(copyFixtureProject('feature-planner'));
 
 /** The 000 fixture with one pending column, so drizzle-kit has a migration to write. */
 function plannerWithPendingColumn(): string {
@@ -99,8 +91,7 @@ describe('a drizzle-kit process started ahead', () => {
 
   it('leaves nothing in the temp folder: no tsx cache entries for files of a copy nobody reads again', () => {
     const dir = plannerCopy();
-    const temp = mkdtempSync(join(tmpdir(), 'reschema-tmpdir-'));
-    temps.push(temp);
+    const temp = track(mkdtempSync(join(tmpdir(), 'reschema-tmpdir-')));
     const run = spawnSync(
       process.execPath,
       [join(REPO_ROOT, 'bin', 'drizzle-reschema.js'), 'move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify'],
@@ -131,8 +122,7 @@ describe('the compile cache', () => {
     );
 
   it('loads the module require would load, writes an entry, and reads it (or a damaged one) next time', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reschema-compile-cache-'));
-    temps.push(dir);
+    const dir = track(mkdtempSync(join(tmpdir(), 'reschema-compile-cache-')));
     const cacheDir = join(dir, 'cache');
     const main = join(dir, 'main.js');
     writeFileSync(join(dir, 'dep.js'), 'module.exports = 41;\n');

@@ -23,6 +23,21 @@ export function writeTempTree(files: Map<string, string>): string {
   return dir;
 }
 
+/**
+ * For a test file: temp folders handed to the returned function are removed
+ * after each test. It returns the folder, so `track(copyFixtureProject(...))`.
+ */
+export function removedAfterEach(): (dir: string) => string {
+  const temps: string[] = [];
+  afterEach(() => {
+    for (const dir of temps.splice(0)) removeTemp(dir);
+  });
+  return (dir) => {
+    temps.push(dir);
+    return dir;
+  };
+}
+
 export function removeTemp(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
