@@ -7,13 +7,13 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openEngine, type Database, type EngineName } from '../src/verify/database';
+import type { EngineName } from '../src/verify/database';
 import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/verify/fingerprint';
 import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
-import { migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
+import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
 const ROWS = 25;
@@ -62,14 +62,10 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('move on %s', (_name, c
   });
 
   describe.each(['pglite', 'postgres'] as EngineName[])('applied with drizzle-orm migrator on %s', (engine) => {
-    let db: Database & { raw?: unknown };
-    beforeAll(async () => {
-      db = await openEngine(engine);
-      await db.exec('CREATE ROLE app_user');
-    }, 120_000);
-    afterAll(async () => db?.close());
+    const database = fixtureDatabase(engine);
 
     it('keeps every row, index, constraint and sequence; FKs and sequences still work', async () => {
+      const db = database();
       const previous = await migrateAndSeed(db, baseline, ROWS);
       const before = await fingerprint(db, ['public']);
       expect(before.get(`table public.${c.moved[0]}`)!.rows).toBe(ROWS);

@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
-import { openEngine, type Database, type EngineName } from '../src/verify/database';
+import type { EngineName } from '../src/verify/database';
 import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/verify/fingerprint';
 import { movesBetween } from '../src/verify/verifyMigration';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
+import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
 
 const ROWS = 20;
 const FILES = ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'];
@@ -85,14 +85,10 @@ describe('move with a multi-schema plan on schema-split (seed 004)', () => {
   });
 
   describe.each(['pglite', 'postgres'] as EngineName[])('applied with drizzle-orm migrator on %s', (engine) => {
-    let db: Database & { raw?: unknown };
-    beforeAll(async () => {
-      db = await openEngine(engine);
-      await db.exec('CREATE ROLE app_user');
-    }, 120_000);
-    afterAll(async () => db?.close());
+    const database = fixtureDatabase(engine);
 
     it('keeps every row and constraint, enforces FKs across schemas and the circular FK, and rolls back', async () => {
+      const db = database();
       const previous = await migrateAndSeed(db, baseline, ROWS);
       await db.exec(`SELECT nextval('public.invoice_number_seq')`);
       const before = await fingerprint(db, SCHEMAS);

@@ -14,7 +14,7 @@ import { compareFingerprints, fingerprint, relocateFingerprint, type Fingerprint
 import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { migrateAndSeed, migrateWith as migrate, runCli, runKit } from './helpers/run';
+import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCli, runKit } from './helpers/run';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
 const ROWS = 25;
@@ -115,14 +115,10 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('--strategy copy on %s'
     });
 
     describe.each(['pglite', 'postgres'] as EngineName[])('applied with drizzle-orm migrator on %s', (engine) => {
-      let db: Database & { raw?: unknown };
-      beforeAll(async () => {
-        db = await openEngine(engine);
-        await db.exec('CREATE ROLE app_user');
-      }, 120_000);
-      afterAll(async () => db?.close());
+      const database = fixtureDatabase(engine);
 
       it('copies every row; the rollback restores the original; sequences continue; FKs hold', async () => {
+        const db = database();
         const previous = await migrateAndSeed(db, baseline, ROWS);
         const before = await fingerprint(db, ['public']);
         expect(before.get(`table public.${c.moved[0]}`)!.rows).toBe(ROWS);

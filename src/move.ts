@@ -8,9 +8,9 @@ import type { Relocation } from './generate/relocateSnapshot';
 import { copyMigration } from './patch/copyStrategy';
 import { patchMigration } from './patch/patchMigration';
 import type { PlanOptions } from './plan/planMove';
-import { isOneShotProcess } from './processMode';
+import { isOneShotProcess, tuneForRunSize } from './processMode';
 import type { MovePlan, ObjectKind } from './plan/types';
-import { formatFiles, tuneForRunSize } from './rewrite/formatFiles';
+import { formatFiles } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
@@ -126,7 +126,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const early = name !== undefined && isOneShotProcess() ? startEarlyGenerate(root, options.config, name) : undefined;
   const kit = options.migration !== false && !early ? startProjectDrizzleKit(root) : undefined;
   // The named files are the ones most likely parsed and formatted: their size decides the JIT's tiering.
-  if (isOneShotProcess()) tuneForRunSize(options.files.map((f) => resolve(options.cwd, f)));
+  tuneForRunSize(options.files.map((f) => resolve(options.cwd, f)));
   try {
     return await runMove(options, strategy, kit, early);
   } finally {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readMigrationsState, type PgSnapshot } from '../../src/generate/migrationsFolder';
-import type { Database } from '../../src/verify/database';
+import { openEngine, type Database, type EngineName } from '../../src/verify/database';
 import { planSeed } from '../../src/verify/seedRows';
 import { REPO_ROOT } from './tempProject';
 
@@ -24,6 +24,21 @@ export function runCli(cwd: string, args: string[], env: Record<string, string> 
 /** The project's own drizzle-kit (`generate` by default), as a user runs it. */
 export function runKit(cwd: string, args: string[] = ['generate']) {
   return spawnSync(process.execPath, [DRIZZLE_KIT, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * For a describe block: a fresh database on `engine`, with the role the
+ * fixtures' `--grant app_user` names, opened before the block's tests and
+ * closed after them. Its tests read it through the returned function.
+ */
+export function fixtureDatabase(engine: EngineName): () => Database & { raw?: unknown } {
+  let db: (Database & { raw?: unknown }) | undefined;
+  beforeAll(async () => {
+    db = await openEngine(engine);
+    await db.exec('CREATE ROLE app_user');
+  }, 120_000);
+  afterAll(async () => db?.close());
+  return () => db!;
 }
 
 /** Applies a migrations folder with drizzle-orm's own migrator, as the user's app would. */

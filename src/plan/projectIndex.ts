@@ -1,8 +1,9 @@
 import './typescriptCache';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { InputError } from '../errors';
+import { walkFiles, type WalkFilter } from '../walkFiles';
 import { decodeSource, exportTableOf, parseSource } from './parseSource';
 import { scanFile } from './scanFile';
 import type { ExportTable, ScannedFile } from './types';
@@ -54,7 +55,7 @@ export class ProjectIndex {
 
   /** Scans every source file under the root that mentions drizzle-orm. */
   scanProject(): void {
-    for (const path of walkSources(this.root)) {
+    for (const path of walkFiles(this.root, PROJECT_SOURCES)) {
       if (this.files.has(path)) continue;
       let raw: string;
       try {
@@ -235,23 +236,11 @@ function readCompilerOptions(root: string): ts.CompilerOptions {
   return { ...fallback, ...parsed.options, allowJs: true };
 }
 
-function* walkSources(dir: string): Generator<string> {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    if (entry.isSymbolicLink()) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.')) yield* walkSources(path);
-    } else if (entry.isFile() && SOURCE_EXTENSIONS.test(entry.name) && !entry.name.endsWith('.d.ts')) {
-      yield path;
-    }
-  }
-}
+/** The project's own source files: no build output, dependencies or dot-folders, no declaration files. */
+const PROJECT_SOURCES: WalkFilter = {
+  enter: (entry) => !SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.'),
+  keep: (entry) => SOURCE_EXTENSIONS.test(entry.name) && !entry.name.endsWith('.d.ts'),
+};
 
 export function fileExists(path: string): boolean {
   return existsSync(path) && statSync(path).isFile();

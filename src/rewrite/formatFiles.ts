@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import type { Options, Plugin } from 'prettier';
-import { preloadWithCompileCache, setV8Flags } from '../compileCache';
+import { preloadWithCompileCache } from '../compileCache';
 import type { FileEdit } from './rewriteSchemaFiles';
 
 type Prettier = typeof import('prettier');
@@ -145,28 +144,4 @@ function stripBom(text: string): string {
 export async function formatFiles(edits: FileEdit[], session = new PrettierSession()): Promise<FormatResult> {
   if (edits.length === 0) return { edits, formatted: [] };
   return session.format(edits);
-}
-
-/** Above this many bytes of named files, TurboFan's optimising pays for itself (see tuneForRunSize). */
-const SMALL_RUN_BYTES = 128 * 1024;
-
-/**
- * In a one-shot process (the CLI) that will plan and format only a few
- * files, turns V8's optimising compiler off: TypeScript's parser and prettier
- * are JIT-cold in a fresh process, and for one file of a few hundred lines
- * TurboFan's compiling and deoptimising cost more than they save (measured:
- * check + format of the 000 fixture's 475-line schema file, 0.56 s CPU with
- * it, 0.29 s without). With 100 files it is the reverse (5 s against 8 s),
- * hence the size limit. The flag is process-wide.
- */
-export function tuneForRunSize(likelyPaths: string[]): void {
-  let bytes = 0;
-  for (const path of likelyPaths) {
-    try {
-      bytes += statSync(path).size;
-    } catch {
-      // A missing file is the plan's to report.
-    }
-  }
-  if (bytes <= SMALL_RUN_BYTES) setV8Flags('--no-opt');
 }

@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import ts from 'typescript';
+import { walkFiles } from '../../walkFiles';
 import type { CodeHazard } from '../types';
 import { mentionsAny, nameIndex, sqlMatcher, type HazardTarget, type SqlReference } from './sqlReferences';
 
@@ -194,31 +195,20 @@ function position(lineStarts: number[], offset: number): { line: number; column:
 export function listSourceFiles(root: string, exclude: string[]): string[] {
   const ignored = gitignoredNames(root);
   const excluded = new Set(exclude);
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      const rel = relative(root, path).split(sep).join('/');
-      if (ignored.has(entry.name) || ignored.has(rel)) continue;
-      if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name) && !excluded.has(path)) walk(path);
-      } else if (entry.isFile()) {
-        const ext = extname(entry.name);
-        if (entry.name.endsWith('.d.ts')) continue;
-        if (!CODE_EXTENSIONS.has(ext) && ext !== '.sql') continue;
-        if (statSync(path).size > MAX_FILE_BYTES) continue;
-        files.push(path);
-      }
-    }
-  };
-  walk(root);
-  return files.sort();
+  const isIgnored = (name: string, path: string) => ignored.has(name) || ignored.has(relative(root, path).split(sep).join('/'));
+  const files = walkFiles(root, {
+    enter: (entry, path) => !isIgnored(entry.name, path) && !SKIPPED_DIRS.has(entry.name) && !excluded.has(path),
+    keep: (entry, path) => {
+      const ext = extname(entry.name);
+      return (
+        !isIgnored(entry.name, path) &&
+        !entry.name.endsWith('.d.ts') &&
+        (CODE_EXTENSIONS.has(ext) || ext === '.sql') &&
+        statSync(path).size <= MAX_FILE_BYTES
+      );
+    },
+  });
+  return [...files].sort();
 }
 
 /** The plain names and paths in the root .gitignore (`dist/`, `/build`, `.env`); patterns with wildcards are not read. */

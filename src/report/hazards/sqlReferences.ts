@@ -154,6 +154,9 @@ function checkRegclassString(
   }
 }
 
+/** A dollar-quote delimiter: `$$` or `$tag$`. */
+const DOLLAR_QUOTE = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/;
+
 /**
  * Identifiers (unquoted ones folded to lower case, as Postgres does), string
  * literals and punctuation; comments and whitespace are dropped, and
@@ -161,6 +164,7 @@ function checkRegclassString(
  */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  let dollar: RegExpExecArray | null;
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
@@ -172,32 +176,12 @@ export function tokenize(text: string): Token[] {
     } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
       i = end < 0 ? text.length : end + 2;
-    } else if (c === '"') {
-      let j = i + 1;
-      let value = '';
-      while (j < text.length) {
-        if (text[j] === '"' && text[j + 1] === '"') {
-          value += '"';
-          j += 2;
-        } else if (text[j] === '"') break;
-        else value += text[j++];
-      }
-      tokens.push({ type: 'ident', value, start: i, end: Math.min(j + 1, text.length) });
-      i = j + 1;
-    } else if (c === "'") {
-      let j = i + 1;
-      let value = '';
-      while (j < text.length) {
-        if (text[j] === "'" && text[j + 1] === "'") {
-          value += "'";
-          j += 2;
-        } else if (text[j] === "'") break;
-        else value += text[j++];
-      }
-      tokens.push({ type: 'string', value, start: i, end: Math.min(j + 1, text.length) });
-      i = j + 1;
-    } else if (c === '$' && /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.test(text.slice(i, i + 66))) {
-      i += /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 66))![0].length;
+    } else if (c === '"' || c === "'") {
+      const { value, end } = readQuoted(text, i);
+      tokens.push({ type: c === '"' ? 'ident' : 'string', value, start: i, end });
+      i = end;
+    } else if (c === '$' && (dollar = DOLLAR_QUOTE.exec(text.slice(i, i + 66)))) {
+      i += dollar[0].length;
     } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
       let j = i + 1;
       while (j < text.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(text[j]!)) j++;
@@ -212,4 +196,19 @@ export function tokenize(text: string): Token[] {
     }
   }
   return tokens;
+}
+
+/** The quoted token at `start` ("ident" or 'string'; its quote doubled stands for itself): its value and the offset after it. */
+function readQuoted(text: string, start: number): { value: string; end: number } {
+  const quote = text[start]!;
+  let j = start + 1;
+  let value = '';
+  while (j < text.length) {
+    if (text[j] === quote && text[j + 1] === quote) {
+      value += quote;
+      j += 2;
+    } else if (text[j] === quote) break;
+    else value += text[j++];
+  }
+  return { value, end: Math.min(j + 1, text.length) };
 }
