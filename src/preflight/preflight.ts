@@ -2,6 +2,7 @@ import { InputError, ToolError } from '../errors';
 import { loadDrizzleConfig } from '../generate/drizzleConfig';
 import { readMigrationsState } from '../generate/migrationsFolder';
 import { qualified } from '../patch/sql';
+import { quoteQualified } from '../sql/identifiers';
 import { planMove, type PlanOptions } from '../plan/planMove';
 import { redactorFor, urlWithoutPassword } from '../report/redact';
 import { compareCatalogs, readCatalog, type DriftItem, type Queryable } from './catalog';
@@ -256,12 +257,6 @@ function oneLine(text: string): string {
   return flat.length > 160 ? `${flat.slice(0, 157)}...` : flat;
 }
 
-/** `public.users`, or `"public"."Users"` when a name needs quoting in a pg_dump pattern. */
-function dumpPattern(schema: string, name: string): string {
-  const plain = (s: string) => /^[a-z_][a-z0-9_$]*$/.test(s);
-  return plain(schema) && plain(name) ? `${schema}.${name}` : `"${schema.replace(/"/g, '""')}"."${name.replace(/"/g, '""')}"`;
-}
-
 function shellQuote(text: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
@@ -273,7 +268,8 @@ function backupCommand(url: string, relations: AffectedRelation[], now: Date): {
     'pg_dump',
     '--format=custom',
     `--dbname=${urlWithoutPassword(url)}`,
-    ...present.map((r) => `--table=${dumpPattern(r.schema, r.name)}`),
+    // pg_dump reads a pattern as Postgres reads a name: unquoted parts fold to lower case.
+    ...present.map((r) => `--table=${quoteQualified(r.schema, r.name)}`),
     `--file=before-reschema-${stamp}.dump`,
   ];
   return {
