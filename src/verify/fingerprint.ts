@@ -238,69 +238,7 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
   return out;
 }
 
-/** An object changing schema: a table, view, sequence or enum. */
-export interface SchemaMove {
-  name: string;
-  from: string;
-  to: string;
-}
-
-const needsQuotes = (name: string) => !/^[a-z_][a-z0-9_$]*$/.test(name);
-const spellings = (schema: string, name: string) => {
-  const s = [ident(schema), ...(needsQuotes(schema) ? [] : [schema])];
-  const n = [ident(name), ...(needsQuotes(name) ? [] : [name])];
-  return s.flatMap((x) => n.map((y) => `${x}.${y}`));
-};
-
-/**
- * Where the entries of `before` must be after the moves: entries that hang off
- * a moved table (or are a moved object) change schema, and every qualified
- * name of a moved object inside a definition is rewritten to its new schema.
- * Comparing this with the fingerprint taken after is comparing modulo schema.
- */
-export function relocateFingerprint(before: Fingerprint, moves: SchemaMove[]): Fingerprint {
-  if (moves.length === 0) return before;
-  const movedTables = new Map(moves.map((m) => [`${m.from}.${m.name}`, m.to]));
-  // Sequences owned by a moved table (serial, identity) move with it.
-  const owned = [...before.values()]
-    .filter((e) => e.kind === 'sequence' && e.table !== undefined && movedTables.has(`${e.schema}.${e.table}`))
-    .map((e) => ({ name: e.name, from: e.schema, to: movedTables.get(`${e.schema}.${e.table}`)! }));
-  moves = [...moves, ...owned];
-  const target = new Map(moves.map((m) => [`${m.from}.${m.name}`, m.to]));
-  const renames = moves.flatMap((m) => {
-    const to = ident(m.to) + '.' + ident(m.name);
-    const plain = needsQuotes(m.to) || needsQuotes(m.name) ? to : `${m.to}.${m.name}`;
-    return spellings(m.from, m.name).map((from) => ({ from, to: from.startsWith('"') ? to : plain }));
-  });
-  const rewrite = (text: string) => {
-    let out = text;
-    for (const r of renames) out = replaceQualified(out, r.from, r.to);
-    return out;
-  };
-  const result: Fingerprint = new Map();
-  for (const entry of before.values()) {
-    const owner = entry.table ?? entry.name;
-    const schema = target.get(`${entry.schema}.${owner}`) ?? target.get(`${entry.schema}.${entry.name}`) ?? entry.schema;
-    const moved: Entry = { ...entry, schema, value: rewrite(entry.value) };
-    result.set(entryKey(moved), moved);
-  }
-  return result;
-}
-
-/** Replaces `from` where it stands as a whole qualified name (not inside a longer identifier). */
-function replaceQualified(text: string, from: string, to: string): string {
-  let out = '';
-  let i = 0;
-  for (;;) {
-    const at = text.indexOf(from, i);
-    if (at < 0) return out + text.slice(i);
-    const before = text[at - 1];
-    const after = text[at + from.length];
-    const boundary = (c: string | undefined) => c === undefined || !/[A-Za-z0-9_$"]/.test(c);
-    out += text.slice(i, at) + (boundary(before) && boundary(after) ? to : from);
-    i = at + from.length;
-  }
-}
+export { relocateFingerprint, type SchemaMove } from './relocateFingerprint';
 
 export interface FingerprintDifference {
   kind: EntryKind;
