@@ -1,5 +1,6 @@
 import type { ObjectKind } from '../plan/types';
 import type { PgSnapshot } from './migrationsFolder';
+import { relocateSqlText, type RelationMove } from './relocateSqlText';
 
 /** One object changing schema, in SQL terms. */
 export interface Relocation {
@@ -79,7 +80,44 @@ export function relocateSnapshot(
       else fk.schemaTo = to;
     }
   }
+  relocateSnapshotText(next, applied.filter((r) => r.kind === 'table' || r.kind === 'view' || r.kind === 'materializedView'));
   return { snapshot: next, applied };
+}
+
+type Texts = Record<string, unknown> | undefined;
+
+/**
+ * Every piece of SQL text drizzle-kit compares, relocated: left naming the old
+ * schema, it makes drizzle-kit drop and rebuild partial indexes, checks,
+ * generated columns, views and policies of objects that only moved.
+ */
+function relocateSnapshotText(snapshot: PgSnapshot, moves: RelationMove[]): void {
+  if (moves.length === 0) return;
+  const text = (holder: Texts, field: string) => {
+    if (holder && typeof holder[field] === 'string') holder[field] = relocateSqlText(holder[field] as string, moves);
+  };
+  const each = (record: unknown) => Object.values((record ?? {}) as Record<string, Record<string, unknown>>);
+  for (const table of Object.values(snapshot.tables)) {
+    for (const column of Object.values(table.columns)) {
+      text(column.generated, 'as');
+      text(column, 'default');
+    }
+    for (const index of each(table.indexes)) {
+      text(index, 'where');
+      for (const column of (index.columns ?? []) as Array<Record<string, unknown>>) if (column.isExpression) text(column, 'expression');
+    }
+    for (const check of each(table.checkConstraints)) text(check, 'value');
+    for (const policy of each(table.policies)) {
+      text(policy, 'using');
+      text(policy, 'withCheck');
+    }
+  }
+  // Policies linked to tables outside the schema files (`.link()`) live at the top.
+  for (const policy of each(snapshot.policies)) {
+    text(policy, 'using');
+    text(policy, 'withCheck');
+  }
+  for (const view of each(snapshot.views)) text(view, 'definition');
 }
 
 /**
