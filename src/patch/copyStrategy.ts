@@ -1,6 +1,7 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
-import { grantStatements, moveStatement, revokeStatements } from './patchMigration';
+import { grantsAndRecord } from './grants';
+import { moveStatement } from './patchMigration';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from './sql';
 
@@ -313,8 +314,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     ),
     ...input.relocations.filter((r) => r.kind === 'sequence').map(setvalSequenceStatement),
   ];
-  const grantTargets = [...targets].filter((s) => s !== 'public');
-  const grants = input.grants.flatMap((role) => grantTargets.flatMap((schema) => grantStatements(schema, role)));
+  const { grants, revokes } = grantsAndRecord([...targets].filter((s) => s !== 'public'), input.grants, input.tag);
   const drops = dropStatements(input.previous, input.relocations, 'from');
   const hazards = hazardsOf(input, pairs);
   const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
@@ -330,7 +330,6 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   const otherChanges = parsed.filter((s) => !ownedByCopy(s, targets, created)).map((s) => s.sql);
 
   const createdSchemas = parsed.flatMap((s) => (s.kind === 'createSchema' && targets.has(s.schema) ? [s.schema] : []));
-  const revokes = input.grants.flatMap((role) => grantTargets.flatMap((schema) => revokeStatements(schema, role)));
   const rollback = [
     `-- Rollback of ${input.tag} (copy strategy).`,
     ...(input.keepSource

@@ -1,5 +1,6 @@
 import type { ObjectKind } from '../plan/types';
 import type { Relocation } from '../generate/relocateSnapshot';
+import { grantsAndRecord } from './grants';
 import { ident, qualified } from './sql';
 
 export interface PatchInput {
@@ -46,30 +47,6 @@ function orderedMoves(relocations: Relocation[]): Relocation[] {
   return [...relocations].sort((a, b) => MOVE_ORDER.indexOf(a.kind) - MOVE_ORDER.indexOf(b.kind));
 }
 
-export function grantStatements(schema: string, role: string): string[] {
-  const s = ident(schema);
-  const r = ident(role);
-  return [
-    `GRANT USAGE ON SCHEMA ${s} TO ${r};`,
-    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} TO ${r};`,
-    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO ${r};`,
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};`,
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} GRANT USAGE, SELECT ON SEQUENCES TO ${r};`,
-  ];
-}
-
-export function revokeStatements(schema: string, role: string): string[] {
-  const s = ident(schema);
-  const r = ident(role);
-  return [
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} REVOKE USAGE, SELECT ON SEQUENCES FROM ${r};`,
-    `ALTER DEFAULT PRIVILEGES IN SCHEMA ${s} REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM ${r};`,
-    `REVOKE USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} FROM ${r};`,
-    `REVOKE SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${s} FROM ${r};`,
-    `REVOKE USAGE ON SCHEMA ${s} FROM ${r};`,
-  ];
-}
-
 /**
  * Makes drizzle-kit's migration keep the data: the `ALTER ... SET SCHEMA`
  * statements go right after the schemas are created and before anything that
@@ -91,8 +68,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     if (targets.includes(schema)) insertAt = Math.max(insertAt, i + 1);
   });
 
-  const grantTargets = [...new Set([...targets])];
-  const grants = input.grants.flatMap((role) => grantTargets.flatMap((schema) => grantStatements(schema, role)));
+  const { grants, revokes } = grantsAndRecord(targets, input.grants, input.tag);
   const statements = [
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
     ...input.statements.slice(0, insertAt),
@@ -112,7 +88,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
       : []),
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
-    ...input.grants.flatMap((role) => grantTargets.flatMap((schema) => revokeStatements(schema, role))),
+    ...revokes,
     ...orderedMoves(input.relocations)
       .reverse()
       .map((r) => moveStatement(r, true)),

@@ -46,3 +46,9 @@ export function quoteIdent(name: string): string {
 export function quoteQualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
+
+/** A string literal (standard_conforming_strings, on since Postgres 9.1: only `'` is doubled). */
+export function quoteLiteral(text: string): string {
+  refuseNul(text);
+  return `'${text.replace(/'/g, "''")}'`;
+}

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grantStatements } from '../../patch/patchMigration';
+import { grantStatements } from '../../patch/grants';
 import type { SupabaseAdvice } from '../types';
 
 export const SUPABASE_CONFIG = 'supabase/config.toml';
