@@ -63,5 +63,11 @@ describe('identifiers as Postgres quotes them', () => {
     expect(new Set(all.filter((k) => k.quoted).map((k) => k.word))).toEqual(QUOTED_KEYWORDS);
     const byCategory = await db.query<{ word: string }>(`SELECT word FROM pg_get_keywords() WHERE catcode <> 'U' ORDER BY 1`);
     expect(new Set(byCategory.map((k) => k.word))).toEqual(QUOTED_KEYWORDS);
+    // libpg-query, the parser the patch stage reads statements with, has the same grammar: 1 is UNRESERVED_KEYWORD.
+    const { loadModule, scanSync } = require('libpg-query') as typeof import('libpg-query');
+    await loadModule();
+    const kinds = all.map((k) => ({ word: k.word, kind: scanSync(k.word).tokens[0]!.keywordKind }));
+    expect(kinds.every((k) => k.kind > 0)).toBe(true);
+    expect(new Set(kinds.filter((k) => k.kind !== 1).map((k) => k.word))).toEqual(QUOTED_KEYWORDS);
   });
 });
