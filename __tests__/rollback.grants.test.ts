@@ -10,6 +10,7 @@ import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrateWith, fixtureDatabase, runCli } from './helpers/run';
 import { copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { patchMigration } from '../src/patch/patchMigration';
 import type { Database } from '../src/verify/database';
 import { SPLIT_MOVE as SPLIT } from './helpers/cases';
 
@@ -20,14 +21,14 @@ const SUPABASE_DEFAULTS = `
   ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
   GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
 `;
-/** Every ACL, default privilege and schema comment outside the catalogs. */
+/** Every privilege (a NULL ACL read as the defaults it stands for), default privilege and schema comment outside the catalogs. */
 async function privileges(db: Database): Promise<string[]> {
   const rows = await db.query<{ line: string }>(
-    `SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || coalesce(c.relacl::text, 'default') AS line
+    `SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))::text AS line
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'drizzle') AND n.nspname NOT LIKE 'pg\\_%'
      UNION ALL
-     SELECT 'schema ' || nspname || ' ' || coalesce(nspacl::text, 'default') || ' ' || coalesce(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace
+     SELECT 'schema ' || nspname || ' ' || coalesce(nspacl, acldefault('n', nspowner))::text || ' ' || coalesce(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace
        WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'drizzle') AND nspname NOT LIKE 'pg\\_%'
      UNION ALL
      SELECT 'default ' || coalesce(n.nspname, '*') || ' ' || d.defaclobjtype::text || ' ' || d.defaclacl::text
@@ -71,5 +72,49 @@ describe.each(['pglite', 'postgres'] as const)('--grant, then the rollback, on %
     const rollback = readFileSync(join(dir, SPLIT.out, rollbackFile), 'utf8');
     await db().exec(rollback);
     expect(await privileges(db())).toEqual(before);
+  });
+});
+
+describe('--grant into a schema that was there before', () => {
+  const db = fixtureDatabase('pglite');
+
+  it('keeps the schema\'s own USAGE, default privileges and comment; revokes only what the grants added', async () => {
+    await db().exec(`
+      ${SUPABASE_DEFAULTS}
+      CREATE SCHEMA shared;
+      COMMENT ON SCHEMA shared IS 'it''s shared';
+      GRANT USAGE ON SCHEMA shared TO reader;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA shared GRANT SELECT ON TABLES TO reader;
+      CREATE TABLE shared.settings (id serial PRIMARY KEY);
+      GRANT SELECT, UPDATE ON shared.settings TO reader;
+      CREATE TABLE public."Profiles" (id serial PRIMARY KEY);
+    `);
+    const { sql, rollbackSql } = patchMigration({
+      statements: [],
+      breakpoints: false,
+      relocations: [{ kind: 'table', name: 'Profiles', from: 'public', to: 'shared' }],
+      grants: ['reader', 'authenticated'],
+      tag: "0003_it's",
+    });
+    const before = await privileges(db());
+    await db().exec(sql);
+    const [after] = await db().query<{ insert: boolean; update: boolean }>(
+      `SELECT has_table_privilege('reader', 'shared."Profiles"', 'INSERT') AS insert, has_table_privilege('reader', 'shared.settings', 'INSERT') AS update`,
+    );
+    expect(after).toEqual({ insert: true, update: true });
+    await db().exec(rollbackSql);
+    expect(await privileges(db())).toEqual(before);
+  });
+
+  it('a rollback run without its migration stops before it changes anything', async () => {
+    await db().exec('CREATE SCHEMA lonely; CREATE TABLE public.alone (id int)');
+    const { rollbackSql } = patchMigration({
+      statements: [],
+      breakpoints: false,
+      relocations: [{ kind: 'table', name: 'alone', from: 'public', to: 'lonely' }],
+      grants: ['reader'],
+      tag: '0004_x',
+    });
+    await expect(db().exec(rollbackSql)).rejects.toThrow('schema lonely has no record of the privileges held before 0004_x');
   });
 });
