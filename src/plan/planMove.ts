@@ -83,14 +83,14 @@ export function planMove(options: PlanOptions): MovePlan {
   const selected = selectTargets(inputs, options, index, warnings);
   const moves: ObjectMove[] = [];
   const alreadyInPlace: ObjectMove[] = [];
-  for (const { object, file, to: chosen } of selected) {
+  for (const { object, file, to: chosen, follows } of selected) {
     if (object.unmovable) throw new InputError(`cannot move: ${object.unmovable}`, object.location);
     validateObjectName(object.kind, object.name!, object.location);
     // Without a target the run only repairs `{ schema }` options; other objects stay where they are.
     const to = chosen ?? object.bogusSchemaOption?.schema ?? object.schema;
     if (chosen === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
     const from = object.schema;
-    const move: ObjectMove = { object, file: file.path, from, to };
+    const move: ObjectMove = { object, file: file.path, from, to, ...(follows ? { follows } : {}) };
     if (from === to && !object.bogusSchemaOption) alreadyInPlace.push(move);
     else moves.push(move);
     if (chosen !== undefined && object.bogusSchemaOption?.schema && object.bogusSchemaOption.schema !== chosen) {

@@ -164,6 +164,8 @@ export interface ObjectMove {
   file: string;
   from: string;
   to: string;
+  /** An enum nobody named, moving with the tables that use it (their SQL names). */
+  follows?: string[];
 }
 
 /** How a file refers to the `pgSchema` value for a target schema. */

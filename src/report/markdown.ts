@@ -40,6 +40,13 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
   } else {
     const verb = report.written ? 'Moved' : 'Would move';
     for (const r of routes(report.moves)) out.push(`${verb} ${r.what}: ${code(r.from)} → ${code(r.to)}.`);
+    const followers = report.moves.filter((m) => m.follows);
+    if (followers.length > 0) {
+      out.push(
+        '',
+        `${followers.length === 1 ? 'An enum nobody named follows' : 'Enums nobody named follow'} the tables that use ${followers.length === 1 ? 'it' : 'them'} (${code('--enums')} chooses instead): ${followers.map((m) => `${code(m.name)} with ${m.follows!.map(code).join(', ')}`).join('; ')}.`,
+      );
+    }
     out.push(
       '',
       report.written ? `${filesSummary(report.files)} written.` : `${filesSummary(report.files)} would change; nothing written.`,
@@ -57,7 +64,8 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
   if (objects.length > 0) {
     out.push('### What moves where', '', '| object | kind | from | to | declared in |', '| --- | --- | --- | --- | --- |');
     for (const m of report.moves) {
-      out.push(`| ${tcode(m.name)} | ${kindName(m.kind)} | ${tcode(m.from)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
+      const kind = m.follows ? `${kindName(m.kind)}, follows ${m.follows.map(tcode).join(', ')}` : kindName(m.kind);
+      out.push(`| ${tcode(m.name)} | ${kind} | ${tcode(m.from)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
     }
     for (const m of report.alreadyInPlace) {
       out.push(`| ${tcode(m.name)} | ${kindName(m.kind)} | already in ${tcode(m.to)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
