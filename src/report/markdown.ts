@@ -31,8 +31,9 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
         : `**Check failed**: ${plural(report.check.reasons.length, 'item')} not in the target state.`,
       '',
     );
-    for (const reason of report.check.reasons) out.push(`- ${escapeInline(reason)}`);
-    if (report.check.reasons.length > 0) out.push('');
+    for (const reason of report.check.reasons) out.push(`- ❌ ${escapeInline(reason)}`);
+    for (const line of report.check.inPlace) out.push(`- ✅ ${escapeInline(line)}`);
+    if (report.check.reasons.length + report.check.inPlace.length > 0) out.push('');
   }
 
   if (report.moves.length === 0) {

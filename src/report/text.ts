@@ -52,7 +52,7 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
   }
 
   if (report.check) {
-    for (const reason of report.check.reasons) stdout += `${reason}\n`;
+    for (const line of [...report.check.reasons, ...report.check.inPlace]) stdout += `${line}\n`;
     err.push(
       report.check.ok
         ? `${paint('green', 'check passed')}: already in the target state`

@@ -87,6 +87,8 @@ export interface CheckOutcome {
   ok: boolean;
   /** One line per object or file that is not in the target state. */
   reasons: string[];
+  /** One line per selected object that is in the target state. */
+  inPlace: string[];
 }
 
 export type FileRole = 'schema' | 'migration' | 'rollback' | 'snapshot' | 'journal';
