@@ -1,6 +1,7 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { grantStatements, moveStatement, revokeStatements } from './patchMigration';
+import { leftoverNote, rollbackLeftovers } from './copyRollbackNote';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from './sql';
 
@@ -327,7 +328,8 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   ];
   const separator = input.breakpoints ? '\n--> statement-breakpoint\n' : '\n';
   const sql = `${header.join('\n')}\n${statements.join(separator)}\n`;
-  const otherChanges = parsed.filter((s) => !ownedByCopy(s, targets, created)).map((s) => s.sql);
+  const others = parsed.filter((s) => !ownedByCopy(s, targets, created));
+  const otherChanges = others.map((s) => s.sql);
 
   const createdSchemas = parsed.flatMap((s) => (s.kind === 'createSchema' && targets.has(s.schema) ? [s.schema] : []));
   const revokes = input.grants.flatMap((role) => grantTargets.flatMap((schema) => revokeStatements(schema, role)));
@@ -340,7 +342,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
         ]
       : ['-- The old objects were dropped: this moves the new ones back with ALTER ... SET SCHEMA, rows written since included.']),
     '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
-    ...(otherChanges.length > 0 ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`] : []),
+    ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
     ...revokes,
     ...(input.keepSource
