@@ -1,4 +1,4 @@
-import { schemaDiagram } from './mermaid';
+import { buildSchemaDiagram } from './mermaid';
 import { filesSummary, kindName, plural, routes } from './summary';
 import type { HazardReport, MoveReport, VerificationReport, VerifyCommandReport } from './types';
 
@@ -71,12 +71,16 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
     for (const m of report.alreadyInPlace) {
       out.push(`| ${tcode(m.name)} | ${kindName(m.kind)} | already in ${tcode(m.to)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
     }
-    out.push('', '### Schemas before and after', '', fence('mermaid', schemaDiagram(report)), '');
+    const diagram = buildSchemaDiagram(report);
+    out.push('', '### Schemas before and after', '', fence('mermaid', diagram.mermaid), '');
+    if (diagram.note) out.push(escapeInline(diagram.note), '');
     const cross = report.foreignKeys.filter((fk) => fk.crossSchema && fk.to);
     if (cross.length > 0) {
       out.push(`Cross-schema foreign keys after the move (${cross.length}):`, '');
       for (const fk of cross) {
-        out.push(`- ${code(`${fk.from.schema}.${fk.from.table}`)} → ${code(`${fk.to!.schema}.${fk.to!.table}(${fk.to!.column})`)} (${code(`${fk.from.file}:${fk.from.line}`)})`);
+        out.push(
+          `- ${code(`${fk.from.schema}.${fk.from.table}(${fk.columns.join(', ')})`)} → ${code(`${fk.to!.schema}.${fk.to!.table}(${fk.to!.columns.join(', ')})`)} (${code(`${fk.from.file}:${fk.from.line}`)})`,
+        );
       }
       out.push('');
     }
