@@ -2,6 +2,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors';
 import { planBindings, planEmptySchemas, planSchemaRefs, unusedSchemaImports } from './bindings';
+import { emptiedSchemaDeclarations } from './emptiedSchemas';
 import { collectForeignKeys } from './foreignKeys';
 import { validateLockTimeout, validateMigrationName, validateObjectName, validateRoleName, validateSchemaName } from './identifiers';
 import { checkNameClashes } from './nameClashes';
@@ -119,6 +120,9 @@ export function planMove(options: PlanOptions): MovePlan {
   for (const path of rewritten) assertReplaceable(path, index);
   const schemaRefs = planSchemaRefs(moves, bindings, index);
   const foreignKeys = collectForeignKeys(all, moves, index);
+  const unusedImports = unusedSchemaImports(moves, schemaRefs, index);
+  const emptiedSchemas = emptiedSchemaDeclarations(moves, unusedImports, index, warnings);
+  for (const declaration of emptiedSchemas) assertReplaceable(declaration.file, index);
 
   return {
     projectRoot: root,
@@ -127,7 +131,8 @@ export function planMove(options: PlanOptions): MovePlan {
     moves,
     alreadyInPlace,
     bindings,
-    unusedSchemaImports: unusedSchemaImports(moves, schemaRefs, index),
+    unusedSchemaImports: unusedImports,
+    emptiedSchemas,
     schemaRefs,
     foreignKeys,
     createSchemas,

@@ -79,6 +79,21 @@ export class ProjectIndex {
     }
   }
 
+  /** Source files scanProject skipped (no drizzle-orm in them) whose text has `word`: scanned now. */
+  scanFilesMentioning(word: string): ScannedFile[] {
+    const found: ScannedFile[] = [];
+    for (const path of walkFiles(this.root, PROJECT_SOURCES)) {
+      if (this.files.has(path)) continue;
+      try {
+        if (statSync(path).size > MAX_SEARCHED_FILE_BYTES || !readFileSync(path, 'utf8').includes(word)) continue;
+        found.push(this.scan(path));
+      } catch {
+        // Unreadable or not parsed: it names nothing the plan can follow.
+      }
+    }
+    return found;
+  }
+
   resolveModule(specifier: string, fromFile: string): string | undefined {
     const result = ts.resolveModuleName(specifier, fromFile, this.compilerOptions, ts.sys, this.resolutionCache);
     const resolved = result.resolvedModule;

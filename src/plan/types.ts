@@ -216,6 +216,8 @@ export interface MovePlan {
   bindings: Map<string, SchemaBinding>;
   /** file -> local names of imported pgSchema values the move leaves unused (their import specifiers go). */
   unusedSchemaImports: Map<string, Set<string>>;
+  /** pgSchema declarations every object moved out of and nothing names any more: the rewrite removes them. */
+  emptiedSchemas: SchemaDeclaration[];
   /** file -> schema -> how that file refers to the schema's pgSchema value. */
   schemaRefs: Map<string, Map<string, SchemaRef>>;
   foreignKeys: ForeignKeyRef[];
