@@ -127,20 +127,25 @@ describe('reports of a dry run on the feature-planner project (seed 000)', () =>
       '  after_s0_0 -->|"org_id, user_id → org, user"| after_s1_0',
     ]);
 
-    // 40 constraints, 80 edges: the 8 that cross a schema after the move are drawn.
+    // 40 constraints, 80 edges: the 8 that cross a schema after the move, then the 32 others after it, then 20 before it.
     const big: MoveReport = {
       ...small,
       foreignKeys: Array.from({ length: 40 }, (_, i) => fk('members', `t${i}`, [`c${i}_id`], i < 8)),
     };
     const diagram = buildSchemaDiagram(big);
-    expect(diagram.mermaid.split('\n').filter((l) => l.includes('-->'))).toHaveLength(8);
+    const edges = diagram.mermaid.split('\n').filter((l) => l.includes('-->'));
+    expect(edges).toHaveLength(60);
+    expect(edges.filter((e) => e.startsWith('  after_'))).toHaveLength(40);
     expect(diagram.note).toBe(
-      'The diagram draws the 8 foreign key edges that cross a schema; the 72 inside one schema are left out (over 60 edges of 80 in all).',
+      'The diagram draws 60 of its 80 foreign key edges (8 crossing a schema, 32 inside one after the move, 20 before it); the other 20 are left out to keep it readable. The JSON report (--format json) has every key.',
     );
     expect(diagram.mermaid).toContain(`  %% ${diagram.note}\n`);
-    // Tables only the left-out keys brought in are not drawn either.
-    expect(diagram.mermaid).not.toContain('"t8"');
-    expect(renderMarkdown(big)).toContain('the 72 inside one schema are left out');
+    expect(renderMarkdown(big)).toContain('the other 20 are left out to keep it readable');
+    // A move whose keys all stay inside one schema still shows them, as far as the limit goes.
+    const inside = buildSchemaDiagram({ ...big, foreignKeys: big.foreignKeys.map((k) => ({ ...k, crossSchema: false, to: { ...k.to!, schema: 'growth' } })) });
+    const insideEdges = inside.mermaid.split('\n').filter((l) => l.includes('-->'));
+    expect(insideEdges.filter((e) => e.startsWith('  after_'))).toHaveLength(40);
+    expect(insideEdges).toHaveLength(60);
   });
 
   it('text: the diff on stdout, status and a closing per-file summary on stderr, no colour unless asked', () => {

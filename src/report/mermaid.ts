@@ -27,9 +27,9 @@ export interface SchemaDiagram {
  * selected object (enums grouped into one node per schema), the tables the
  * moved ones reference or are referenced by, and in both pictures every
  * foreign key that touches a moved table, one edge per constraint labelled
- * with its columns. Over `maxEdges` edges, the keys inside one schema are
- * left out first (the ones that cross a schema are what a move changes),
- * then whatever is still over; the note says so.
+ * with its columns. Over `maxEdges` edges it keeps, in this order, the keys
+ * that cross a schema (what a move changes), the other keys of the picture
+ * after the move, then those before it; the note says what it left out.
  */
 export function buildSchemaDiagram(report: MoveReport, maxEdges = MAX_DIAGRAM_EDGES): SchemaDiagram {
   const objects = [...report.moves, ...report.alreadyInPlace];
@@ -58,15 +58,16 @@ export function buildSchemaDiagram(report: MoveReport, maxEdges = MAX_DIAGRAM_ED
   const total = edges.length;
   let note: string | undefined;
   if (total > maxEdges) {
-    const cross = edges.filter((e) => e.crossSchema);
-    const keys = (n: number) => `${n} foreign key edge${n === 1 ? '' : 's'}`;
-    if (cross.length <= maxEdges) {
-      edges = cross;
-      note = `The diagram draws the ${keys(cross.length)} that cross a schema; the ${total - cross.length} inside one schema are left out (over ${maxEdges} edges of ${total} in all).`;
-    } else {
-      edges = cross.slice(0, maxEdges);
-      note = `The diagram draws ${maxEdges} of the ${keys(cross.length)} that cross a schema and none of the ${total - cross.length} inside one (over ${maxEdges} edges of ${total} in all); the JSON report (--format json) has every key.`;
-    }
+    // What a move changes first (keys that cross a schema), then the new state, then the old one.
+    const rank = (e: Edge) => (e.crossSchema ? 0 : 2) + (afterEdges.includes(e) ? 0 : 1);
+    const kept = new Set([...edges].sort((a, b) => rank(a) - rank(b)).slice(0, maxEdges));
+    edges = edges.filter((e) => kept.has(e));
+    const cross = edges.filter((e) => e.crossSchema).length;
+    const inside = (list: Edge[]) => list.filter((e) => kept.has(e) && !e.crossSchema).length;
+    note =
+      `The diagram draws ${maxEdges} of its ${total} foreign key edges (${cross} crossing a schema, ` +
+      `${inside(afterEdges)} inside one after the move, ${inside(beforeEdges)} before it); ` +
+      `the other ${total - maxEdges} are left out to keep it readable. The JSON report (--format json) has every key.`;
     // Tables that only the left-out keys brought in are left out with them.
     const ends = new Set(edges.flatMap((e) => [e.from, e.to]));
     const named = (list: Placed[]) => list.filter((p, i) => i < objects.length || ends.has(p));
