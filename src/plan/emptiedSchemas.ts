@@ -1,5 +1,4 @@
-import { findSchemaDeclaration } from './planMove';
-import type { ProjectIndex } from './projectIndex';
+import { findSchemaDeclaration, type ProjectIndex } from './projectIndex';
 import type { ObjectMove, SchemaDeclaration } from './types';
 
 /**

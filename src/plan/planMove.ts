@@ -6,9 +6,9 @@ import { emptiedSchemaDeclarations } from './emptiedSchemas';
 import { collectForeignKeys } from './foreignKeys';
 import { validateLockTimeout, validateMigrationName, validateObjectName, validateRoleName, validateSchemaName } from './identifiers';
 import { checkNameClashes } from './nameClashes';
-import { ProjectIndex, fileExists } from './projectIndex';
+import { ProjectIndex, fileExists, findSchemaDeclaration } from './projectIndex';
 import { selectTargets, type Located } from './selection';
-import { PUBLIC_SCHEMA, type MovePlan, type ObjectMove, type ScannedFile, type SchemaDeclaration } from './types';
+import { PUBLIC_SCHEMA, type MovePlan, type ObjectMove, type ScannedFile } from './types';
 
 export interface PlanOptions {
   /** The schema files whose objects move (paths relative to `cwd` or absolute). */
@@ -171,23 +171,4 @@ function resolveImportedSchemas(index: ProjectIndex, file: ScannedFile): void {
     } else object.schema = declaration.name;
     return true;
   });
-}
-
-export function findSchemaDeclaration(
-  index: ProjectIndex,
-  file: string,
-  localName: string,
-): SchemaDeclaration | undefined {
-  const resolved = index.resolveLocal(file, localName);
-  if (!resolved) return undefined;
-  const declaringFile = index.files.get(resolved.file) ?? safeScan(index, resolved.file);
-  return declaringFile?.schemaDeclarations.find((d) => d.identifier === resolved.localName);
-}
-
-function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
-  try {
-    return index.scan(path);
-  } catch {
-    return undefined;
-  }
 }

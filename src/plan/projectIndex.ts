@@ -6,7 +6,7 @@ import { InputError } from '../errors';
 import { walkFiles, type WalkFilter } from '../walkFiles';
 import { decodeSource, exportTableOf, parseSource } from './parseSource';
 import { scanFile } from './scanFile';
-import type { ExportTable, ScannedFile } from './types';
+import type { ExportTable, ScannedFile, SchemaDeclaration } from './types';
 
 const SOURCE_EXTENSIONS = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '.next', '.turbo', '.git']);
@@ -259,4 +259,24 @@ const PROJECT_SOURCES: WalkFilter = {
 
 export function fileExists(path: string): boolean {
   return existsSync(path) && statSync(path).isFile();
+}
+
+/** The pgSchema declaration a local name of a file refers to, declared there or imported. */
+export function findSchemaDeclaration(
+  index: ProjectIndex,
+  file: string,
+  localName: string,
+): SchemaDeclaration | undefined {
+  const resolved = index.resolveLocal(file, localName);
+  if (!resolved) return undefined;
+  const declaringFile = index.files.get(resolved.file) ?? safeScan(index, resolved.file);
+  return declaringFile?.schemaDeclarations.find((d) => d.identifier === resolved.localName);
+}
+
+function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
+  try {
+    return index.scan(path);
+  } catch {
+    return undefined;
+  }
 }
