@@ -41,6 +41,29 @@ describe('move --to public after a move to growth', () => {
     expect(runKit(dir).stdout).toContain('No schema changes');
   });
 
+  it('with --strategy copy: the schema is dropped after the old tables, and created again by the rollback; --keep-source keeps both', () => {
+    const dir = track(copyFixtureProject('schema-split'));
+    expect(runCli(dir, ['move', GROWTH, '--to', 'growth', '--no-verify']).status).toBe(0);
+    const before = hashTree(dir);
+    const copy = runCli(dir, ['move', GROWTH, '--to', 'public', '--strategy', 'copy', '--rows', '20', '--dry-run', '--format', 'json']);
+    expect(copy.status).toBe(0);
+    const report = JSON.parse(copy.stdout);
+    expect(report.verification.summary).toMatchObject({ ok: true, failed: 0 });
+    const sql: string = report.migration.sql;
+    expect(sql.trimEnd().endsWith('DROP SCHEMA "growth";')).toBe(true);
+    expect(sql.indexOf('DROP TABLE "growth"."entities";')).toBeGreaterThan(0);
+    expect(report.migration.rollbackSql).toContain('-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.\nCREATE SCHEMA "growth";\n');
+    expect(report.migration.rollbackSql).not.toContain('does not undo');
+
+    // The old tables stay in growth until the drop-source file runs: the declaration stays, nothing is dropped.
+    const kept = runCli(dir, ['move', GROWTH, '--to', 'public', '--strategy', 'copy', '--keep-source', '--no-verify', '--dry-run', '--format', 'json']);
+    expect(kept.status).toBe(0);
+    const keptReport = JSON.parse(kept.stdout);
+    expect(keptReport.schemaDiff).not.toContain('-export const growth = pgSchema');
+    expect(keptReport.migration.sql).not.toContain('DROP SCHEMA');
+    expect(hashTree(dir)).toEqual(before);
+  });
+
   it('keeps a declaration another file still imports, says why, and writes nothing with --dry-run', () => {
     const dir = track(copyFixtureProject('schema-split'));
     expect(runCli(dir, ['move', GROWTH, '--to', 'growth', '--no-migration']).status).toBe(0);

@@ -24,6 +24,8 @@ export type StatementKind =
   | { kind: 'createPolicy'; table: RelationName; policy: string }
   | { kind: 'enableRowSecurity'; table: RelationName }
   | { kind: 'dropConstraint'; table: RelationName; constraint: string }
+  /** `DROP SCHEMA s` of one schema, RESTRICT. */
+  | { kind: 'dropSchema'; schema: string }
   /** `ALTER TABLE t ALTER COLUMN c SET DATA TYPE x` alone; `endOffset` is where a USING clause goes. */
   | { kind: 'alterColumnType'; table: RelationName; column: string; type: RelationName; arrayDims: number; hasUsing: boolean; endOffset: number }
   | { kind: 'other' };
@@ -92,6 +94,12 @@ function classify(stmt: Node, text: string): StatementKind {
       return node.objtype === 'OBJECT_MATVIEW' ? { kind: 'createView', view: relation(node.into.rel) } : { kind: 'other' };
     case 'IndexStmt':
       return { kind: 'createIndex', table: relation(node.relation), index: node.idxname };
+    case 'DropStmt': {
+      const objects = (node.objects ?? []) as Node[];
+      return node.removeType === 'OBJECT_SCHEMA' && objects.length === 1 && node.behavior !== 'DROP_CASCADE' && objects[0]!.String
+        ? { kind: 'dropSchema', schema: objects[0]!.String.sval }
+        : { kind: 'other' };
+    }
     case 'CreatePolicyStmt':
       return { kind: 'createPolicy', table: relation(node.table), policy: node.policy_name };
     case 'AlterTableStmt': {

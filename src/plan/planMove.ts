@@ -36,6 +36,8 @@ export interface PlanOptions {
   map?: Record<string, string[]>;
   /** Schemas to create even if nothing moves into them (a pgSchema declaration is added). */
   createSchemas?: string[];
+  /** `--strategy copy --keep-source`: the old objects stay, so the schemas they are in are not emptied. */
+  keepSource?: boolean;
 }
 
 const IMPORTED_SCHEMA_PREFIX = '\0import:';
@@ -121,7 +123,7 @@ export function planMove(options: PlanOptions): MovePlan {
   const schemaRefs = planSchemaRefs(moves, bindings, index);
   const foreignKeys = collectForeignKeys(all, moves, index);
   const unusedImports = unusedSchemaImports(moves, schemaRefs, index);
-  const emptiedSchemas = emptiedSchemaDeclarations(moves, unusedImports, index, warnings);
+  const emptiedSchemas = options.keepSource ? [] : emptiedSchemaDeclarations(moves, unusedImports, index, warnings);
   for (const declaration of emptiedSchemas) assertReplaceable(declaration.file, index);
 
   return {
