@@ -68,7 +68,7 @@ export function selectTargets(inputs: ScannedFile[], options: PlanOptions, index
     }
     rest = candidates.filter(({ object }) => object.bogusSchemaOption && !mapped.has(object)).map((l) => ({ ...l, to: undefined }));
   }
-  // With --enums beside the map, the enums are chosen: only the map's own tables take theirs along.
+  // Enums the map and --to leave unplaced follow the tables that use them.
   return withFollowers(candidates, [...mapped.values(), ...rest], index, warnings, '--map');
 }
 
