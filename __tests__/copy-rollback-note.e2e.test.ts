@@ -1,8 +1,10 @@
 /**
  * The copy strategy's rollback says which of drizzle-kit's other statements
  * it does not undo, and only those: the new tables' RLS and policies, and the
- * foreign keys pointed at them, go back with the tables. Through the built CLI
- * (run `npm run build` first) on temp copies of the supabase-style project.
+ * foreign keys pointed at them, go back with the tables (with --keep-source,
+ * the keys are pointed back at the old tables before the new ones are dropped).
+ * Through the built CLI (run `npm run build` first) on temp copies of the
+ * supabase-style and schema-split projects.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,14 +52,27 @@ describe('the copy rollback names only what it does not undo', () => {
     ]);
   });
 
-  it('with --keep-source the new tables are dropped: a repointed foreign key of a table that stays is named', () => {
+  it('with --keep-source the new tables are dropped: the keys of tables that stay point back at the old ones first', () => {
     const dir = track(copyFixtureProject('supabase-style'));
     const rollback = rollbackOf(dir, [PROFILES, '--keep-source', '--no-verify']);
     expect(comments(rollback).slice(4)).toEqual([
-      '-- 2 statement(s) drizzle-kit wrote for the new tables (their RLS and policies, foreign keys pointed at them) are undone with them.',
-      '-- It does not undo 2 other statement(s) drizzle-kit generated in the same migration:',
-      '--   ALTER TABLE "inbox" DROP CONSTRAINT "inbox_profile_id_profiles_id_fk";',
-      '--   ALTER TABLE "inbox" ADD CONSTRAINT "inbox_profile_id_profiles_id_fk" FOREIGN KEY ("profile_id") REFERENCES "app"."profiles"("id") ON DELETE cascade ON UPDATE no action;',
+      '-- 4 statement(s) drizzle-kit wrote for the new tables (their RLS and policies, foreign keys pointed at them) are undone with them.',
     ]);
+    const statements = rollback.split('\n').filter((l) => l && !l.startsWith('--'));
+    expect(statements).toEqual([
+      'ALTER TABLE "public"."inbox" DROP CONSTRAINT "inbox_profile_id_profiles_id_fk";',
+      'ALTER TABLE "public"."inbox" ADD CONSTRAINT "inbox_profile_id_profiles_id_fk" FOREIGN KEY ("profile_id") REFERENCES "public"."profiles"("id") ON DELETE cascade ON UPDATE no action;',
+      'DROP TABLE "app"."profiles";',
+      'DROP SCHEMA "app";',
+    ]);
+  });
+
+  it('with --keep-source, the verified rollback of a table others reference runs (it failed on the DROP TABLE)', () => {
+    const dir = track(copyFixtureProject('schema-split'));
+    const rollback = rollbackOf(dir, ['src/db/schema/growth.ts', '--tables', 'entities', '--keep-source', '--rows', '20']);
+    expect(rollback).toContain(
+      'ALTER TABLE "public"."artifacts" ADD CONSTRAINT "artifacts_entity_id_entities_id_fk" FOREIGN KEY ("entity_id") REFERENCES "public"."entities"("id") ON DELETE cascade ON UPDATE no action;\n',
+    );
+    expect(rollback).not.toContain('does not undo');
   });
 });

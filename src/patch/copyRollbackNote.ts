@@ -1,6 +1,7 @@
 import type { PgSnapshot, SnapshotForeignKey, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import type { ParsedStatement, RelationName } from './pgParser';
+import { ident, qualified } from './sql';
 
 /** What the copy's rollback leaves of the migration's other statements (those the copy did not write). */
 export interface RollbackLeftovers {
@@ -20,8 +21,7 @@ const relKey = (r: RelationName) => keyOf(r.schema, r.name);
  * the table, not to its name), so the database is as it was when the old
  * table had the same: those are not "other statements the rollback does not
  * undo". With keepSource the rollback drops the new tables instead: their
- * policies go with them, but a repointed FK stays (and keeps the drop from
- * running), so it is named.
+ * policies go with them, and a repointed FK is pointed back first.
  */
 export function rollbackLeftovers(
   others: ParsedStatement[],
@@ -73,13 +73,41 @@ export function rollbackLeftovers(
       }
       case 'dropConstraint':
       case 'addForeignKey':
-        return !input.keepSource && !oldOf.has(relKey(s.table)) && repointed(s.table, s.constraint);
+        // Moved back with the tables, or (keepSource) pointed back at the old ones by repointBackStatements.
+        return !oldOf.has(relKey(s.table)) && repointed(s.table, s.constraint);
       default:
         return false;
     }
   };
   const notUndone = others.filter((s) => !undoes(s)).map((s) => s.sql);
   return { notUndone, undone: others.length - notUndone.length };
+}
+
+/**
+ * With keepSource the rollback drops the new tables, which the foreign keys of
+ * tables that stay now point at (drizzle-kit repointed them): they go back to
+ * the old tables first, as the previous snapshot had them, or the drops fail.
+ */
+export function repointBackStatements(input: { relocations: Relocation[]; previous: PgSnapshot; next: PgSnapshot }): string[] {
+  const tableMoves = input.relocations.filter((r) => r.kind === 'table');
+  const created = new Set(tableMoves.map((r) => keyOf(r.to, r.name)));
+  const out: string[] = [];
+  for (const [key, table] of Object.entries(input.next.tables)) {
+    if (created.has(key)) continue;
+    for (const fk of Object.values(table.foreignKeys)) {
+      const move = tableMoves.find((r) => r.name === fk.tableTo && r.to === (fk.schemaTo || 'public'));
+      const old = input.previous.tables[key]?.foreignKeys[fk.name];
+      if (!move || !old || old.tableTo !== move.name || (old.schemaTo || 'public') !== move.from) continue;
+      const target = qualified(table.schema || 'public', table.name);
+      const columns = (list: string[]) => list.map(ident).join(', ');
+      out.push(
+        `ALTER TABLE ${target} DROP CONSTRAINT ${ident(fk.name)};`,
+        `ALTER TABLE ${target} ADD CONSTRAINT ${ident(old.name)} FOREIGN KEY (${columns(old.columnsFrom)}) REFERENCES ${qualified(move.from, move.name)}(${columns(old.columnsTo)})` +
+          `${old.onDelete ? ` ON DELETE ${old.onDelete}` : ''}${old.onUpdate ? ` ON UPDATE ${old.onUpdate}` : ''};`,
+      );
+    }
+  }
+  return out;
 }
 
 /** The rollback's header lines about the migration's other statements. */

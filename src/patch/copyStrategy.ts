@@ -1,7 +1,7 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { grantStatements, moveStatement, revokeStatements } from './patchMigration';
-import { leftoverNote, rollbackLeftovers } from './copyRollbackNote';
+import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollbackNote';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from './sql';
 
@@ -353,7 +353,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     ...revokes,
     ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
     ...(input.keepSource
-      ? dropStatements(input.next, input.relocations, 'to')
+      ? [...repointBackStatements(input), ...dropStatements(input.next, input.relocations, 'to')]
       : orderByKind(input.relocations)
           .reverse()
           .map((r) => moveStatement(r, true))),
