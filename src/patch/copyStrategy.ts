@@ -1,7 +1,7 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { grantStatements, moveStatement, revokeStatements } from './patchMigration';
-import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollbackNote';
+import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from './sql';
 
