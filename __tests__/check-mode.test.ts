@@ -53,8 +53,18 @@ describe('move --check', () => {
     const done = hashTree(dir);
     expect(done).not.toEqual(pristine);
 
+    // A passing check names every object too, with where the code and the migrations have it.
     const after = cli(dir, ['move', GROWTH, '--to', 'growth', '--check']);
-    expect(after).toMatchObject({ code: 0, stdout: '' });
+    expect(after.code).toBe(0);
+    const snapshot = '(drizzle/meta/0001_snapshot.json)';
+    expect(after.stdout.trimEnd().split('\n')).toEqual([
+      `${GROWTH}:30: sequence 'invoice_number_seq' is in 'growth', in the code and in the latest migration snapshot ${snapshot}`,
+      `${GROWTH}:35: table 'entities' is in 'growth', in the code and in the latest migration snapshot ${snapshot}`,
+      `${GROWTH}:51: table 'artifacts' is in 'growth', in the code and in the latest migration snapshot ${snapshot}`,
+      `${GROWTH}:73: table 'jobs' is in 'growth', in the code and in the latest migration snapshot ${snapshot}`,
+      `${GROWTH}:95: table 'microsites' is in 'growth', in the code and in the latest migration snapshot ${snapshot}`,
+      `${GROWTH}:118: table 'generation_jobs' is in 'growth', in the code and in the latest migration snapshot ${snapshot}`,
+    ]);
     expect(after.stderr).toMatch(/check passed: already in the target state\n$/);
     expect(hashTree(dir)).toEqual(done);
 
@@ -64,6 +74,7 @@ describe('move --check', () => {
     const validate = new Ajv().compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')));
     expect(validate(report)).toBe(true);
     expect(report).toMatchObject({ mode: 'check', written: false, check: { ok: true, reasons: [] } });
+    expect(report.check.inPlace).toEqual(after.stdout.trimEnd().split('\n'));
   });
 
   it('exits 1 when the schema files are moved but no migration says so, until --no-migration leaves migrations out', () => {
@@ -76,8 +87,22 @@ describe('move --check', () => {
     expect(lines[1]).toBe(
       `${GROWTH}:35: table 'entities' is in 'growth' in the code, but the latest migration snapshot (drizzle/meta/0000_snapshot.json) has it in 'public': a migration is missing`,
     );
-    expect(cli(dir, ['move', GROWTH, '--to', 'growth', '--check', '--no-migration']).code).toBe(0);
+    const filesOnly = cli(dir, ['move', GROWTH, '--to', 'growth', '--check', '--no-migration']);
+    expect(filesOnly.code).toBe(0);
+    expect(filesOnly.stdout.trimEnd().split('\n')).toHaveLength(6);
+    expect(filesOnly.stdout).toContain(`${GROWTH}:35: table 'entities' is in 'growth'\n`);
     expect(hashTree(dir)).toEqual(rewritten);
+  });
+
+  it('halfway: one line per object, those still to move and those already moved', () => {
+    expect(cli(dir, ['move', GROWTH, '--to', 'growth', '--tables', 'entities', '--no-migration']).code).toBe(0);
+    const run = cli(dir, ['move', GROWTH, '--to', 'growth', '--check', '--no-migration']);
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.filter((l) => l.endsWith('the schema file would change'))).toHaveLength(5);
+    expect(lines[5]).toBe(`${GROWTH}:37: table 'entities' is in 'growth'`);
+    expect(run.stderr).toMatch(/check failed: 5 items not in the target state\n$/);
   });
 
   it('keeps exit code 2 for bad input, which is not a failed check', () => {

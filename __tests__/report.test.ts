@@ -6,14 +6,14 @@ import { move } from '../src/move';
 import { buildVerifyCommandReport } from '../src/report/buildReport';
 import { renderJson } from '../src/report/json';
 import { fence, renderMarkdown, renderVerificationMarkdown } from '../src/report/markdown';
-import { schemaDiagram } from '../src/report/mermaid';
+import { buildSchemaDiagram, schemaDiagram } from '../src/report/mermaid';
 import { redactSecrets, redactUrl } from '../src/report/redact';
 import { reportMove } from '../src/report/reportMove';
 import { appendStepSummary } from '../src/report/stepSummary';
 import { renderText } from '../src/report/text';
 import { colourEnabled, painter, progress } from '../src/report/tty';
 import type { MoveReport, VerificationReport } from '../src/report/types';
-import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
+import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp, writeTempTree } from './helpers/tempProject';
 
 const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true }).compile(schema);
@@ -83,7 +83,7 @@ describe('reports of a dry run on the feature-planner project (seed 000)', () =>
     expect(blocks(markdown, 'mermaid')).toEqual([schemaDiagram(report)]);
   });
 
-  it('mermaid: the objects in public before and in feature_planner after, with the three foreign keys to public.users', () => {
+  it('mermaid: every foreign key of the moved tables in both pictures, one edge per constraint, labelled with its SQL columns', () => {
     const diagram = schemaDiagram(report);
     expect(diagram.startsWith('flowchart LR\n')).toBe(true);
     expect(diagram).toMatch(/subgraph before_s0\["public"\]/);
@@ -93,9 +93,59 @@ describe('reports of a dry run on the feature-planner project (seed 000)', () =>
     const cross = report.foreignKeys.filter((fk) => fk.crossSchema);
     expect(cross).toHaveLength(3);
     expect(cross.every((fk) => fk.to?.schema === 'public' && fk.to.table === 'users' && fk.before.fromSchema === 'public')).toBe(true);
+    // 11 constraints: 3 to public.users, 8 among the moved tables (a self-reference among them).
+    expect(report.foreignKeys).toHaveLength(11);
     const edges = diagram.split('\n').filter((l) => l.includes('-->'));
-    expect(edges).toHaveLength(3);
-    for (const edge of edges) expect(edge).toMatch(/^ {2}after_s0_\d+ -->\|"id"\| after_s1_0$/);
+    expect(edges.filter((e) => e.startsWith('  before_'))).toHaveLength(11);
+    const after = edges.filter((e) => e.startsWith('  after_'));
+    expect(after).toHaveLength(11);
+    expect(after.filter((e) => / after_s1_0$/.test(e)).map((e) => e.replace(/^ {2}after_s0_\d+ /, ''))).toEqual([
+      '-->|"user_id → id"| after_s1_0',
+      '-->|"added_by_user_id → id"| after_s1_0',
+      '-->|"user_id → id"| after_s1_0',
+    ]);
+    expect(after).toContain('  after_s0_0 -->|"parent_plan_id → id"| after_s0_0');
+    expect(diagram).not.toContain('%%');
+  });
+
+  it('mermaid: a composite foreign key is one edge with its columns; over the limit, the keys inside one schema are left out and the note says so', () => {
+    const fk = (table: string, toTable: string, columns: string[], cross: boolean) => ({
+      from: { schema: 'growth', table, file: 'src/db/schema.ts', line: 1 },
+      columns,
+      to: { schema: cross ? 'public' : 'growth', table: toTable, column: 'id', columns: columns.map((c) => c.replace(/_id$/, '')) },
+      before: { fromSchema: 'public', toSchema: 'public' },
+      crossSchema: cross,
+    });
+    const small: MoveReport = {
+      ...report,
+      moves: [{ kind: 'table', name: 'members', identifier: 'members', from: 'public', to: 'growth', file: 'src/db/schema.ts', line: 1 }],
+      alreadyInPlace: [],
+      foreignKeys: [fk('members', 'org_users', ['org_id', 'user_id'], true)],
+    };
+    expect(schemaDiagram(small).split('\n').filter((l) => l.includes('-->'))).toEqual([
+      '  before_s0_0 -->|"org_id, user_id → org, user"| before_s0_1',
+      '  after_s0_0 -->|"org_id, user_id → org, user"| after_s1_0',
+    ]);
+
+    // 40 constraints, 80 edges: the 8 that cross a schema after the move, then the 32 others after it, then 20 before it.
+    const big: MoveReport = {
+      ...small,
+      foreignKeys: Array.from({ length: 40 }, (_, i) => fk('members', `t${i}`, [`c${i}_id`], i < 8)),
+    };
+    const diagram = buildSchemaDiagram(big);
+    const edges = diagram.mermaid.split('\n').filter((l) => l.includes('-->'));
+    expect(edges).toHaveLength(60);
+    expect(edges.filter((e) => e.startsWith('  after_'))).toHaveLength(40);
+    expect(diagram.note).toBe(
+      'The diagram draws 60 of its 80 foreign key edges (8 crossing a schema, 32 inside one after the move, 20 before it); the other 20 are left out to keep it readable. The JSON report (--format json) has every key.',
+    );
+    expect(diagram.mermaid).toContain(`  %% ${diagram.note}\n`);
+    expect(renderMarkdown(big)).toContain('the other 20 are left out to keep it readable');
+    // A move whose keys all stay inside one schema still shows them, as far as the limit goes.
+    const inside = buildSchemaDiagram({ ...big, foreignKeys: big.foreignKeys.map((k) => ({ ...k, crossSchema: false, to: { ...k.to!, schema: 'growth' } })) });
+    const insideEdges = inside.mermaid.split('\n').filter((l) => l.includes('-->'));
+    expect(insideEdges.filter((e) => e.startsWith('  after_'))).toHaveLength(40);
+    expect(insideEdges).toHaveLength(60);
   });
 
   it('text: the diff on stdout, status and a closing per-file summary on stderr, no colour unless asked', () => {
@@ -144,7 +194,7 @@ describe('reports on the schema-split project (seed 004)', () => {
     expect(report.check!.reasons).toHaveLength(6);
   });
 
-  it('mermaid shows the cross-schema keys before and after a partial move', async () => {
+  it('mermaid shows every key of the moved table, before and after a partial move', async () => {
     dir = copyFixtureProject('schema-split');
     const result = await move({ files: ['src/db/schema/growth.ts'], cwd: dir, to: 'growth', tables: ['entities'], dryRun: true, migration: false });
     const diagram = schemaDiagram(reportMove(result, { root: dir, dryRun: true }));
@@ -152,10 +202,53 @@ describe('reports on the schema-split project (seed 004)', () => {
     expect(diagram).toContain('subgraph after_s0["growth"]\n      after_s0_0["entities"]\n    end');
     expect(diagram).toContain('subgraph after_s1["public"]\n      after_s1_0["users"]\n      after_s1_1["artifacts"]\n      after_s1_2["microsites"]\n    end');
     expect(diagram.split('\n').filter((l) => l.includes('-->'))).toEqual([
-      '  after_s0_0 -->|"id"| after_s1_0',
-      '  after_s1_1 -->|"id"| after_s0_0',
-      '  after_s1_2 -->|"id"| after_s0_0',
+      '  before_s0_0 -->|"owner_id → id"| before_s0_1',
+      '  before_s0_2 -->|"entity_id → id"| before_s0_0',
+      '  before_s0_3 -->|"entity_id → id"| before_s0_0',
+      '  after_s0_0 -->|"owner_id → id"| after_s1_0',
+      '  after_s1_1 -->|"entity_id → id"| after_s0_0',
+      '  after_s1_2 -->|"entity_id → id"| after_s0_0',
     ]);
+  });
+});
+
+describe('foreign keys as the plan reads them', () => {
+  let dir: string;
+  afterEach(() => removeTemp(dir));
+
+  it('one per constraint, composite ones included, with SQL column names from either column form', async () => {
+    dir = writeTempTree(
+      new Map([
+        [
+          'schema.ts',
+          `import { foreignKey, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+
+export const orgUsers = pgTable('org_users', (t) => ({
+  orgId: t.uuid('org_id').notNull(),
+  userId: t.uuid().notNull(),
+}), (t) => [primaryKey({ columns: [t.orgId, t.userId] })]);
+
+export const members = pgTable('members', {
+  id: uuid('id').primaryKey(),
+  orgId: uuid('member_org_id').notNull(),
+  userId: uuid('member_user_id').notNull(),
+  invitedBy: uuid('invited_by').references(() => members.id),
+  note: text(),
+}, (t) => [
+  foreignKey({ columns: [t.orgId, t.userId], foreignColumns: [orgUsers.orgId, orgUsers.userId], name: 'members_org_user_fk' }),
+]);
+`,
+        ],
+      ]),
+    );
+    const result = await move({ files: ['schema.ts'], cwd: dir, to: 'growth', tables: ['members'], dryRun: true, migration: false });
+    const report = reportMove(result, { root: dir, dryRun: true });
+    expect(report.foreignKeys.map((fk) => `${fk.from.table}(${fk.columns.join(', ')}) -> ${fk.to!.schema}.${fk.to!.table}(${fk.to!.columns.join(', ')})`)).toEqual([
+      'members(invited_by) -> growth.members(id)',
+      'members(member_org_id, member_user_id) -> public.org_users(org_id, userId)',
+    ]);
+    expect(valid(JSON.parse(renderJson(report)))).toBe('valid');
+    expect(schemaDiagram(report)).toContain('  after_s0_0 -->|"member_org_id, member_user_id → org_id, userId"| after_s1_0\n');
   });
 });
 

@@ -85,6 +85,8 @@ export interface MovedObject {
   to: string;
   file: string;
   line: number;
+  /** An enum nobody named, moving with the tables that use it (their SQL names). */
+  follows?: string[];
 }
 
 export interface MoveResult {
@@ -289,5 +291,6 @@ function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
     to: m.to,
     file: relative(root, m.file),
     line: m.object.location.line,
+    ...(m.follows ? { follows: m.follows } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migr
 import type { Relocation } from '../generate/relocateSnapshot';
 import { grantsAndRecord } from './grants';
 import { moveStatement } from './patchMigration';
+import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from './sql';
 
@@ -300,8 +301,14 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     const brackets = '[]'.repeat(s.arrayDims);
     return `${s.sql.slice(0, s.endOffset)} USING ${ident(s.column)}::text${brackets}::${qualified(s.type.schema ?? 'public', s.type.name)}${brackets};`;
   });
-  const before = parsed.flatMap((s, i) => (i <= lastCreate && !waitsForRows(s) ? [patched[i]!] : []));
-  const after = parsed.flatMap((s, i) => (i > lastCreate || waitsForRows(s) ? [patched[i]!] : []));
+  // Handle: every object of a schema moves out and its pgSchema declaration went (src/plan/emptiedSchemas.ts):
+  // drizzle-kit drops the schema, which can only happen once the old objects in it are dropped.
+  const sources = new Set(input.relocations.map((r) => r.from));
+  const emptied = parsed.flatMap((s) => (s.kind === 'dropSchema' && sources.has(s.schema) ? [s.schema] : []));
+  const isEmptied = (s: ParsedStatement) => s.kind === 'dropSchema' && emptied.includes(s.schema);
+  const before = parsed.flatMap((s, i) => (i <= lastCreate && !waitsForRows(s) && !isEmptied(s) ? [patched[i]!] : []));
+  const after = parsed.flatMap((s, i) => ((i > lastCreate || waitsForRows(s)) && !isEmptied(s) ? [patched[i]!] : []));
+  const dropEmptied = emptied.map((s) => `DROP SCHEMA ${ident(s)};`);
 
   const { order } = parentsFirst(pairs.map((p) => p.next));
   const pairOf = new Map(pairs.map((p) => [p.next, p]));
@@ -320,14 +327,15 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
 
   const retypes = retypeStatements(input, new Set(pairs.map((p) => keyOf(p.relocation.to, p.relocation.name))));
-  const statements = [...lock, ...before, ...copies, ...after, ...retypes, ...setvals, ...grants, ...(input.keepSource ? [] : drops)];
+  const statements = [...lock, ...before, ...copies, ...after, ...retypes, ...setvals, ...grants, ...(input.keepSource ? [] : [...drops, ...dropEmptied])];
   const header = [
     `-- ${input.tag}: copy strategy (drizzle-reschema). Hazards:`,
     ...hazards.map((h) => `--   ${h}`),
   ];
   const separator = input.breakpoints ? '\n--> statement-breakpoint\n' : '\n';
   const sql = `${header.join('\n')}\n${statements.join(separator)}\n`;
-  const otherChanges = parsed.filter((s) => !ownedByCopy(s, targets, created)).map((s) => s.sql);
+  const others = parsed.filter((s) => !ownedByCopy(s, targets, created) && !isEmptied(s));
+  const otherChanges = others.map((s) => s.sql);
 
   const createdSchemas = parsed.flatMap((s) => (s.kind === 'createSchema' && targets.has(s.schema) ? [s.schema] : []));
   const rollback = [
@@ -339,11 +347,12 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
         ]
       : ['-- The old objects were dropped: this moves the new ones back with ALTER ... SET SCHEMA, rows written since included.']),
     '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
-    ...(otherChanges.length > 0 ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`] : []),
+    ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
     ...revokes,
+    ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
     ...(input.keepSource
-      ? dropStatements(input.next, input.relocations, 'to')
+      ? [...repointBackStatements(input), ...dropStatements(input.next, input.relocations, 'to')]
       : orderByKind(input.relocations)
           .reverse()
           .map((r) => moveStatement(r, true))),

@@ -37,6 +37,7 @@ const ALTER_KEYWORD: Record<ObjectKind, string> = {
 const MOVE_ORDER: ObjectKind[] = ['enum', 'sequence', 'table', 'view', 'materializedView'];
 
 const CREATE_SCHEMA = /^CREATE SCHEMA\s+(?:IF NOT EXISTS\s+)?"((?:[^"]|"")+)"\s*;?$/i;
+const DROP_SCHEMA = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i;
 
 export function moveStatement(r: Relocation, reverse = false): string {
   const [from, to] = reverse ? [r.to, r.from] : [r.from, r.to];
@@ -76,7 +77,15 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     ...input.statements.slice(insertAt),
     ...grants,
   ];
-  const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()));
+  // Handle: every object of a schema moves out and its pgSchema declaration goes (src/plan/emptiedSchemas.ts):
+  // drizzle-kit drops the schema, last; the rollback creates it again before the moves back.
+  const sources = new Set(input.relocations.map((r) => r.from));
+  const droppedSource = (statement: string) => {
+    const match = DROP_SCHEMA.exec(statement.trim());
+    return match !== null && sources.has(match[1]!.replace(/""/g, '"')) ? match[1]!.replace(/""/g, '"') : undefined;
+  };
+  const droppedSchemas = input.statements.map(droppedSource).filter((s): s is string => s !== undefined);
+  const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()) && droppedSource(s) === undefined);
 
   const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
   const sql = `${statements.join(separator)}\n`;
@@ -89,6 +98,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       : []),
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
     ...revokes,
+    ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
     ...orderedMoves(input.relocations)
       .reverse()
       .map((r) => moveStatement(r, true)),

@@ -21,6 +21,11 @@ export type StatementKind =
   | { kind: 'createView'; view: RelationName }
   | { kind: 'addForeignKey'; table: RelationName; references: RelationName; constraint: string | undefined }
   | { kind: 'createIndex'; table: RelationName; index: string | undefined }
+  | { kind: 'createPolicy'; table: RelationName; policy: string }
+  | { kind: 'enableRowSecurity'; table: RelationName }
+  | { kind: 'dropConstraint'; table: RelationName; constraint: string }
+  /** `DROP SCHEMA s` of one schema, RESTRICT. */
+  | { kind: 'dropSchema'; schema: string }
   /** `ALTER TABLE t ALTER COLUMN c SET DATA TYPE x` alone; `endOffset` is where a USING clause goes. */
   | { kind: 'alterColumnType'; table: RelationName; column: string; type: RelationName; arrayDims: number; hasUsing: boolean; endOffset: number }
   | { kind: 'other' };
@@ -89,6 +94,14 @@ function classify(stmt: Node, text: string): StatementKind {
       return node.objtype === 'OBJECT_MATVIEW' ? { kind: 'createView', view: relation(node.into.rel) } : { kind: 'other' };
     case 'IndexStmt':
       return { kind: 'createIndex', table: relation(node.relation), index: node.idxname };
+    case 'DropStmt': {
+      const objects = (node.objects ?? []) as Node[];
+      return node.removeType === 'OBJECT_SCHEMA' && objects.length === 1 && node.behavior !== 'DROP_CASCADE' && objects[0]!.String
+        ? { kind: 'dropSchema', schema: objects[0]!.String.sval }
+        : { kind: 'other' };
+    }
+    case 'CreatePolicyStmt':
+      return { kind: 'createPolicy', table: relation(node.table), policy: node.policy_name };
     case 'AlterTableStmt': {
       const cmds = (node.cmds as Node[]).map((c) => c.AlterTableCmd as Node);
       if (cmds.length !== 1 || node.objtype !== 'OBJECT_TABLE') return { kind: 'other' };
@@ -97,6 +110,8 @@ function classify(stmt: Node, text: string): StatementKind {
       if (cmd.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_FOREIGN') {
         return { kind: 'addForeignKey', table: relation(node.relation), references: relation(constraint.pktable), constraint: constraint.conname };
       }
+      if (cmd.subtype === 'AT_EnableRowSecurity') return { kind: 'enableRowSecurity', table: relation(node.relation) };
+      if (cmd.subtype === 'AT_DropConstraint') return { kind: 'dropConstraint', table: relation(node.relation), constraint: cmd.name };
       if (cmd.subtype === 'AT_AlterColumnType') {
         const def = cmd.def.ColumnDef as Node;
         return {

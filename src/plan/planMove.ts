@@ -2,12 +2,13 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors';
 import { planBindings, planEmptySchemas, planSchemaRefs, unusedSchemaImports } from './bindings';
+import { emptiedSchemaDeclarations } from './emptiedSchemas';
 import { collectForeignKeys } from './foreignKeys';
 import { validateLockTimeout, validateMigrationName, validateObjectName, validateRoleName, validateSchemaName } from './identifiers';
 import { checkNameClashes } from './nameClashes';
-import { ProjectIndex, fileExists } from './projectIndex';
+import { ProjectIndex, fileExists, findSchemaDeclaration } from './projectIndex';
 import { selectTargets, type Located } from './selection';
-import { PUBLIC_SCHEMA, type MovePlan, type ObjectMove, type ScannedFile, type SchemaDeclaration } from './types';
+import { PUBLIC_SCHEMA, type MovePlan, type ObjectMove, type ScannedFile } from './types';
 
 export interface PlanOptions {
   /** The schema files whose objects move (paths relative to `cwd` or absolute). */
@@ -35,6 +36,8 @@ export interface PlanOptions {
   map?: Record<string, string[]>;
   /** Schemas to create even if nothing moves into them (a pgSchema declaration is added). */
   createSchemas?: string[];
+  /** `--strategy copy --keep-source`: the old objects stay, so the schemas they are in are not emptied. */
+  keepSource?: boolean;
 }
 
 const IMPORTED_SCHEMA_PREFIX = '\0import:';
@@ -83,14 +86,14 @@ export function planMove(options: PlanOptions): MovePlan {
   const selected = selectTargets(inputs, options, index, warnings);
   const moves: ObjectMove[] = [];
   const alreadyInPlace: ObjectMove[] = [];
-  for (const { object, file, to: chosen } of selected) {
+  for (const { object, file, to: chosen, follows } of selected) {
     if (object.unmovable) throw new InputError(`cannot move: ${object.unmovable}`, object.location);
     validateObjectName(object.kind, object.name!, object.location);
     // Without a target the run only repairs `{ schema }` options; other objects stay where they are.
     const to = chosen ?? object.bogusSchemaOption?.schema ?? object.schema;
     if (chosen === undefined) validateSchemaName(to, `{ schema } option of '${object.name}'`);
     const from = object.schema;
-    const move: ObjectMove = { object, file: file.path, from, to };
+    const move: ObjectMove = { object, file: file.path, from, to, ...(follows ? { follows } : {}) };
     if (from === to && !object.bogusSchemaOption) alreadyInPlace.push(move);
     else moves.push(move);
     if (chosen !== undefined && object.bogusSchemaOption?.schema && object.bogusSchemaOption.schema !== chosen) {
@@ -119,6 +122,9 @@ export function planMove(options: PlanOptions): MovePlan {
   for (const path of rewritten) assertReplaceable(path, index);
   const schemaRefs = planSchemaRefs(moves, bindings, index);
   const foreignKeys = collectForeignKeys(all, moves, index);
+  const unusedImports = unusedSchemaImports(moves, schemaRefs, index);
+  const emptiedSchemas = options.keepSource ? [] : emptiedSchemaDeclarations(moves, unusedImports, index, warnings);
+  for (const declaration of emptiedSchemas) assertReplaceable(declaration.file, index);
 
   return {
     projectRoot: root,
@@ -127,7 +133,8 @@ export function planMove(options: PlanOptions): MovePlan {
     moves,
     alreadyInPlace,
     bindings,
-    unusedSchemaImports: unusedSchemaImports(moves, schemaRefs, index),
+    unusedSchemaImports: unusedImports,
+    emptiedSchemas,
     schemaRefs,
     foreignKeys,
     createSchemas,
@@ -166,23 +173,4 @@ function resolveImportedSchemas(index: ProjectIndex, file: ScannedFile): void {
     } else object.schema = declaration.name;
     return true;
   });
-}
-
-export function findSchemaDeclaration(
-  index: ProjectIndex,
-  file: string,
-  localName: string,
-): SchemaDeclaration | undefined {
-  const resolved = index.resolveLocal(file, localName);
-  if (!resolved) return undefined;
-  const declaringFile = index.files.get(resolved.file) ?? safeScan(index, resolved.file);
-  return declaringFile?.schemaDeclarations.find((d) => d.identifier === resolved.localName);
-}
-
-function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
-  try {
-    return index.scan(path);
-  } catch {
-    return undefined;
-  }
 }

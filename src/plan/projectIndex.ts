@@ -6,7 +6,7 @@ import { InputError } from '../errors';
 import { walkFiles, type WalkFilter } from '../walkFiles';
 import { decodeSource, exportTableOf, parseSource } from './parseSource';
 import { scanFile } from './scanFile';
-import type { ExportTable, ScannedFile } from './types';
+import type { ExportTable, ScannedFile, SchemaDeclaration } from './types';
 
 const SOURCE_EXTENSIONS = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '.next', '.turbo', '.git']);
@@ -77,6 +77,21 @@ export class ProjectIndex {
         if (!(error instanceof InputError)) throw error;
       }
     }
+  }
+
+  /** Source files scanProject skipped (no drizzle-orm in them) whose text has `word`: scanned now. */
+  scanFilesMentioning(word: string): ScannedFile[] {
+    const found: ScannedFile[] = [];
+    for (const path of walkFiles(this.root, PROJECT_SOURCES)) {
+      if (this.files.has(path)) continue;
+      try {
+        if (statSync(path).size > MAX_SEARCHED_FILE_BYTES || !readFileSync(path, 'utf8').includes(word)) continue;
+        found.push(this.scan(path));
+      } catch {
+        // Unreadable or not parsed: it names nothing the plan can follow.
+      }
+    }
+    return found;
   }
 
   resolveModule(specifier: string, fromFile: string): string | undefined {
@@ -244,4 +259,24 @@ const PROJECT_SOURCES: WalkFilter = {
 
 export function fileExists(path: string): boolean {
   return existsSync(path) && statSync(path).isFile();
+}
+
+/** The pgSchema declaration a local name of a file refers to, declared there or imported. */
+export function findSchemaDeclaration(
+  index: ProjectIndex,
+  file: string,
+  localName: string,
+): SchemaDeclaration | undefined {
+  const resolved = index.resolveLocal(file, localName);
+  if (!resolved) return undefined;
+  const declaringFile = index.files.get(resolved.file) ?? safeScan(index, resolved.file);
+  return declaringFile?.schemaDeclarations.find((d) => d.identifier === resolved.localName);
+}
+
+function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
+  try {
+    return index.scan(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -125,7 +125,22 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     };
     const bogus = bogusSchemaOption(kind, call);
     if (bogus) object.bogusSchemaOption = bogus;
+    if (kind === 'table') object.columns = tableColumns(call.arguments[1]);
     return object;
+  }
+
+  // Handle: pgTable('x', { ownerId: uuid('owner_id') }) and pgTable('x', (t) => ({ ownerId: t.uuid() })).
+  function tableColumns(argument: ts.Expression | undefined): Map<string, string> {
+    const columns = new Map<string, string>();
+    let node = argument && unwrapExpression(argument);
+    if (node && ts.isArrowFunction(node) && !ts.isBlock(node.body)) node = unwrapExpression(node.body);
+    if (!node || !ts.isObjectLiteralExpression(node)) return columns;
+    for (const property of node.properties) {
+      if (!ts.isPropertyAssignment(property)) continue;
+      const key = propertyName(property);
+      if (key !== undefined) columns.set(key, columnNameOf(property.initializer) ?? key);
+    }
+    return columns;
   }
 
   // Handle: pgTable('x', cols, extra, { schema: 'y' }) and pgEnum('x', values, { schema: 'y' })
@@ -147,44 +162,74 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
 
   function recordForeignKey(call: ts.CallExpression, tableStart: number): void {
     const callee = call.expression;
-    // Handle: .references(() => users.id, { onDelete: 'cascade' })
+    // Handle: ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'cascade' })
     if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'references') {
       const fn = call.arguments[0];
-      if (fn && ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) addTarget(unwrapExpression(fn.body), tableStart);
+      const own = enclosingProperty(call);
+      if (fn && ts.isArrowFunction(fn) && !ts.isBlock(fn.body) && own !== undefined) {
+        addConstraint(tableStart, [own], [unwrapExpression(fn.body)]);
+      }
       return;
     }
-    // Handle: foreignKey({ columns: [t.a], foreignColumns: [users.id] })
+    // Handle: foreignKey({ columns: [t.a, t.b], foreignColumns: [users.a, users.b] }): one constraint.
     if (coreFunctionOf(callee) === 'foreignKey') {
       const config = call.arguments[0];
       if (!config || !ts.isObjectLiteralExpression(config)) return;
-      for (const property of config.properties) {
-        if (
-          ts.isPropertyAssignment(property) &&
-          ts.isIdentifier(property.name) &&
-          property.name.text === 'foreignColumns' &&
-          ts.isArrayLiteralExpression(property.initializer)
-        ) {
-          for (const element of property.initializer.elements) addTarget(unwrapExpression(element), tableStart);
-        }
-      }
+      const list = (key: string): ts.Expression[] => {
+        const property = config.properties.find(
+          (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && propertyName(p) === key,
+        );
+        return property && ts.isArrayLiteralExpression(property.initializer)
+          ? property.initializer.elements.map((e) => unwrapExpression(e))
+          : [];
+      };
+      const own = list('columns').map((e) => (ts.isPropertyAccessExpression(e) ? e.name.text : undefined));
+      if (own.some((p) => p === undefined)) return;
+      addConstraint(tableStart, own as string[], list('foreignColumns'));
     }
   }
-  function addTarget(expression: ts.Expression, tableStart: number): void {
-    if (ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression)) {
-      foreignKeys.push({
-        tableStart,
-        targetIdentifier: expression.expression.text,
-        column: expression.name.text,
-        location: locate(expression.getStart(sourceFile)),
-      });
+  function addConstraint(tableStart: number, properties: string[], targets: ts.Expression[]): void {
+    const first = targets[0];
+    if (!first || !ts.isPropertyAccessExpression(first) || !ts.isIdentifier(first.expression)) return;
+    const targetIdentifier = first.expression.text;
+    const targetProperties = targets.map((t) =>
+      ts.isPropertyAccessExpression(t) && ts.isIdentifier(t.expression) && t.expression.text === targetIdentifier ? t.name.text : undefined,
+    );
+    if (targetProperties.some((p) => p === undefined)) return;
+    foreignKeys.push({
+      tableStart,
+      targetIdentifier,
+      properties,
+      targetProperties: targetProperties as string[],
+      location: locate(first.getStart(sourceFile)),
+    });
+  }
+
+  /** The column property a builder chain is assigned to: `ownerId` in `{ ownerId: uuid().references(...) }`. */
+  function enclosingProperty(node: ts.Node): string | undefined {
+    for (let at: ts.Node | undefined = node.parent; at; at = at.parent) {
+      if (ts.isPropertyAssignment(at)) return propertyName(at);
+      if (!ts.isCallExpression(at) && !ts.isPropertyAccessExpression(at) && !ts.isParenthesizedExpression(at)) return undefined;
     }
+    return undefined;
+  }
+
+  function propertyName(property: ts.PropertyAssignment): string | undefined {
+    const name = property.name;
+    return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined;
   }
 
   /** The SQL name of the column a builder chain starts from: `serial('id').primaryKey()` -> id. */
   function columnNameOf(expression: ts.Expression): string | undefined {
     let node = expression;
     for (;;) {
-      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) return stringLiteralValue(node.arguments[0]);
+      // Handle: uuid('id'), pg.uuid('id') and t.uuid('id') (the callback form's builders)
+      if (
+        ts.isCallExpression(node) &&
+        (ts.isIdentifier(node.expression) || (ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression)))
+      ) {
+        return stringLiteralValue(node.arguments[0]);
+      }
       if (ts.isCallExpression(node) || ts.isPropertyAccessExpression(node)) node = node.expression;
       else return undefined;
     }

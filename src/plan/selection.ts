@@ -14,17 +14,25 @@ export interface Located {
 /** A selected object and its target; undefined when only a `{ schema }` option is repaired. */
 export interface Targeted extends Located {
   to: string | undefined;
+  /** An enum nobody named that goes with the tables using it: their SQL names. */
+  follows?: string[];
 }
 
 /**
  * Who goes where. Names in the map go to their schema; `--to` covers the rest
  * of the given files (narrowed by --tables/--enums); with a map and no `--to`
- * the rest stays, except that `{ schema }` options are repaired and enums the
- * map does not name follow the tables that use them.
+ * the rest stays, except that `{ schema }` options are repaired. Enums that
+ * neither the map nor --enums names follow the tables that use them, so that
+ * `--to x --tables a,b` and `--map x=a,b` move the same objects.
  */
 export function selectTargets(inputs: ScannedFile[], options: PlanOptions, index: ProjectIndex, warnings: string[]): Targeted[] {
-  if (!options.map) return select(inputs, options).map((l) => ({ ...l, to: options.to }));
   const candidates: Located[] = inputs.flatMap((file) => file.objects.map((object) => ({ object, file })));
+  if (!options.map) {
+    const chosen: Targeted[] = select(inputs, options).map((l) => ({ ...l, to: options.to }));
+    // Handle: --tables without --enums. Given --enums, the user chose the enums.
+    if (!options.tables || options.enums || options.to === undefined) return chosen;
+    return withFollowers(candidates, chosen, index, warnings, '--enums');
+  }
   const mapped = new Map<DrizzleObject, Targeted>();
   for (const [schema, names] of Object.entries(options.map)) {
     validateSchemaName(schema, `--map ${schema}`);
@@ -60,26 +68,33 @@ export function selectTargets(inputs: ScannedFile[], options: PlanOptions, index
     }
     rest = candidates.filter(({ object }) => object.bogusSchemaOption && !mapped.has(object)).map((l) => ({ ...l, to: undefined }));
   }
+  // Enums the map and --to leave unplaced follow the tables that use them.
+  return withFollowers(candidates, [...mapped.values(), ...rest], index, warnings, '--map');
+}
+
+/** The chosen objects and the enums of the given files that follow them, in declaration order. */
+function withFollowers(candidates: Located[], chosen: Targeted[], index: ProjectIndex, warnings: string[], flag: string): Targeted[] {
   const placed = new Map<DrizzleObject, string>(
-    [...mapped.values(), ...rest].map((t) => [t.object, t.to ?? t.object.bogusSchemaOption?.schema ?? t.object.schema]),
+    chosen.map((t) => [t.object, t.to ?? t.object.bogusSchemaOption?.schema ?? t.object.schema]),
   );
   const unplacedEnums = candidates.filter(({ object }) => object.kind === 'enum' && !placed.has(object));
-  const followers = followingEnums(unplacedEnums, placed, index, warnings);
+  const followers = followingEnums(unplacedEnums, placed, index, warnings, flag);
   const order = new Map(candidates.map((l, i) => [l.object, i]));
-  return [...mapped.values(), ...rest, ...followers].sort((a, b) => order.get(a.object)! - order.get(b.object)!);
+  return [...chosen, ...followers].sort((a, b) => order.get(a.object)! - order.get(b.object)!);
 }
 
 /**
- * An enum the map does not name goes where the tables using it go. When they
- * go to different schemas (or some stay), the tool does not guess: the enum
- * stays where it is (Postgres columns may use an enum of another schema) and
- * a warning names it, so that the user can place it with --map.
+ * An enum nobody named goes where the tables using it go. When they go to
+ * different schemas (or some stay), the tool does not guess: the enum stays
+ * where it is (Postgres columns may use an enum of another schema) and a
+ * warning names it, so that the user can place it with `flag`.
  */
 function followingEnums(
   enums: Located[],
   placed: Map<DrizzleObject, string>,
   index: ProjectIndex,
   warnings: string[],
+  flag: string,
 ): Targeted[] {
   if (enums.length === 0) return [];
   const uses = tablesUsingEnums(enums, index);
@@ -91,14 +106,16 @@ function followingEnums(
     if (!users.some(({ table }) => destination(table) !== table.schema)) continue;
     const destinations = [...new Set(users.map(({ table }) => destination(table)))];
     if (destinations.length === 1) {
-      if (destinations[0] !== object.schema) followers.push({ ...located, to: destinations[0]! });
+      if (destinations[0] !== object.schema) {
+        followers.push({ ...located, to: destinations[0]!, follows: users.map(({ table }) => table.name!).filter(Boolean) });
+      }
       continue;
     }
     const where = destinations
       .map((schema) => `${schema} (${users.filter(({ table }) => destination(table) === schema).map(({ table }) => table.name).join(', ')})`)
       .join(', ');
     warnings.push(
-      `${index.display(located.file.path)}:${object.location.line}: enum '${object.name}' is used by tables headed for different schemas: ${where}; it stays in '${object.schema}' (name it in --map to choose)`,
+      `${index.display(located.file.path)}:${object.location.line}: enum '${object.name}' is used by tables headed for different schemas: ${where}; it stays in '${object.schema}' (name it in ${flag} to choose)`,
     );
   }
   return followers;

@@ -52,6 +52,8 @@ export interface DrizzleObject {
    * they too must be free in the target schema.
    */
   ownedRelations?: OwnedRelation[];
+  /** A table's columns: TypeScript property -> SQL name (the property itself when the builder names none). */
+  columns?: Map<string, string>;
 }
 
 export interface OwnedRelation {
@@ -99,15 +101,29 @@ export interface SchemaDeclaration {
   statementSpan: Span;
 }
 
-/** A `.references(() => x.id)` or `foreignKey({ foreignColumns: [x.id] })` found in a table. */
+/** One foreign key constraint: a `.references(() => x.id)` or a `foreignKey({ columns, foreignColumns })` of a table. */
 export interface ForeignKeyRef {
   fromTable: { name: string; schema: string };
   /** The identifier the FK points at (`users` in `users.id`). */
   targetIdentifier: string;
+  /** The first referenced property, as written (`id` in `users.id`). */
   column: string;
+  /** The constraint's own columns, by SQL name. */
+  columns: string[];
   location: SourceLocation;
-  /** The resolved target, when the identifier is a known table. */
-  to?: { name: string; schema: string };
+  /** The resolved target, when the identifier is a known table, with the referenced columns by SQL name. */
+  to?: { name: string; schema: string; columns: string[] };
+}
+
+/** A foreign key as one file declares it; properties are TypeScript names, resolved by the plan. */
+export interface ScannedForeignKey {
+  tableStart: number;
+  targetIdentifier: string;
+  /** The table's own properties (`ownerId`). */
+  properties: string[];
+  /** The referenced table's properties (`id` in `users.id`). */
+  targetProperties: string[];
+  location: SourceLocation;
 }
 
 export interface ImportBinding {
@@ -130,7 +146,7 @@ export interface ScannedFile {
   runtimeImports: string[];
   schemaDeclarations: SchemaDeclaration[];
   objects: DrizzleObject[];
-  foreignKeys: { tableStart: number; targetIdentifier: string; column: string; location: SourceLocation }[];
+  foreignKeys: ScannedForeignKey[];
   /** Value references per identifier, excluding declarations and import specifiers. */
   identifierUses: Map<string, number>;
   /** Non-pg-core imports: local name to where it comes from. */
@@ -164,6 +180,8 @@ export interface ObjectMove {
   file: string;
   from: string;
   to: string;
+  /** An enum nobody named, moving with the tables that use it (their SQL names). */
+  follows?: string[];
 }
 
 /** How a file refers to the `pgSchema` value for a target schema. */
@@ -198,6 +216,8 @@ export interface MovePlan {
   bindings: Map<string, SchemaBinding>;
   /** file -> local names of imported pgSchema values the move leaves unused (their import specifiers go). */
   unusedSchemaImports: Map<string, Set<string>>;
+  /** pgSchema declarations every object moved out of and nothing names any more: the rewrite removes them. */
+  emptiedSchemas: SchemaDeclaration[];
   /** file -> schema -> how that file refers to the schema's pgSchema value. */
   schemaRefs: Map<string, Map<string, SchemaRef>>;
   foreignKeys: ForeignKeyRef[];

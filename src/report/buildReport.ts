@@ -99,7 +99,8 @@ function reportForeignKeys(result: MoveResult, root: string): ReportedForeignKey
       file: slash(isAbsolute(fk.location.file) ? relative(root, fk.location.file) : fk.location.file),
       line: fk.location.line,
     },
-    ...(fk.to ? { to: { schema: fk.to.schema, table: fk.to.name, column: fk.column } } : {}),
+    columns: fk.columns,
+    ...(fk.to ? { to: { schema: fk.to.schema, table: fk.to.name, column: fk.column, columns: fk.to.columns } } : {}),
     before: {
       fromSchema: before(fk.fromTable.schema, fk.fromTable.name),
       ...(fk.to ? { toSchema: before(fk.to.schema, fk.to.name) } : {}),

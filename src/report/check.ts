@@ -32,19 +32,25 @@ export function checkTargetState(
   snapshot: LatestSnapshot | 'no-migrations' | undefined,
 ): CheckOutcome {
   const reasons: string[] = [];
+  const inPlace: string[] = [];
   for (const m of result.moves) {
     reasons.push(`${m.file}:${m.line}: ${m.kind} '${m.name}' is in '${m.from}', not '${m.to}': the schema file would change`);
   }
   if (result.moves.length === 0) {
     for (const change of result.changes) reasons.push(`${relative(root, change.path).split('\\').join('/')}: would change`);
   }
-  if (result.moves.length === 0 && snapshot !== undefined) {
-    for (const object of result.alreadyInPlace) {
-      const missing = snapshot === 'no-migrations' ? 'there are no migrations yet' : migrationGap(object, snapshot);
-      if (missing) reasons.push(`${object.file}:${object.line}: ${object.kind} '${object.name}' is in '${object.to}' in the code, but ${missing}: a migration is missing`);
+  for (const object of result.alreadyInPlace) {
+    const where = `${object.file}:${object.line}: ${object.kind} '${object.name}' is in '${object.to}'`;
+    // The migrations are checked once no schema file would change (until then the run has its reasons).
+    if (result.moves.length > 0 || snapshot === undefined) {
+      inPlace.push(where);
+      continue;
     }
+    const missing = snapshot === 'no-migrations' ? 'there are no migrations yet' : migrationGap(object, snapshot);
+    if (missing) reasons.push(`${where} in the code, but ${missing}: a migration is missing`);
+    else inPlace.push(`${where}, in the code and in the latest migration snapshot (${(snapshot as LatestSnapshot).path})`);
   }
-  return { ok: reasons.length === 0, reasons };
+  return { ok: reasons.length === 0, reasons, inPlace };
 }
 
 /** Why the snapshot does not show the object in its target schema; undefined when it does. */

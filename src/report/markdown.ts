@@ -1,4 +1,4 @@
-import { schemaDiagram } from './mermaid';
+import { buildSchemaDiagram } from './mermaid';
 import { filesSummary, kindName, plural, routes } from './summary';
 import type { HazardReport, MoveReport, VerificationReport, VerifyCommandReport } from './types';
 
@@ -31,8 +31,9 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
         : `**Check failed**: ${plural(report.check.reasons.length, 'item')} not in the target state.`,
       '',
     );
-    for (const reason of report.check.reasons) out.push(`- ${escapeInline(reason)}`);
-    if (report.check.reasons.length > 0) out.push('');
+    for (const reason of report.check.reasons) out.push(`- ❌ ${escapeInline(reason)}`);
+    for (const line of report.check.inPlace) out.push(`- ✅ ${escapeInline(line)}`);
+    if (report.check.reasons.length + report.check.inPlace.length > 0) out.push('');
   }
 
   if (report.moves.length === 0) {
@@ -40,6 +41,13 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
   } else {
     const verb = report.written ? 'Moved' : 'Would move';
     for (const r of routes(report.moves)) out.push(`${verb} ${r.what}: ${code(r.from)} → ${code(r.to)}.`);
+    const followers = report.moves.filter((m) => m.follows);
+    if (followers.length > 0) {
+      out.push(
+        '',
+        `${followers.length === 1 ? 'An enum nobody named follows' : 'Enums nobody named follow'} the tables that use ${followers.length === 1 ? 'it' : 'them'} (${code('--enums')} chooses instead): ${followers.map((m) => `${code(m.name)} with ${m.follows!.map(code).join(', ')}`).join('; ')}.`,
+      );
+    }
     out.push(
       '',
       report.written ? `${filesSummary(report.files)} written.` : `${filesSummary(report.files)} would change; nothing written.`,
@@ -57,17 +65,22 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
   if (objects.length > 0) {
     out.push('### What moves where', '', '| object | kind | from | to | declared in |', '| --- | --- | --- | --- | --- |');
     for (const m of report.moves) {
-      out.push(`| ${tcode(m.name)} | ${kindName(m.kind)} | ${tcode(m.from)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
+      const kind = m.follows ? `${kindName(m.kind)}, follows ${m.follows.map(tcode).join(', ')}` : kindName(m.kind);
+      out.push(`| ${tcode(m.name)} | ${kind} | ${tcode(m.from)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
     }
     for (const m of report.alreadyInPlace) {
       out.push(`| ${tcode(m.name)} | ${kindName(m.kind)} | already in ${tcode(m.to)} | ${tcode(m.to)} | ${tcode(`${m.file}:${m.line}`)} |`);
     }
-    out.push('', '### Schemas before and after', '', fence('mermaid', schemaDiagram(report)), '');
+    const diagram = buildSchemaDiagram(report);
+    out.push('', '### Schemas before and after', '', fence('mermaid', diagram.mermaid), '');
+    if (diagram.note) out.push(escapeInline(diagram.note), '');
     const cross = report.foreignKeys.filter((fk) => fk.crossSchema && fk.to);
     if (cross.length > 0) {
       out.push(`Cross-schema foreign keys after the move (${cross.length}):`, '');
       for (const fk of cross) {
-        out.push(`- ${code(`${fk.from.schema}.${fk.from.table}`)} → ${code(`${fk.to!.schema}.${fk.to!.table}(${fk.to!.column})`)} (${code(`${fk.from.file}:${fk.from.line}`)})`);
+        out.push(
+          `- ${code(`${fk.from.schema}.${fk.from.table}(${fk.columns.join(', ')})`)} → ${code(`${fk.to!.schema}.${fk.to!.table}(${fk.to!.columns.join(', ')})`)} (${code(`${fk.from.file}:${fk.from.line}`)})`,
+        );
       }
       out.push('');
     }

@@ -1,5 +1,6 @@
 import { filesSummary, kindName, plural, routes } from './summary';
 import { painter, type Paint } from './tty';
+import type { MovedObject } from '../move';
 import type { HazardReport, MoveReport, VerificationReport, VerifyCommandReport } from './types';
 
 /** What the human format prints: the diff (and --check's findings) on stdout, status on stderr. */
@@ -32,6 +33,7 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
     for (const r of routes(report.moves)) {
       err.push(`${report.written ? paint('green', 'moved') : 'would move'} ${r.what}: ${r.from} -> ${r.to}`);
     }
+    for (const m of report.moves) if (m.follows) err.push(followLine(m));
   }
   if (report.hazards) err.push(...hazardLines(report.hazards, paint));
   if (report.verification) err.push(...verificationLines(report.verification, paint));
@@ -50,7 +52,7 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
   }
 
   if (report.check) {
-    for (const reason of report.check.reasons) stdout += `${reason}\n`;
+    for (const line of [...report.check.reasons, ...report.check.inPlace]) stdout += `${line}\n`;
     err.push(
       report.check.ok
         ? `${paint('green', 'check passed')}: already in the target state`
@@ -64,6 +66,11 @@ export function renderVerificationText(report: VerifyCommandReport, options: Tex
   const paint = options.paint ?? painter(false);
   const lines = [...verificationLines(report.verification, paint), ...(report.hazards ? hazardLines(report.hazards, paint) : [])];
   return { stdout: '', stderr: lines.map((l) => `${l}\n`).join('') };
+}
+
+/** An enum nobody named moves with its tables: said, since the user did not ask for it by name. */
+export function followLine(m: MovedObject): string {
+  return `enum '${m.name}' follows ${plural(m.follows!.length, 'table')} using it (${m.follows!.join(', ')}) to ${m.to}; --enums chooses the enums instead`;
 }
 
 function verificationLines(v: VerificationReport, paint: Paint): string[] {

@@ -87,6 +87,8 @@ export interface CheckOutcome {
   ok: boolean;
   /** One line per object or file that is not in the target state. */
   reasons: string[];
+  /** One line per selected object that is in the target state. */
+  inPlace: string[];
 }
 
 export type FileRole = 'schema' | 'migration' | 'rollback' | 'snapshot' | 'journal';
@@ -99,10 +101,16 @@ export interface ReportedFile {
   deletions: number;
 }
 
+/** One foreign key constraint of a moved table, or of a table pointing at a moved one. */
 export interface ReportedForeignKey {
   from: { schema: string; table: string; file: string; line: number };
-  /** The referenced table; undefined when the target identifier is not a known table. */
-  to?: { schema: string; table: string; column: string };
+  /** The constraint's columns, by SQL name. */
+  columns: string[];
+  /**
+   * The referenced table; undefined when the target identifier is not a known table.
+   * `column` is the first referenced TypeScript property as written; `columns` the referenced SQL columns.
+   */
+  to?: { schema: string; table: string; column: string; columns: string[] };
   /** Before the move, as the code had it. */
   before: { fromSchema: string; toSchema?: string };
   crossSchema: boolean;

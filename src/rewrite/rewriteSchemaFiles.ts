@@ -35,6 +35,7 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
   }
   const touched = new Set<string>(movesByFile.keys());
   for (const binding of plan.bindings.values()) if (binding.create || binding.export) touched.add(binding.file);
+  for (const declaration of plan.emptiedSchemas) touched.add(declaration.file);
 
   const edits: FileEdit[] = [];
   for (const path of touched) {
@@ -67,6 +68,22 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { 
         : `${refs!.get(move.to)!.localName}.${SCHEMA_METHOD[object.kind]}`;
     edits.push({ start: object.callee.start, end: object.callee.end, text: newCallee });
     if (object.bogusSchemaOption) edits.push({ ...object.bogusSchemaOption.span, text: '' });
+  }
+
+  // Handle: `export const fp = pgSchema('fp')` that nothing uses after the move: it goes, with its line.
+  for (const declaration of plan.emptiedSchemas) {
+    if (declaration.file !== file.path) continue;
+    const { start, end } = declaration.statementSpan;
+    let from = start;
+    while (from > 0 && /[ \t]/.test(file.text.charAt(from - 1))) from--;
+    let to = end;
+    if (file.text.startsWith('\r\n', to)) to += 2;
+    else if (file.text.startsWith('\n', to)) to += 1;
+    // One blank line around it goes too, so that two blank lines do not meet.
+    if (/(^|\n)$/.test(file.text.slice(0, from)) && /^\r?\n/.test(file.text.slice(to))) to += file.text.startsWith('\r\n', to) ? 2 : 1;
+    edits.push({ start: from, end: to, text: '' });
+    const callee = /=\s*([A-Za-z_$][\w$]*)\s*\(/.exec(file.text.slice(start, end))?.[1];
+    if (callee) imports.release(callee);
   }
 
   const eol = file.eol;

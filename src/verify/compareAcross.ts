@@ -2,6 +2,7 @@ import { ConfigError } from '../errors';
 import type { Database } from './database';
 import {
   compareFingerprints,
+  entryKey,
   fingerprint,
   relocateFingerprint,
   userSchemas,
@@ -40,7 +41,13 @@ export async function compareAcrossMigration(
     report.differences.push(migrationFailed(target.file, failure));
     return;
   }
-  const expected = relocateFingerprint(before, moves);
+  const expected = new Map(relocateFingerprint(before, moves));
+  // Handle: every object moved out of a schema and its pgSchema declaration went, so drizzle-kit
+  // dropped it (RESTRICT: anything left in it fails the statement). The schema is expected gone.
+  for (const statement of target.statements) {
+    const dropped = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i.exec(statement.trim())?.[1]?.replace(/""/g, '"');
+    if (dropped !== undefined) expected.delete(entryKey({ kind: 'schema', schema: dropped, name: dropped }));
+  }
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
   const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
   const { differences, added } = compareFingerprints(expected, after);
