@@ -28,12 +28,21 @@ export function emptiedSchemaDeclarations(
   }
 
   const moved = new Set(moves.map((m) => m.object));
+  // drizzle-kit 0.31 takes a schema dropped beside one created in the same run
+  // for a rename and asks which it is (no TTY: it writes nothing), so a
+  // declaration emptied by a move into another schema stays until a later run.
+  const created = [...new Set(moves.map((m) => m.to).filter((to) => to !== 'public'))];
   const removed: SchemaDeclaration[] = [];
   for (const [declaration, movedHere] of movedOut) {
     const objects = [...index.files.values()].flatMap((f) => f.objects);
     // Objects that stay in the schema keep their declaration: a partial move.
     if (objects.some((o) => !moved.has(o) && o.schema === declaration.name)) continue;
-    const reasons = stillNamedBy(declaration, movedHere, unusedImports, index);
+    const reasons = [
+      ...(created.length > 0
+        ? [`this run moves objects into ${created.map((s) => `'${s}'`).join(', ')}, and drizzle-kit would take dropping '${declaration.name}' beside that for a rename (remove it in a run of its own)`]
+        : []),
+      ...stillNamedBy(declaration, movedHere, unusedImports, index),
+    ];
     if (reasons.length === 0) {
       removed.push(declaration);
       if (declaration.exported) {
