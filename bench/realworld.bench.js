@@ -98,7 +98,7 @@ function timeNode(args, cwd, dirs) {
 /** The verdict line a failed run ends with (the CLI's one line naming the problem). */
 function verdict(result) {
   const lines = result.stderr.trim().split('\n').filter(Boolean);
-  return (lines.find((l) => l.startsWith('drizzle-reschema:')) ?? lines.at(-1) ?? `exit ${result.code}`).slice(0, 300);
+  return (lines.find((l) => l.startsWith('drizzle-reschema:')) ?? lines.at(-1) ?? `exit ${result.code}`).slice(0, 200);
 }
 
 async function runOurs(dirs) {
