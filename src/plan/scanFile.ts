@@ -18,6 +18,7 @@ import {
   type ScannedFile,
   type Span,
 } from './types';
+import type { TableCreator } from './tableCreator';
 
 const KIND_BY_CONSTRUCTOR = new Map<string, ObjectKind>(
   Object.entries(CORE_CONSTRUCTOR).map(([kind, fn]) => [fn, kind as ObjectKind]),
@@ -68,6 +69,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     let kind: ObjectKind | undefined;
     let schema: string | undefined;
     let unmovable: string | undefined;
+    let creator: TableCreator | undefined;
     const coreFn = coreFunctionOf(callee);
     if (coreFn && KIND_BY_CONSTRUCTOR.has(coreFn)) {
       kind = KIND_BY_CONSTRUCTOR.get(coreFn);
@@ -75,7 +77,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     } else if (ts.isIdentifier(callee) && tableCreators.has(callee.text)) {
       kind = 'table';
       schema = 'public';
-      unmovable = `'${callee.text}' is a pgTableCreator table: its SQL name is computed at run time`;
+      creator = tableCreators.get(callee.text)!;
     } else if (ts.isPropertyAccessExpression(callee) && KIND_BY_METHOD.has(callee.name.text)) {
       const target = callee.expression;
       kind = KIND_BY_METHOD.get(callee.name.text);
@@ -100,7 +102,15 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     if (!kind || schema === undefined) return undefined;
 
     const nameArg = call.arguments[0];
-    const name = stringLiteralValue(nameArg);
+    let name = stringLiteralValue(nameArg);
+    if (creator && name !== undefined) {
+      const where = `${creator.location.file}:${creator.location.line}`;
+      if (creator.sqlName) name = creator.sqlName(name);
+      else {
+        unmovable = `'${creator.identifier}' is a pgTableCreator table whose SQL name the plan cannot work out: ${creator.unknown} (${where}); declare the table with pgTable('<its SQL name>', ...) to move it`;
+        name = undefined;
+      }
+    }
     if (name === undefined && !unmovable) {
       unmovable = nameArg
         ? `the ${kind} name \`${nameArg.getText(sourceFile).slice(0, 60)}\` is not a string literal`
@@ -122,6 +132,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       location: locate(call.getStart(sourceFile)),
       callee: { start: callee.getStart(sourceFile), end: callee.end },
       ...(unmovable ? { unmovable } : {}),
+      ...(creator?.sqlName && name !== undefined ? { creatorNameArgument: { start: nameArg!.getStart(sourceFile), end: nameArg!.end } } : {}),
     };
     const bogus = bogusSchemaOption(kind, call);
     if (bogus) object.bogusSchemaOption = bogus;

@@ -14,6 +14,7 @@ import {
   type SchemaDeclaration,
   type Span,
 } from './types';
+import { readTableCreator, type TableCreator } from './tableCreator';
 
 /** What a file's top-level statements say: its imports, its pgSchema declarations, its style. */
 export interface TopLevel {
@@ -26,7 +27,7 @@ export interface TopLevel {
   importBindings: Map<string, ImportBinding>;
   topLevelNames: Set<string>;
   schemaDeclarations: SchemaDeclaration[];
-  tableCreators: Set<string>;
+  tableCreators: Map<string, TableCreator>;
   /** Local names the file exports (`export const`, `export { x }`). */
   exportedLocals: Set<string>;
   /** Offset just after the last import. */
@@ -54,7 +55,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   const importBindings = new Map<string, ImportBinding>();
   const topLevelNames = new Set<string>();
   const schemaDeclarations: SchemaDeclaration[] = [];
-  const tableCreators = new Set<string>();
+  const tableCreators = new Map<string, TableCreator>();
   const exportedLocals = new Set<string>();
   let afterImports = 0;
   let quote: "'" | '"' = "'";
@@ -155,7 +156,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
             },
           });
         } else if (fn === 'pgTableCreator') {
-          tableCreators.add(identifier);
+          tableCreators.set(identifier, readTableCreator(identifier, init, sourceFile, locate(declaration.getStart(sourceFile))));
         }
       }
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {

@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../errors';
+import type { TableCreator } from './tableCreator';
 
 /** The kinds of Drizzle object that live in a Postgres schema. */
 export type ObjectKind = 'table' | 'enum' | 'view' | 'materializedView' | 'sequence';
@@ -46,6 +47,12 @@ export interface DrizzleObject {
   bogusSchemaOption?: { schema: string | undefined; span: Span };
   /** Why this object can never be moved, when it cannot. */
   unmovable?: string;
+  /**
+   * `createTable('user', ...)` of a pgTableCreator: the name argument, which a
+   * move replaces with the SQL name (`auth.table('project1_user', ...)`), since
+   * a pgSchema's `table()` adds no prefix.
+   */
+  creatorNameArgument?: Span;
   /**
    * Relations Postgres creates with a table and moves with it (indexes, the
    * primary key's index, serial and identity sequences), by their SQL names:
@@ -146,8 +153,8 @@ export interface ScannedFile {
   semicolons: boolean;
   /** Relative import specifiers end in `.js` (ESM style). */
   jsExtensions: boolean;
-  /** Names (other than pg-core constructors) imported or declared with their pgTableCreator. */
-  tableCreators: Set<string>;
+  /** `const createTable = pgTableCreator(...)` declarations of the file, by name. */
+  tableCreators: Map<string, TableCreator>;
   exports: ExportTable;
 }
 

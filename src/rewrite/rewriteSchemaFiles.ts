@@ -47,6 +47,12 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
   return edits.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** A TypeScript string literal of `value` in the quote the source used. */
+function quoteString(value: string, quote: string): string {
+  const escaped = value.replace(/\\/g, '\\\\').split(quote).join(`\\${quote}`);
+  return `${quote}${quote === '`' ? escaped.replace(/\$\{/g, '\\${') : escaped}${quote}`;
+}
+
 function withBom(file: ScannedFile, text: string): string {
   return file.bom ? `\ufeff${text}` : text;
 }
@@ -66,6 +72,11 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { 
         ? imports.reference(CORE_CONSTRUCTOR[object.kind])
         : `${refs!.get(move.to)!.localName}.${SCHEMA_METHOD[object.kind]}`;
     edits.push({ start: object.callee.start, end: object.callee.end, text: newCallee });
+    // Handle: createTable("user", ...) of pgTableCreator((name) => `project1_${name}`) -> auth.table("project1_user", ...)
+    if (object.creatorNameArgument) {
+      const quote = file.text.charAt(object.creatorNameArgument.start);
+      edits.push({ ...object.creatorNameArgument, text: quoteString(object.name!, quote === '"' || quote === '`' ? quote : "'") });
+    }
     if (object.bogusSchemaOption) edits.push({ ...object.bogusSchemaOption.span, text: '' });
   }
 
