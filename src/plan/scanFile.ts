@@ -13,12 +13,13 @@ import {
 } from './parseSource';
 import {
   CORE_CONSTRUCTOR,
+  IMPORTED_CREATOR_PREFIX,
   type DrizzleObject,
   type ObjectKind,
   type ScannedFile,
   type Span,
 } from './types';
-import type { TableCreator } from './tableCreator';
+import { unknownCreatorReason, type TableCreator } from './tableCreator';
 
 const KIND_BY_CONSTRUCTOR = new Map<string, ObjectKind>(
   Object.entries(CORE_CONSTRUCTOR).map(([kind, fn]) => [fn, kind as ObjectKind]),
@@ -78,6 +79,15 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       kind = 'table';
       schema = 'public';
       creator = tableCreators.get(callee.text)!;
+    } else if (
+      ts.isIdentifier(callee) &&
+      importBindings.get(callee.text)?.namespace === false &&
+      stringLiteralValue(call.arguments[0]) !== undefined &&
+      call.arguments.length >= 2
+    ) {
+      // Handle: import { createTable } from './table': perhaps a pgTableCreator; the plan resolves it later.
+      kind = 'table';
+      schema = `${IMPORTED_CREATOR_PREFIX}${callee.text}`;
     } else if (ts.isPropertyAccessExpression(callee) && KIND_BY_METHOD.has(callee.name.text)) {
       const target = callee.expression;
       kind = KIND_BY_METHOD.get(callee.name.text);
@@ -104,10 +114,9 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     const nameArg = call.arguments[0];
     let name = stringLiteralValue(nameArg);
     if (creator && name !== undefined) {
-      const where = `${creator.location.file}:${creator.location.line}`;
       if (creator.sqlName) name = creator.sqlName(name);
       else {
-        unmovable = `'${creator.identifier}' is a pgTableCreator table whose SQL name the plan cannot work out: ${creator.unknown} (${where}); declare the table with pgTable('<its SQL name>', ...) to move it`;
+        unmovable = unknownCreatorReason(creator);
         name = undefined;
       }
     }
@@ -132,7 +141,9 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       location: locate(call.getStart(sourceFile)),
       callee: { start: callee.getStart(sourceFile), end: callee.end },
       ...(unmovable ? { unmovable } : {}),
-      ...(creator?.sqlName && name !== undefined ? { creatorNameArgument: { start: nameArg!.getStart(sourceFile), end: nameArg!.end } } : {}),
+      ...((creator?.sqlName || schema.startsWith(IMPORTED_CREATOR_PREFIX)) && name !== undefined
+        ? { creatorNameArgument: { start: nameArg!.getStart(sourceFile), end: nameArg!.end } }
+        : {}),
     };
     const bogus = bogusSchemaOption(kind, call);
     if (bogus) object.bogusSchemaOption = bogus;
@@ -205,8 +216,8 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
   // .primaryKey(), .unique(), .generatedAlwaysAsIdentity(): names Postgres gives relations of the table.
   function recordOwnedRelation(call: ts.CallExpression, table: DrizzleObject): void {
     if (table.name === undefined) return;
-    const own = (name: string, what: string) =>
-      (table.ownedRelations ??= []).push({ name, what, location: locate(call.getStart(sourceFile)) });
+    const own = (name: string, what: string, derived = false) =>
+      (table.ownedRelations ??= []).push({ name, what, location: locate(call.getStart(sourceFile)), ...(derived ? { derived } : {}) });
     const callee = call.expression;
     const fn = coreFunctionOf(callee);
     const literal = stringLiteralValue(call.arguments[0]);
@@ -216,15 +227,16 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       const name = objectProperty(call.arguments[0], 'name');
       if (name !== undefined) own(name, 'primary key index');
     } else if (fn === 'serial' || fn === 'bigserial' || fn === 'smallserial') {
-      if (literal !== undefined) own(`${table.name}_${literal}_seq`, 'serial sequence');
+      if (literal !== undefined) own(`${table.name}_${literal}_seq`, 'serial sequence', true);
     } else if (ts.isPropertyAccessExpression(callee)) {
       const column = columnNameOf(callee.expression);
       const method = callee.name.text;
-      if (method === 'primaryKey' && call.arguments.length === 0) own(`${table.name}_pkey`, 'primary key index');
+      if (method === 'primaryKey' && call.arguments.length === 0) own(`${table.name}_pkey`, 'primary key index', true);
       else if (method === 'unique' && (literal !== undefined || column !== undefined)) {
-        own(literal ?? `${table.name}_${column}_unique`, 'unique constraint index');
+        own(literal ?? `${table.name}_${column}_unique`, 'unique constraint index', literal === undefined);
       } else if ((method === 'generatedAlwaysAsIdentity' || method === 'generatedByDefaultAsIdentity') && column !== undefined) {
-        own(objectProperty(call.arguments[0], 'name') ?? `${table.name}_${column}_seq`, 'identity sequence');
+        const explicit = objectProperty(call.arguments[0], 'name');
+        own(explicit ?? `${table.name}_${column}_seq`, 'identity sequence', explicit === undefined);
       }
     }
   }

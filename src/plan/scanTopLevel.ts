@@ -62,6 +62,10 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   let semicolons = true;
   let sawImport = false;
   let jsExtensions = false;
+  const spanWithComments = (statement: ts.Statement): Span => ({
+    start: ts.getLeadingCommentRanges(text, statement.getFullStart())?.[0]?.pos ?? statement.getStart(sourceFile),
+    end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
+  });
 
   for (const statement of sourceFile.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
@@ -150,13 +154,17 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
             file: path,
             location: locate(declaration.getStart(sourceFile)),
             statementStart: statement.getStart(sourceFile),
-            statementSpan: {
-              start: ts.getLeadingCommentRanges(text, statement.getFullStart())?.[0]?.pos ?? statement.getStart(sourceFile),
-              end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
-            },
+            statementSpan: spanWithComments(statement),
           });
         } else if (fn === 'pgTableCreator') {
-          tableCreators.set(identifier, readTableCreator(identifier, init, sourceFile, locate(declaration.getStart(sourceFile))));
+          tableCreators.set(
+            identifier,
+            readTableCreator(identifier, init, sourceFile, {
+              location: locate(declaration.getStart(sourceFile)),
+              exported,
+              ...(statement.declarationList.declarations.length === 1 ? { statementSpan: spanWithComments(statement) } : {}),
+            }),
+          );
         }
       }
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
@@ -180,6 +188,9 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   }
   for (const declaration of schemaDeclarations) {
     if (exportedLocals.has(declaration.identifier)) declaration.exported = true;
+  }
+  for (const creator of tableCreators.values()) {
+    if (exportedLocals.has(creator.identifier)) creator.exported = true;
   }
   const statements = sourceFile.statements.map((statement) => ({
     start: statement.getStart(sourceFile),

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import type { SourceLocation } from '../errors';
+import type { Span } from './types';
 import { stringLiteralValue, unwrapExpression } from './parseSource';
 
 /**
@@ -11,8 +12,22 @@ import { stringLiteralValue, unwrapExpression } from './parseSource';
 export interface TableCreator {
   identifier: string;
   location: SourceLocation;
+  exported: boolean;
+  /**
+   * The declaring statement with its comments, when it declares nothing else:
+   * what the rewrite removes once no table of an unexported creator is left.
+   */
+  statementSpan?: Span;
+  /** The local name `pgTableCreator` is called by, when a bare one (an import the removal may leave unused). */
+  constructorLocal?: string;
   sqlName?: (name: string) => string;
   unknown?: string;
+}
+
+/** Why a table of this creator cannot move, for the one-line error. */
+export function unknownCreatorReason(creator: TableCreator): string {
+  const where = `${creator.location.file}:${creator.location.line}`;
+  return `'${creator.identifier}' is a pgTableCreator table whose SQL name the plan cannot work out: ${creator.unknown} (${where}); declare the table with pgTable('<its SQL name>', ...) to move it`;
 }
 
 /** A piece of the callback's result: literal text, or the name it was given. */
@@ -22,15 +37,16 @@ export function readTableCreator(
   identifier: string,
   call: ts.CallExpression,
   sourceFile: ts.SourceFile,
-  location: SourceLocation,
+  declared: Pick<TableCreator, 'location' | 'exported' | 'statementSpan'>,
 ): TableCreator {
-  const parts = callbackParts(call.arguments[0], sourceFile);
-  if (typeof parts === 'string') return { identifier, location, unknown: parts };
-  return {
+  const creator: TableCreator = {
     identifier,
-    location,
-    sqlName: (name) => parts.map((p) => (typeof p === 'string' ? p : name)).join(''),
+    ...declared,
+    ...(ts.isIdentifier(call.expression) ? { constructorLocal: call.expression.text } : {}),
   };
+  const parts = callbackParts(call.arguments[0], sourceFile);
+  if (typeof parts === 'string') return { ...creator, unknown: parts };
+  return { ...creator, sqlName: (name) => parts.map((p) => (typeof p === 'string' ? p : name)).join('') };
 }
 
 /** The callback's result as parts, or why it cannot be read. */

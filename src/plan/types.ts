@@ -23,6 +23,8 @@ export const SCHEMA_METHOD: Record<ObjectKind, string> = {
 };
 
 export const PUBLIC_SCHEMA = 'public';
+/** The schema of a `t('x', ...)` call whose `t` is imported: resolved (or dropped) once the project is read. */
+export const IMPORTED_CREATOR_PREFIX = '\0creator:';
 export const PG_CORE_MODULE = 'drizzle-orm/pg-core';
 
 export interface Span {
@@ -63,6 +65,8 @@ export interface DrizzleObject {
 
 export interface OwnedRelation {
   name: string;
+  /** Named after the table (`<table>_pkey`): follows the table's SQL name. */
+  derived?: boolean;
   /** 'index', 'sequence', ... for messages. */
   what: string;
   location: SourceLocation;

@@ -47,6 +47,31 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
   return edits.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/**
+ * Handle: `const createTable = pgTableCreator(...)`, unexported, and every table it makes
+ * moves: the declaration would be left unused (a type error under noUnusedLocals), so it
+ * goes, and its pgTableCreator import with it when nothing else uses that.
+ */
+function unusedCreatorRemovals(file: ScannedFile, moves: ObjectMove[], imports: PgCoreImportEditor): TextEdit[] {
+  const removals: TextEdit[] = [];
+  for (const creator of file.tableCreators.values()) {
+    if (creator.exported || !creator.statementSpan) continue;
+    const moved = moves.filter((m) => m.object.creatorNameArgument && file.text.slice(m.object.callee.start, m.object.callee.end) === creator.identifier);
+    if (moved.length === 0 || (file.identifierUses.get(creator.identifier) ?? 0) > moved.length) continue;
+    // The blank lines after it go with it (those before may be where new declarations are inserted),
+    // unless it ends the file: then those before go, and the file keeps its last line break.
+    let { start, end } = creator.statementSpan;
+    while (end < file.text.length && /\s/.test(file.text.charAt(end))) end++;
+    if (end === file.text.length) {
+      end = creator.statementSpan.end;
+      while (start > 0 && /\s/.test(file.text.charAt(start - 1))) start--;
+    }
+    removals.push({ start, end, text: '' });
+    if (creator.constructorLocal) imports.release(creator.constructorLocal);
+  }
+  return removals;
+}
+
 /** A TypeScript string literal of `value` in the quote the source used. */
 function quoteString(value: string, quote: string): string {
   const escaped = value.replace(/\\/g, '\\\\').split(quote).join(`\\${quote}`);
@@ -79,6 +104,8 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { 
     }
     if (object.bogusSchemaOption) edits.push({ ...object.bogusSchemaOption.span, text: '' });
   }
+
+  edits.push(...unusedCreatorRemovals(file, moves, imports));
 
   const eol = file.eol;
   const semi = file.semicolons ? ';' : '';
