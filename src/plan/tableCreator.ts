@@ -64,7 +64,10 @@ function callbackParts(callback: ts.Expression | undefined, sourceFile: ts.Sourc
     if (fn.body.statements.length === 1 && only && ts.isReturnStatement(only)) body = only.expression;
   }
   if (!body) return 'its callback is more than one returned expression';
-  return expressionParts(body, name) ?? `its callback returns \`${body.getText(sourceFile).slice(0, 60)}\`, which is not text built from the name and literals`;
+  const text = body.getText(sourceFile).slice(0, 60);
+  // A template literal shows as itself; anything else in backquotes.
+  const shown = text.startsWith('`') ? text : `\`${text}\``;
+  return expressionParts(body, name) ?? `its callback returns ${shown}, which is not text built from the name and literals`;
 }
 
 /** Handle: `p_${name}`, 'p_' + name, name + '_v2', ('p_' + name): literals and the name, joined. */
