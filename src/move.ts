@@ -276,7 +276,7 @@ async function runMove(
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.value.formatted.map((f) => relative(root, f)),
-    warnings: plan.warnings,
+    warnings: [...plan.warnings, ...(generated?.warnings ?? [])],
     hazards,
     written,
   };

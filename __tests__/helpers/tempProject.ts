@@ -5,11 +5,20 @@ import { dirname, join, relative } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const PROJECTS_DIR = join(REPO_ROOT, 'fixtures', 'projects');
+export const REALWORLD_DIR = join(REPO_ROOT, 'fixtures', 'realworld');
 
 /** A temp copy of a fixture project (never the fixture itself), with the repo's node_modules linked in. */
 export function copyFixtureProject(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `reschema-${name}-`));
   cpSync(join(PROJECTS_DIR, name), dir, { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** The same for a project of the real-world corpus (`fixtures/realworld/<name>`). */
+export function copyRealworldProject(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `reschema-rw-${name}-`));
+  cpSync(join(REALWORLD_DIR, name), dir, { recursive: true });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }

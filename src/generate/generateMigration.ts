@@ -36,6 +36,8 @@ export interface GeneratedMigration {
   previous: PgSnapshot | undefined;
   next: PgSnapshot;
   kit: DrizzleKit;
+  /** What the migrations folder has that drizzle-kit accepts but a reviewer should know (readMigrationsState). */
+  warnings: string[];
 }
 
 export interface GenerateInput {
@@ -220,6 +222,7 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       previous: state.head?.snapshot,
       next: JSON.parse(snapshotText) as PgSnapshot,
       kit,
+      warnings: state.warnings,
     };
   } finally {
     // An early run that never got its `go` (a failure before it) would wait for ever.

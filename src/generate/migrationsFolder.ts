@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { ConfigError } from '../errors';
 
 export interface JournalEntry {
@@ -65,10 +65,18 @@ export interface SnapshotForeignKey {
 export interface MigrationsState {
   out: string;
   journal: Journal;
-  /** The newest snapshot: the head of the prevId chain. */
+  /**
+   * The snapshot drizzle-kit diffs the schema against: the last of meta/'s
+   * snapshots by file name (which is the head of the prevId chain when the
+   * chain is whole).
+   */
   head: { path: string; snapshot: PgSnapshot } | undefined;
-  /** Every snapshot of meta/, checked, in no particular order. */
+  /** Every snapshot of meta/, checked, in file-name order. */
   snapshots: Array<{ path: string; snapshot: PgSnapshot }>;
+  /** Each journal entry's snapshot (`<tag prefix>_snapshot.json`), by tag; entries without one are absent. */
+  snapshotByTag: Map<string, { path: string; snapshot: PgSnapshot }>;
+  /** What is odd about the folder but does not stop drizzle-kit (a broken prevId chain). */
+  warnings: string[];
 }
 
 const SUPPORTED_SNAPSHOT_VERSION = '7';
@@ -103,9 +111,15 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
   }
 
   const metaDir = join(out, 'meta');
-  const snapshots = readdirSync(metaDir)
-    .filter((f) => f.endsWith('_snapshot.json'))
-    .map((f) => ({ path: join(metaDir, f), snapshot: readJson<PgSnapshot>(join(metaDir, f), root) }));
+  // drizzle-kit 0.31 (prepareOutFolder) reads every file of meta/ not starting with `_` as a snapshot.
+  const names = readdirSync(metaDir).filter((f) => !f.startsWith('_')).sort();
+  const stray = names.find((f) => !f.endsWith('_snapshot.json'));
+  if (stray !== undefined) {
+    throw new ConfigError(
+      `${relative(root, join(metaDir, stray))}: drizzle-kit reads every file of meta/ whose name does not start with _ as a snapshot, and this is not one; move it out of meta/`,
+    );
+  }
+  const snapshots = names.map((f) => ({ path: join(metaDir, f), snapshot: readJson<PgSnapshot>(join(metaDir, f), root) }));
   for (const { path, snapshot } of snapshots) {
     if (snapshot.version !== SUPPORTED_SNAPSHOT_VERSION) {
       throw new ConfigError(
@@ -121,10 +135,47 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
       `${display}: the journal lists ${journal.entries.length} migrations but meta/ holds ${snapshots.length} snapshots`,
     );
   }
-  const parents = new Set(snapshots.map((s) => s.snapshot.prevId));
-  const heads = snapshots.filter((s) => !parents.has(s.snapshot.id));
-  if (snapshots.length > 0 && heads.length !== 1) {
-    throw new ConfigError(`${display}: the snapshots' prevId chain has ${heads.length} heads; the folder has diverged (a merge?)`);
+  const byFile = new Map(snapshots.map((s) => [basename(s.path), s]));
+  const snapshotByTag = new Map<string, { path: string; snapshot: PgSnapshot }>();
+  for (const entry of journal.entries) {
+    // drizzle-kit names an entry's snapshot after the tag's prefix (its `drop` command finds it so).
+    const snapshot = byFile.get(`${entry.tag.split('_')[0]}_snapshot.json`);
+    if (snapshot) snapshotByTag.set(entry.tag, snapshot);
   }
-  return { out, journal, head: heads[0], snapshots };
+  return { out, journal, head: snapshots.at(-1), snapshots, snapshotByTag, warnings: chainWarnings(snapshots, display) };
+}
+
+/**
+ * drizzle-kit 0.31 diffs against the last snapshot by file name
+ * (preparePrevSnapshot) and checks the prevId links only for a collision: two
+ * snapshots naming the same parent stop its `generate` (validateWithReport).
+ * That is refused here too. Any other break (a parent that is not in meta/, a
+ * chain with dead ends, a last file that is not the chain's head) is what
+ * upstream folders often have after a hand-edit or a merge: drizzle-kit
+ * carries on, and so does this tool, with one warning.
+ */
+function chainWarnings(snapshots: Array<{ path: string; snapshot: PgSnapshot }>, display: string): string[] {
+  if (snapshots.length === 0) return [];
+  const name = (s: { path: string }) => `meta/${basename(s.path)}`;
+  const children = new Map<string, Array<{ path: string }>>();
+  for (const s of snapshots) children.set(s.snapshot.prevId, [...(children.get(s.snapshot.prevId) ?? []), s]);
+  for (const [prevId, siblings] of children) {
+    if (siblings.length > 1) {
+      throw new ConfigError(
+        `${display}: ${siblings.map(name).join(' and ')} have the same prevId ${prevId}: the folder has diverged (a merge?), and drizzle-kit refuses it too; remove one of the branches (drizzle-kit drop) and generate again`,
+      );
+    }
+  }
+  const ids = new Set(snapshots.map((s) => s.snapshot.id));
+  // The first snapshot's parent is drizzle-kit's empty one (an all-zero id, or "" from introspect).
+  const orphans = snapshots.slice(1).filter((s) => !ids.has(s.snapshot.prevId));
+  const deadEnds = snapshots.slice(0, -1).filter((s) => !children.has(s.snapshot.id));
+  if (orphans.length === 0 && deadEnds.length === 0) return [];
+  const breaks = [
+    ...(orphans.length > 0 ? [`${orphans.map(name).join(', ')} ${orphans.length > 1 ? 'name parents' : 'names a parent'} not in meta/`] : []),
+    ...(deadEnds.length > 0 ? [`${deadEnds.map(name).join(', ')} ${deadEnds.length > 1 ? 'have' : 'has'} no child`] : []),
+  ];
+  return [
+    `${display}: the snapshots' prevId chain is broken (${breaks.join('; ')}); like drizzle-kit, this tool takes the last snapshot by file name, ${name(snapshots.at(-1)!)}, as the schema the database has`,
+  ];
 }

@@ -89,8 +89,8 @@ function schemaRefFor(file: string, binding: SchemaBinding, index: ProjectIndex)
 }
 
 /**
- * Handle: `import { fp } from './schemas'` and every `fp.table(...)` in the file moves
- * elsewhere: the import would be left unused (a lint error, or a type error under
+ * Handle: `import { fp } from './schemas'` (or `import { createTable } from './table'`)
+ * and every `fp.table(...)` in the file moves elsewhere: the import would be left unused (a lint error, or a type error under
  * noUnusedLocals), so its specifier goes.
  */
 export function unusedSchemaImports(
@@ -102,7 +102,8 @@ export function unusedSchemaImports(
   for (const move of moves) {
     const file = index.files.get(move.file)!;
     const callee = file.text.slice(move.object.callee.start, move.object.callee.end);
-    const local = /^([A-Za-z_$][\w$]*)\.[A-Za-z]+$/.exec(callee)?.[1];
+    // Handle: `fp.table(...)`, and `createTable(...)` of an imported pgTableCreator.
+    const local = /^([A-Za-z_$][\w$]*)\.[A-Za-z]+$/.exec(callee)?.[1] ?? (move.object.creatorNameArgument ? callee : undefined);
     const binding = local === undefined ? undefined : file.importBindings.get(local);
     if (!local || !binding || binding.namespace) continue;
     const perFile = removed.get(move.file) ?? new Map<string, number>();

@@ -6,9 +6,17 @@ import { emptiedSchemaDeclarations } from './emptiedSchemas';
 import { collectForeignKeys } from './foreignKeys';
 import { validateLockTimeout, validateMigrationName, validateObjectName, validateRoleName, validateSchemaName } from './identifiers';
 import { checkNameClashes } from './nameClashes';
-import { ProjectIndex, fileExists, findSchemaDeclaration } from './projectIndex';
+import { ProjectIndex, fileExists, findSchemaDeclaration, safeScan } from './projectIndex';
 import { selectTargets, type Located } from './selection';
-import { PUBLIC_SCHEMA, type MovePlan, type ObjectMove, type ScannedFile } from './types';
+import { unknownCreatorReason } from './tableCreator';
+import {
+  IMPORTED_CREATOR_PREFIX,
+  PUBLIC_SCHEMA,
+  type DrizzleObject,
+  type MovePlan,
+  type ObjectMove,
+  type ScannedFile,
+} from './types';
 
 export interface PlanOptions {
   /** The schema files whose objects move (paths relative to `cwd` or absolute). */
@@ -160,9 +168,13 @@ function assertReplaceable(path: string, index: ProjectIndex): void {
   }
 }
 
-/** `fp.table(...)` where `fp` is imported: find the pgSchema declaration it refers to. */
+/**
+ * `fp.table(...)` where `fp` is imported: find the pgSchema declaration it refers to.
+ * `createTable('user', ...)` where `createTable` is imported: keep it if it is a pgTableCreator.
+ */
 function resolveImportedSchemas(index: ProjectIndex, file: ScannedFile): void {
   file.objects = file.objects.filter((object) => {
+    if (object.schema.startsWith(IMPORTED_CREATOR_PREFIX)) return resolveImportedCreator(index, file, object);
     if (!object.schema.startsWith(IMPORTED_SCHEMA_PREFIX)) return true;
     const local = object.schema.slice(IMPORTED_SCHEMA_PREFIX.length);
     const declaration = findSchemaDeclaration(index, file.path, local);
@@ -173,4 +185,26 @@ function resolveImportedSchemas(index: ProjectIndex, file: ScannedFile): void {
     } else object.schema = declaration.name;
     return true;
   });
+}
+
+function resolveImportedCreator(index: ProjectIndex, file: ScannedFile, object: DrizzleObject): boolean {
+  const local = object.schema.slice(IMPORTED_CREATOR_PREFIX.length);
+  const resolved = index.resolveLocal(file.path, local);
+  const declaring = resolved && (index.files.get(resolved.file) ?? safeScan(index, resolved.file));
+  const creator = resolved && declaring?.tableCreators.get(resolved.localName);
+  if (!creator) return false; // an imported function that is not a pgTableCreator
+  const argument = object.name!;
+  object.schema = PUBLIC_SCHEMA;
+  if (!creator.sqlName) {
+    object.unmovable = unknownCreatorReason(creator);
+    object.name = undefined;
+    delete object.creatorNameArgument;
+    return true;
+  }
+  const name = creator.sqlName(argument);
+  object.name = name;
+  for (const relation of object.ownedRelations ?? []) {
+    if (relation.derived) relation.name = `${name}${relation.name.slice(argument.length)}`;
+  }
+  return true;
 }

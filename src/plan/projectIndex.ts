@@ -273,7 +273,7 @@ export function findSchemaDeclaration(
   return declaringFile?.schemaDeclarations.find((d) => d.identifier === resolved.localName);
 }
 
-function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
+export function safeScan(index: ProjectIndex, path: string): ScannedFile | undefined {
   try {
     return index.scan(path);
   } catch {

@@ -13,11 +13,13 @@ import {
 } from './parseSource';
 import {
   CORE_CONSTRUCTOR,
+  IMPORTED_CREATOR_PREFIX,
   type DrizzleObject,
   type ObjectKind,
   type ScannedFile,
   type Span,
 } from './types';
+import { unknownCreatorReason, type TableCreator } from './tableCreator';
 
 const KIND_BY_CONSTRUCTOR = new Map<string, ObjectKind>(
   Object.entries(CORE_CONSTRUCTOR).map(([kind, fn]) => [fn, kind as ObjectKind]),
@@ -68,6 +70,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     let kind: ObjectKind | undefined;
     let schema: string | undefined;
     let unmovable: string | undefined;
+    let creator: TableCreator | undefined;
     const coreFn = coreFunctionOf(callee);
     if (coreFn && KIND_BY_CONSTRUCTOR.has(coreFn)) {
       kind = KIND_BY_CONSTRUCTOR.get(coreFn);
@@ -75,7 +78,16 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     } else if (ts.isIdentifier(callee) && tableCreators.has(callee.text)) {
       kind = 'table';
       schema = 'public';
-      unmovable = `'${callee.text}' is a pgTableCreator table: its SQL name is computed at run time`;
+      creator = tableCreators.get(callee.text)!;
+    } else if (
+      ts.isIdentifier(callee) &&
+      importBindings.get(callee.text)?.namespace === false &&
+      stringLiteralValue(call.arguments[0]) !== undefined &&
+      call.arguments.length >= 2
+    ) {
+      // Handle: import { createTable } from './table': perhaps a pgTableCreator; the plan resolves it later.
+      kind = 'table';
+      schema = `${IMPORTED_CREATOR_PREFIX}${callee.text}`;
     } else if (ts.isPropertyAccessExpression(callee) && KIND_BY_METHOD.has(callee.name.text)) {
       const target = callee.expression;
       kind = KIND_BY_METHOD.get(callee.name.text);
@@ -100,7 +112,14 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     if (!kind || schema === undefined) return undefined;
 
     const nameArg = call.arguments[0];
-    const name = stringLiteralValue(nameArg);
+    let name = stringLiteralValue(nameArg);
+    if (creator && name !== undefined) {
+      if (creator.sqlName) name = creator.sqlName(name);
+      else {
+        unmovable = unknownCreatorReason(creator);
+        name = undefined;
+      }
+    }
     if (name === undefined && !unmovable) {
       unmovable = nameArg
         ? `the ${kind} name \`${nameArg.getText(sourceFile).slice(0, 60)}\` is not a string literal`
@@ -122,6 +141,9 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       location: locate(call.getStart(sourceFile)),
       callee: { start: callee.getStart(sourceFile), end: callee.end },
       ...(unmovable ? { unmovable } : {}),
+      ...((creator?.sqlName || schema.startsWith(IMPORTED_CREATOR_PREFIX)) && name !== undefined
+        ? { creatorNameArgument: { start: nameArg!.getStart(sourceFile), end: nameArg!.end } }
+        : {}),
     };
     const bogus = bogusSchemaOption(kind, call);
     if (bogus) object.bogusSchemaOption = bogus;
@@ -239,8 +261,8 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
   // .primaryKey(), .unique(), .generatedAlwaysAsIdentity(): names Postgres gives relations of the table.
   function recordOwnedRelation(call: ts.CallExpression, table: DrizzleObject): void {
     if (table.name === undefined) return;
-    const own = (name: string, what: string) =>
-      (table.ownedRelations ??= []).push({ name, what, location: locate(call.getStart(sourceFile)) });
+    const own = (name: string, what: string, derived = false) =>
+      (table.ownedRelations ??= []).push({ name, what, location: locate(call.getStart(sourceFile)), ...(derived ? { derived } : {}) });
     const callee = call.expression;
     const fn = coreFunctionOf(callee);
     const literal = stringLiteralValue(call.arguments[0]);
@@ -250,15 +272,16 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
       const name = objectProperty(call.arguments[0], 'name');
       if (name !== undefined) own(name, 'primary key index');
     } else if (fn === 'serial' || fn === 'bigserial' || fn === 'smallserial') {
-      if (literal !== undefined) own(`${table.name}_${literal}_seq`, 'serial sequence');
+      if (literal !== undefined) own(`${table.name}_${literal}_seq`, 'serial sequence', true);
     } else if (ts.isPropertyAccessExpression(callee)) {
       const column = columnNameOf(callee.expression);
       const method = callee.name.text;
-      if (method === 'primaryKey' && call.arguments.length === 0) own(`${table.name}_pkey`, 'primary key index');
+      if (method === 'primaryKey' && call.arguments.length === 0) own(`${table.name}_pkey`, 'primary key index', true);
       else if (method === 'unique' && (literal !== undefined || column !== undefined)) {
-        own(literal ?? `${table.name}_${column}_unique`, 'unique constraint index');
+        own(literal ?? `${table.name}_${column}_unique`, 'unique constraint index', literal === undefined);
       } else if ((method === 'generatedAlwaysAsIdentity' || method === 'generatedByDefaultAsIdentity') && column !== undefined) {
-        own(objectProperty(call.arguments[0], 'name') ?? `${table.name}_${column}_seq`, 'identity sequence');
+        const explicit = objectProperty(call.arguments[0], 'name');
+        own(explicit ?? `${table.name}_${column}_seq`, 'identity sequence', explicit === undefined);
       }
     }
   }

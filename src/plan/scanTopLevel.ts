@@ -14,6 +14,7 @@ import {
   type SchemaDeclaration,
   type Span,
 } from './types';
+import { readTableCreator, type TableCreator } from './tableCreator';
 
 /** What a file's top-level statements say: its imports, its pgSchema declarations, its style. */
 export interface TopLevel {
@@ -26,7 +27,7 @@ export interface TopLevel {
   importBindings: Map<string, ImportBinding>;
   topLevelNames: Set<string>;
   schemaDeclarations: SchemaDeclaration[];
-  tableCreators: Set<string>;
+  tableCreators: Map<string, TableCreator>;
   /** Local names the file exports (`export const`, `export { x }`). */
   exportedLocals: Set<string>;
   /** Offset just after the last import. */
@@ -54,13 +55,17 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   const importBindings = new Map<string, ImportBinding>();
   const topLevelNames = new Set<string>();
   const schemaDeclarations: SchemaDeclaration[] = [];
-  const tableCreators = new Set<string>();
+  const tableCreators = new Map<string, TableCreator>();
   const exportedLocals = new Set<string>();
   let afterImports = 0;
   let quote: "'" | '"' = "'";
   let semicolons = true;
   let sawImport = false;
   let jsExtensions = false;
+  const spanWithComments = (statement: ts.Statement): Span => ({
+    start: ts.getLeadingCommentRanges(text, statement.getFullStart())?.[0]?.pos ?? statement.getStart(sourceFile),
+    end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
+  });
 
   for (const statement of sourceFile.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
@@ -149,13 +154,17 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
             file: path,
             location: locate(declaration.getStart(sourceFile)),
             statementStart: statement.getStart(sourceFile),
-            statementSpan: {
-              start: ts.getLeadingCommentRanges(text, statement.getFullStart())?.[0]?.pos ?? statement.getStart(sourceFile),
-              end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
-            },
+            statementSpan: spanWithComments(statement),
           });
         } else if (fn === 'pgTableCreator') {
-          tableCreators.add(identifier);
+          tableCreators.set(
+            identifier,
+            readTableCreator(identifier, init, sourceFile, {
+              location: locate(declaration.getStart(sourceFile)),
+              exported,
+              ...(statement.declarationList.declarations.length === 1 ? { statementSpan: spanWithComments(statement) } : {}),
+            }),
+          );
         }
       }
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)) {
@@ -179,6 +188,9 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   }
   for (const declaration of schemaDeclarations) {
     if (exportedLocals.has(declaration.identifier)) declaration.exported = true;
+  }
+  for (const creator of tableCreators.values()) {
+    if (exportedLocals.has(creator.identifier)) creator.exported = true;
   }
   const statements = sourceFile.statements.map((statement) => ({
     start: statement.getStart(sourceFile),

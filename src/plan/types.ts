@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../errors';
+import type { TableCreator } from './tableCreator';
 
 /** The kinds of Drizzle object that live in a Postgres schema. */
 export type ObjectKind = 'table' | 'enum' | 'view' | 'materializedView' | 'sequence';
@@ -22,6 +23,8 @@ export const SCHEMA_METHOD: Record<ObjectKind, string> = {
 };
 
 export const PUBLIC_SCHEMA = 'public';
+/** The schema of a `t('x', ...)` call whose `t` is imported: resolved (or dropped) once the project is read. */
+export const IMPORTED_CREATOR_PREFIX = '\0creator:';
 export const PG_CORE_MODULE = 'drizzle-orm/pg-core';
 
 export interface Span {
@@ -47,6 +50,12 @@ export interface DrizzleObject {
   /** Why this object can never be moved, when it cannot. */
   unmovable?: string;
   /**
+   * `createTable('user', ...)` of a pgTableCreator: the name argument, which a
+   * move replaces with the SQL name (`auth.table('project1_user', ...)`), since
+   * a pgSchema's `table()` adds no prefix.
+   */
+  creatorNameArgument?: Span;
+  /**
    * Relations Postgres creates with a table and moves with it (indexes, the
    * primary key's index, serial and identity sequences), by their SQL names:
    * they too must be free in the target schema.
@@ -58,6 +67,8 @@ export interface DrizzleObject {
 
 export interface OwnedRelation {
   name: string;
+  /** Named after the table (`<table>_pkey`): follows the table's SQL name. */
+  derived?: boolean;
   /** 'index', 'sequence', ... for messages. */
   what: string;
   location: SourceLocation;
@@ -162,8 +173,8 @@ export interface ScannedFile {
   semicolons: boolean;
   /** Relative import specifiers end in `.js` (ESM style). */
   jsExtensions: boolean;
-  /** Names (other than pg-core constructors) imported or declared with their pgTableCreator. */
-  tableCreators: Set<string>;
+  /** `const createTable = pgTableCreator(...)` declarations of the file, by name. */
+  tableCreators: Map<string, TableCreator>;
   exports: ExportTable;
 }
 

@@ -48,6 +48,37 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
   return edits.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/**
+ * Handle: `const createTable = pgTableCreator(...)`, unexported, and every table it makes
+ * moves: the declaration would be left unused (a type error under noUnusedLocals), so it
+ * goes, and its pgTableCreator import with it when nothing else uses that.
+ */
+function unusedCreatorRemovals(file: ScannedFile, moves: ObjectMove[], imports: PgCoreImportEditor): TextEdit[] {
+  const removals: TextEdit[] = [];
+  for (const creator of file.tableCreators.values()) {
+    if (creator.exported || !creator.statementSpan) continue;
+    const moved = moves.filter((m) => m.object.creatorNameArgument && file.text.slice(m.object.callee.start, m.object.callee.end) === creator.identifier);
+    if (moved.length === 0 || (file.identifierUses.get(creator.identifier) ?? 0) > moved.length) continue;
+    // The blank lines after it go with it (those before may be where new declarations are inserted),
+    // unless it ends the file: then those before go, and the file keeps its last line break.
+    let { start, end } = creator.statementSpan;
+    while (end < file.text.length && /\s/.test(file.text.charAt(end))) end++;
+    if (end === file.text.length) {
+      end = creator.statementSpan.end;
+      while (start > 0 && /\s/.test(file.text.charAt(start - 1))) start--;
+    }
+    removals.push({ start, end, text: '' });
+    if (creator.constructorLocal) imports.release(creator.constructorLocal);
+  }
+  return removals;
+}
+
+/** A TypeScript string literal of `value` in the quote the source used. */
+function quoteString(value: string, quote: string): string {
+  const escaped = value.replace(/\\/g, '\\\\').split(quote).join(`\\${quote}`);
+  return `${quote}${quote === '`' ? escaped.replace(/\$\{/g, '\\${') : escaped}${quote}`;
+}
+
 function withBom(file: ScannedFile, text: string): string {
   return file.bom ? `\ufeff${text}` : text;
 }
@@ -67,6 +98,11 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { 
         ? imports.reference(CORE_CONSTRUCTOR[object.kind])
         : `${refs!.get(move.to)!.localName}.${SCHEMA_METHOD[object.kind]}`;
     edits.push({ start: object.callee.start, end: object.callee.end, text: newCallee });
+    // Handle: createTable("user", ...) of pgTableCreator((name) => `project1_${name}`) -> auth.table("project1_user", ...)
+    if (object.creatorNameArgument) {
+      const quote = file.text.charAt(object.creatorNameArgument.start);
+      edits.push({ ...object.creatorNameArgument, text: quoteString(object.name!, quote === '"' || quote === '`' ? quote : "'") });
+    }
     if (object.bogusSchemaOption) edits.push({ ...object.bogusSchemaOption.span, text: '' });
   }
 
@@ -85,6 +121,8 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { 
     const callee = /=\s*([A-Za-z_$][\w$]*)\s*\(/.exec(file.text.slice(start, end))?.[1];
     if (callee) imports.release(callee);
   }
+
+  edits.push(...unusedCreatorRemovals(file, moves, imports));
 
   const eol = file.eol;
   const semi = file.semicolons ? ';' : '';

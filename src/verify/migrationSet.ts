@@ -41,16 +41,6 @@ export function migrationStep(tag: string, when: number, file: string, sql: stri
   return { tag, when, file, sql, hash: createHash('sha256').update(sql).digest('hex'), statements: splitStatements(sql), snapshot };
 }
 
-/** Snapshots ordered along their prevId chain, oldest first (the journal's order). */
-export function chainOrder(snapshots: PgSnapshot[]): PgSnapshot[] {
-  const byPrev = new Map(snapshots.map((s) => [s.prevId, s]));
-  const ids = new Set(snapshots.map((s) => s.id));
-  const first = snapshots.find((s) => !ids.has(s.prevId));
-  const out: PgSnapshot[] = [];
-  for (let s = first; s && out.length < snapshots.length; s = byPrev.get(s.id)) out.push(s);
-  return out;
-}
-
 /**
  * Reads the journal, every migration and snapshot from the project's
  * migrations folder. `tag` picks the migration under test (a full tag or its
@@ -58,15 +48,17 @@ export function chainOrder(snapshots: PgSnapshot[]): PgSnapshot[] {
  */
 export function loadMigrationSet(root: string, config: DrizzleConfig, rollbackPath: (tag: string) => string, tag?: string): MigrationSet {
   const state = readMigrationsState(config.out, root);
-  const snapshots = chainOrder(state.snapshots.map((s) => s.snapshot));
   const entries = state.journal.entries;
   if (entries.length === 0) throw new ConfigError(`${relative(root, config.out) || config.out}: the journal lists no migrations; nothing to verify`);
-  if (snapshots.length !== entries.length) {
-    throw new ConfigError(`${relative(root, config.out)}: the snapshots do not form one chain of ${entries.length}`);
-  }
-  const steps = entries.map((e, i) => {
+  // Each entry's own snapshot file, as drizzle-kit names it: a prevId chain broken upstream
+  // (see readMigrationsState) does not say which snapshot goes with which migration.
+  const steps = entries.map((e) => {
     const path = join(config.out, `${e.tag}.sql`);
-    return migrationStep(e.tag, e.when, relative(root, path), readFileSync(path, 'utf8'), snapshots[i]!);
+    const snapshot = state.snapshotByTag.get(e.tag);
+    if (!snapshot) {
+      throw new ConfigError(`${relative(root, config.out)}: the journal lists '${e.tag}' but meta/${e.tag.split('_')[0]}_snapshot.json is missing`);
+    }
+    return migrationStep(e.tag, e.when, relative(root, path), readFileSync(path, 'utf8'), snapshot.snapshot);
   });
   let target = steps.length - 1;
   if (tag !== undefined) {
