@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import Module from 'node:module';
 import { join } from 'node:path';
 import { REPO_ROOT, copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
 
@@ -36,9 +37,10 @@ function runRecordingSpawns(cwd: string, args: string[], env: NodeJS.ProcessEnv 
      const fs = require('node:fs');
      for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'fork']) {
        const original = cp[name];
-       cp[name] = function (command, args, ...rest) {
-         fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ command, args: Array.isArray(args) ? args : [] }) + '\\n');
-         return original.call(this, command, args, ...rest);
+       cp[name] = function (command, args, options, ...rest) {
+         const env = (options && options.env) || process.env;
+         fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ command, args: Array.isArray(args) ? args : [], compileCache: env.NODE_COMPILE_CACHE }) + '\\n');
+         return original.call(this, command, args, options, ...rest);
        };
      }`,
   );
@@ -47,7 +49,7 @@ function runRecordingSpawns(cwd: string, args: string[], env: NodeJS.ProcessEnv 
     ? readFileSync(log, 'utf8')
         .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as { command: string; args: string[] })
+        .map((line) => JSON.parse(line) as { command: string; args: string[]; compileCache?: string })
     : [];
   return { run, spawns };
 }
@@ -65,6 +67,22 @@ describe("the CLI's processes", () => {
     expect(kit!.args.slice(1)).toEqual(['generate', '--config', 'drizzle.config.ts', '--name', 'move_to_feature_planner']);
     expect(readdirSync(join(dir, MIGRATIONS)).some((f) => f.endsWith('_move_to_feature_planner.sql'))).toBe(true);
   });
+
+  // Node >= 22.1 has module.enableCompileCache; Node 20 runs without a cache.
+  (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? it : it.skip)(
+    "keeps Node's compile cache in the temp folder, and hands it to drizzle-kit's process",
+    () => {
+      const dir = track(copyFixtureProject('feature-planner'));
+      const temp = track(mkdtempSync(join(tmpdir(), 'reschema-tmpdir-')));
+      const { run, spawns } = runRecordingSpawns(dir, ['move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify'], { TMPDIR: temp });
+      expect(run.status).toBe(0);
+      const cache = join(temp, 'node-compile-cache');
+      expect(spawns.map((s) => s.compileCache)).toEqual([cache]);
+      // One folder per Node version, holding an entry per module compiled (TypeScript, prettier, drizzle-kit, ...).
+      const [versionDir] = readdirSync(cache);
+      expect(readdirSync(join(cache, versionDir!)).length).toBeGreaterThan(10);
+    },
+  );
 
   it('starts no process when the run fails before the plan is made', () => {
     const dir = track(copyFixtureProject('feature-planner'));
