@@ -203,8 +203,6 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.map ? { map: args.map } : {}),
         ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
       });
-      // The hazard scan is loaded after the move: it imports TypeScript, which move() wants
-      // to load itself through the compile cache once drizzle-kit and prettier have started.
       const { readCatalog } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
       const { progress } = require('./report/tty') as typeof import('./report/tty');
       const steps = progress(process.stderr);

@@ -2,13 +2,11 @@ import { relative, resolve } from 'node:path';
 import { InputError } from './errors';
 import { armFault, checkpoint } from './faults';
 import { besideMigration, loadDrizzleConfig, rollbackPathFor } from './generate/drizzleConfig';
-import type { StartedDrizzleKit } from './generate/drizzleKit';
-import { generateMigration, startEarlyGenerate, startProjectDrizzleKit, type EarlyGenerate } from './generate/generateMigration';
+import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { copyMigration } from './patch/copyStrategy';
 import { patchMigration } from './patch/patchMigration';
-import type { PlanOptions } from './plan/planMove';
-import { isOneShotProcess, tuneForRunSize } from './processMode';
+import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
 import { formatFiles } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
@@ -120,38 +118,6 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   const strategy = options.strategy ?? 'move';
   if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
-  // drizzle-kit starts now. When the migration's name is known before the plan, its `generate`
-  // starts too, in a copy of the project, and waits there for the rewritten files; otherwise
-  // its process waits for its work.
-  const root = resolve(options.cwd);
-  const name = options.migration !== false ? nameBeforePlan(options) : undefined;
-  const early = name !== undefined && isOneShotProcess() ? startEarlyGenerate(root, options.config, name) : undefined;
-  const kit = options.migration !== false && !early ? startProjectDrizzleKit(root) : undefined;
-  // The named files are the ones most likely parsed and formatted: their size decides the JIT's tiering.
-  tuneForRunSize(options.files.map((f) => resolve(options.cwd, f)));
-  try {
-    return await runMove(options, strategy, kit, early);
-  } finally {
-    early?.dispose();
-    kit?.dispose();
-  }
-}
-
-/** The migration's name when the options alone tell it (the plan's targets are then the options'). */
-function nameBeforePlan(options: MoveOptions): string | undefined {
-  if (options.name !== undefined) return options.name;
-  if (options.to === undefined || (options.map && Object.keys(options.map).length > 0)) return undefined;
-  return `move_to_${[...new Set([options.to, ...(options.createSchemas ?? [])])].join('_and_')}`;
-}
-
-async function runMove(
-  options: MoveOptions,
-  strategy: 'move' | 'copy',
-  kit: StartedDrizzleKit | undefined,
-  early: EarlyGenerate | undefined,
-): Promise<MoveResult> {
-  // Loaded here, not at the top, so that drizzle-kit's process starts before TypeScript loads.
-  const { planMove } = require('./plan/planMove') as typeof import('./plan/planMove');
   const progress = options.onProgress ?? (() => undefined);
   progress('reading the project');
   const plan = planMove(options);
@@ -168,9 +134,8 @@ async function runMove(
   const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
   const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
   if (config) progress('generating the migration with drizzle-kit');
-  // drizzle-kit reads the schema's meaning, not its layout: it runs on the unformatted
-  // rewrite while prettier formats the same text here (generateMigration hands
-  // drizzle-kit its files before its first wait, so formatting never delays it).
+  // drizzle-kit reads the schema's meaning, not its layout: its process generates from the
+  // unformatted rewrite while prettier formats the same text in this one.
   const generating = config
     ? generateMigration({
         root,
@@ -179,8 +144,6 @@ async function runMove(
         relocations,
         name: options.name ?? `move_to_${targets.join('_and_')}`,
         strategy,
-        ...(kit ? { started: kit } : {}),
-        ...(early ? { early } : {}),
       })
     : undefined;
   const formatting = formatFiles(rewritten);
@@ -238,11 +201,9 @@ async function runMove(
     };
     if (options.verify !== false) {
       progress('verifying the migration on a throwaway database');
-      const journal = generated.files.find((f) => f.path.endsWith('_journal.json'))!;
-      const entries = (JSON.parse(journal.after) as { entries: Array<{ tag: string; when: number }> }).entries;
       const set = pendingMigrationSet(root, config, {
         tag: generated.tag,
-        when: entries.find((e) => e.tag === generated.tag)?.when ?? Date.now(),
+        when: generated.when,
         sqlPath: generated.sqlPath,
         sql: patched.sql,
         snapshot: generated.next,

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ToolError } from '../errors';
-import { takePrespawnedKitProcess } from '../processMode';
-import { KIT_NODE_FLAGS, KIT_PROCESS_ENV, KIT_RUNNER } from './kitProcess';
 
 export interface DrizzleKit {
   version: string;
@@ -42,102 +40,42 @@ export interface KitRun {
   stderr: string;
 }
 
-const KIT_ENV = KIT_PROCESS_ENV;
-const NODE_FLAGS = KIT_NODE_FLAGS;
+/**
+ * What drizzle-kit's process gets: no TTY games, no colour codes in what we
+ * parse, and two settings of the tsx/esbuild pair that compiles the config
+ * and schema files for it, neither of which changes what they compile:
+ *
+ * - no tsx disk cache. Its entries (in the temp folder, kept ~8 days) are
+ *   keyed by each file's path: drizzle-kit runs here in a fresh copy of the
+ *   project every time, so no entry could ever be read again, and each run
+ *   would add one per schema file to a folder every start-up lists whole.
+ * - esbuild's synchronous calls each run its binary once (ESBUILD_WORKER_THREADS=0)
+ *   instead of through a worker thread it starts first: a handful of files
+ *   cost ~8 ms each that way, against ~50 ms for the worker's start-up.
+ */
+const KIT_ENV = {
+  CI: 'true',
+  NO_COLOR: '1',
+  FORCE_COLOR: '0',
+  TERM: 'dumb',
+  TSX_DISABLE_CACHE: '1',
+  ESBUILD_WORKER_THREADS: '0',
+};
+
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 /**
- * Runs drizzle-kit with an argument array (user input never reaches a shell),
- * stdin closed and CI=true: it must never wait for an answer.
+ * Runs drizzle-kit as its own CLI, `node <bin> <args>` in `cwd`, with an
+ * argument array (user input never reaches a shell), stdin closed and
+ * CI=true: it must never wait for an answer.
  */
 export function runDrizzleKit(kit: DrizzleKit, args: string[], cwd: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<KitRun> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, kit.bin, ...args], {
+  const child = spawn(process.execPath, [kit.bin, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...KIT_ENV },
   });
   return collect(child, timeoutMs);
-}
-
-export { KIT_RUNNER };
-
-export interface GatedKitRun {
-  result: Promise<KitRun>;
-  go(): void;
-  cancel(): void;
-}
-
-/** A drizzle-kit process started ahead of its work (see kitRunner.ts). */
-export interface StartedDrizzleKit {
-  kit: DrizzleKit;
-  /** Hands it its arguments; once only. */
-  run(args: string[], cwd: string, timeoutMs?: number): Promise<KitRun>;
-  /**
-   * Hands it its arguments before its project is ready: it starts (loads its
-   * bundle and the config, which must already be in place) and waits at its
-   * first read of any other file under `cwd` until `go()`. `cancel()` ends it.
-   */
-  runGated(args: string[], cwd: string, allow: string[], timeoutMs?: number): GatedKitRun;
-  /** Ends it if it never got work or is still running; harmless after it finished. */
-  dispose(): void;
-}
-
-/**
- * Starts Node while the plan is still being made: its start-up (~40-50 ms)
- * then overlaps the plan instead of following it. Once given its arguments
- * it runs drizzle-kit exactly as `runDrizzleKit` does. (Compiling drizzle-kit's
- * bundle ahead is not possible on Node 20: a script from V8's code cache
- * loses its `import()` callback, and drizzle-kit imports drizzle-orm/version.)
- */
-export function startDrizzleKit(kit: DrizzleKit, root?: string): StartedDrizzleKit {
-  // The process the CLI started at once is told which drizzle-kit it runs; otherwise one starts now.
-  const prespawned = takePrespawnedKitProcess();
-  if (prespawned) prespawned.stdin!.write(`${JSON.stringify({ bin: kit.bin, root })}\n`);
-  const child = (prespawned ??
-    spawn(process.execPath, [...NODE_FLAGS, KIT_RUNNER, kit.bin, ...(root ? [root] : [])], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...KIT_ENV },
-    })) as ChildProcessWithoutNullStreams;
-  // A process that could not start or died while waiting is replaced by a fresh one in run().
-  let gone = false;
-  child.on('error', () => (gone = true));
-  child.on('exit', () => (gone = true));
-  child.stdin.on('error', () => {});
-  let started = false;
-  return {
-    kit,
-    run(args, cwd, timeoutMs = DEFAULT_TIMEOUT_MS) {
-      if (started) throw new Error('startDrizzleKit: run() called twice');
-      started = true;
-      if (gone) return runDrizzleKit(kit, args, cwd, timeoutMs);
-      const result = collect(child, timeoutMs);
-      child.stdin.end(`${JSON.stringify({ args, cwd })}\n`);
-      return result;
-    },
-    runGated(args, cwd, allow, timeoutMs = DEFAULT_TIMEOUT_MS) {
-      if (started) throw new Error('startDrizzleKit: run() called twice');
-      started = true;
-      // A process already gone: run a fresh one once the project is ready.
-      if (gone) {
-        let go!: () => void;
-        const ready = new Promise<void>((resolve) => (go = resolve));
-        return { result: ready.then(() => runDrizzleKit(kit, args, cwd, timeoutMs)), go, cancel: () => undefined };
-      }
-      const result = collect(child, timeoutMs);
-      child.stdin.write(`${JSON.stringify({ args, cwd, gate: cwd, allow })}\n`);
-      return {
-        result,
-        go: () => child.stdin.end('go\n'),
-        cancel: () => {
-          child.stdin.end('stop\n');
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        },
-      };
-    },
-    dispose() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
 }
 
 function collect(child: ChildProcess, timeoutMs: number): Promise<KitRun> {

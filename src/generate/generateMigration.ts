@@ -1,22 +1,12 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ToolError } from '../errors';
 import { checkpoint } from '../faults';
 import type { FileChange } from '../report/unifiedDiff';
 import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
-import { findConfigFile, type DrizzleConfig } from './drizzleConfig';
-import {
-  kitOutputExcerpt,
-  resolveDrizzleKit,
-  runDrizzleKit,
-  KIT_RUNNER,
-  startDrizzleKit,
-  type DrizzleKit,
-  type GatedKitRun,
-  type KitRun,
-  type StartedDrizzleKit,
-} from './drizzleKit';
-import { readMigrationsState, type Journal, type PgSnapshot } from './migrationsFolder';
+import type { DrizzleConfig } from './drizzleConfig';
+import { kitOutputExcerpt, resolveDrizzleKit, type DrizzleKit } from './drizzleKit';
+import { adapterFor } from './kitAdapter';
+import type { PgSnapshot } from './migrationsFolder';
 import { hideRelocatedObjects, relocateSnapshot, type Relocation } from './relocateSnapshot';
 import { ShadowProject, assertInsideProject } from './shadowProject';
 
@@ -29,6 +19,8 @@ export interface GeneratedMigration {
   /** drizzle-kit's statements, in its order (empty for a migration it had nothing to say about). */
   statements: string[];
   breakpoints: boolean;
+  /** The journal entry's time (what drizzle's migrator records). */
+  when: number;
   /** Relocations of objects the previous snapshot knows: these need SQL. */
   relocations: Relocation[];
   /** The snapshot and journal changes (the SQL file is the patch stage's). */
@@ -52,85 +44,6 @@ export interface GenerateInput {
    * in their target schemas.
    */
   strategy?: 'move' | 'copy';
-  /** A drizzle-kit process started ahead (startDrizzleKit); it runs the first generate. */
-  started?: StartedDrizzleKit;
-  /** A generate already under way in its own copy of the project (startEarlyGenerate). */
-  early?: EarlyGenerate;
-}
-
-/**
- * drizzle-kit's `generate`, started before the plan exists, in a copy of the
- * project made at once: it loads its bundle and the drizzle config, then waits
- * at its first read of anything else (the migrations folder comes first)
- * until generateMigration has written the rewritten schema files and the
- * relocated snapshot into the copy. What is left of its run after that is the
- * part that depends on them.
- */
-export interface EarlyGenerate {
-  root: string;
-  configPath: string;
-  name: string;
-  kitBin: string;
-  shadow: ShadowProject;
-  run: GatedKitRun;
-  /** generateMigration takes it over: from then on it ends the run and removes the copy itself. */
-  take(): void;
-  /** Ends it and removes its copy, unless generateMigration took it over; harmless twice. */
-  dispose(): void;
-}
-
-export function startEarlyGenerate(root: string, configOption: string | undefined, name: string): EarlyGenerate | undefined {
-  if (!existsSync(KIT_RUNNER)) return undefined;
-  let shadow: ShadowProject | undefined;
-  try {
-    const configPath = findConfigFile(root, configOption);
-    const kit = resolveDrizzleKit(root);
-    const started = startDrizzleKit(kit, root);
-    shadow = ShadowProject.create(root);
-    const configArg = relative(root, configPath);
-    const allow = [shadow.map(configPath), join(shadow.root, 'package.json'), join(shadow.root, 'tsconfig.json')];
-    const run = started.runGated(['generate', '--config', configArg, '--name', name], shadow.root, allow);
-    const own = shadow;
-    let taken = false;
-    return {
-      root,
-      configPath,
-      name,
-      kitBin: kit.bin,
-      shadow: own,
-      run,
-      take() {
-        taken = true;
-      },
-      dispose() {
-        if (taken) return;
-        taken = true;
-        run.cancel();
-        started.dispose();
-        own.dispose();
-      },
-    };
-  } catch {
-    // Nothing started that matters: generateMigration starts drizzle-kit itself and says what is wrong.
-    shadow?.dispose();
-    return undefined;
-  }
-}
-
-/**
- * Starts the project's drizzle-kit before the plan is made, to be handed its
- * work by generateMigration. Undefined when it cannot be found (generateMigration
- * then says why, after the plan has had its say), or when the compiled runner
- * is not at hand (the TypeScript sources run by jest): drizzle-kit then starts
- * when its work is ready.
- */
-export function startProjectDrizzleKit(root: string): StartedDrizzleKit | undefined {
-  if (!existsSync(KIT_RUNNER)) return undefined;
-  try {
-    return startDrizzleKit(resolveDrizzleKit(root), root);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -143,16 +56,9 @@ export function startProjectDrizzleKit(root: string): StartedDrizzleKit | undefi
 export async function generateMigration(input: GenerateInput): Promise<GeneratedMigration> {
   const { root, config } = input;
   assertInsideProject(config.out, root, 'the migrations folder');
-  const state = readMigrationsState(config.out, root);
-  const kit = resolveDrizzleKit(root);
-  // The early run fits only if it was started with what this run needs; otherwise it is ended.
-  const early =
-    input.early && input.early.root === root && input.early.configPath === config.path && input.early.name === input.name && input.early.kitBin === kit.bin
-      ? input.early
-      : undefined;
-  if (input.early && !early) input.early.dispose();
-  early?.take();
-  const shadow = early ? early.shadow : ShadowProject.create(root);
+  const adapter = adapterFor(resolveDrizzleKit(root));
+  const state = adapter.readState(config, root);
+  const shadow = ShadowProject.create(root);
   try {
     for (const edit of input.schemaEdits) shadow.write(edit.path, edit.after);
     let relocations: Relocation[] = [];
@@ -162,80 +68,36 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       relocations = doctored.applied;
       writeFileSync(shadow.map(state.head.path), JSON.stringify(doctored.snapshot, null, 2));
     }
-    // drizzle-kit's messages name files by their shadow path, a folder gone by the time the user reads them.
-    const said = (run: KitRun) => kitOutputExcerpt(run).split(shadow.root).join(root);
-    const shadowOut = shadow.map(config.out);
-    const before = listFiles(shadowOut);
-    const configArg = relative(root, config.path);
-
     checkpoint('generate:before-kit');
-    const args = ['generate', '--config', configArg, '--name', input.name];
-    if (early) early.run.go();
-    const run = await (early
-      ? early.run.result
-      : input.started?.kit.bin === kit.bin
-        ? input.started.run(args, shadow.root)
-        : runDrizzleKit(kit, args, shadow.root));
-    if (run.code !== 0) {
-      throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${said(run)}`);
-    }
-    let added = listFiles(shadowOut).filter((f) => !before.includes(f));
-    if (added.length === 0) {
-      // Written nothing: either there was nothing but the move to say (then an empty custom
-      // migration carries it), or drizzle-kit wanted an answer only a TTY can give.
-      if (!/No schema changes/i.test(run.stdout + run.stderr)) {
-        throw new ToolError(
-          `drizzle-kit ${kit.version} generate wrote nothing and did not report an unchanged schema; it probably needs an answer (a rename?) that only a terminal can give. Resolve other pending schema changes with drizzle-kit first. drizzle-kit said: ${said(run)}`,
-        );
-      }
-      const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', input.name], shadow.root);
-      added = listFiles(shadowOut).filter((f) => !before.includes(f));
-      if (custom.code !== 0 || added.length === 0) {
-        throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${said(custom)}`);
-      }
-    }
+    const written = await adapter.generate({
+      cwd: shadow.root,
+      configArg: relative(root, config.path),
+      out: shadow.map(config.out),
+      name: input.name,
+      state,
+      // drizzle-kit's messages name files by their shadow path, a folder gone by the time the user reads them.
+      describe: (run) => kitOutputExcerpt(run).split(shadow.root).join(root),
+    });
     checkpoint('generate:after-kit');
-
-    const journalPath = join(config.out, 'meta', '_journal.json');
-    const journal = JSON.parse(shadow.read(journalPath)) as Journal;
-    const entry = journal.entries[journal.entries.length - 1];
-    if (!entry || journal.entries.length !== state.journal.entries.length + 1) {
-      throw new ToolError(`drizzle-kit ${kit.version} did not add exactly one journal entry`);
-    }
-    const sqlRel = `${entry.tag}.sql`;
-    const snapshotRel = added.find((f) => f.startsWith('meta/') && f.endsWith('_snapshot.json'));
-    if (!added.includes(sqlRel) || !snapshotRel || added.length !== 2) {
-      throw new ToolError(`drizzle-kit ${kit.version} wrote unexpected files: ${added.join(', ')}`);
-    }
-    const sql = readFileSync(join(shadowOut, sqlRel), 'utf8');
-    const snapshotText = readFileSync(join(shadowOut, snapshotRel), 'utf8');
     return {
-      tag: entry.tag,
-      sqlPath: join(config.out, sqlRel),
-      statements: splitStatements(sql, entry.breakpoints),
-      breakpoints: entry.breakpoints,
+      tag: written.tag,
+      sqlPath: join(config.out, written.sqlFile),
+      statements: splitStatements(written.sql, written.breakpoints),
+      breakpoints: written.breakpoints,
+      when: written.when,
       relocations,
-      files: [
-        { path: join(config.out, snapshotRel), before: undefined, after: snapshotText },
-        { path: journalPath, before: readFileSync(journalPath, 'utf8'), after: shadow.read(journalPath) },
-      ],
+      files: written.files.map(({ file, after }) => {
+        const path = join(config.out, file);
+        return { path, before: existsSync(path) ? readFileSync(path, 'utf8') : undefined, after };
+      }),
       previous: state.head?.snapshot,
-      next: JSON.parse(snapshotText) as PgSnapshot,
-      kit,
+      next: written.next,
+      kit: adapter.kit,
       warnings: state.warnings,
     };
   } finally {
-    // An early run that never got its `go` (a failure before it) would wait for ever.
-    early?.run.cancel();
     shadow.dispose();
   }
-}
-
-function listFiles(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-  );
 }
 
 /** drizzle-kit's statements: split on its breakpoints, or on statement ends when breakpoints are off. */

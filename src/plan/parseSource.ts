@@ -1,4 +1,3 @@
-import './typescriptCache';
 import ts from 'typescript';
 import { InputError } from '../errors';
 import type { ExportTable } from './types';

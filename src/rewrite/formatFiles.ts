@@ -1,6 +1,5 @@
 import { dirname, extname, join } from 'node:path';
 import type { Options, Plugin } from 'prettier';
-import { preloadWithCompileCache } from '../compileCache';
 import type { FileEdit } from './rewriteSchemaFiles';
 
 type Prettier = typeof import('prettier');
@@ -24,9 +23,8 @@ const JAVASCRIPT_FILES = new Set(['.js', '.jsx', '.mjs', '.cjs']);
  * For a TypeScript or JavaScript file whose config names no plugin and no
  * parser, the format runs on prettier's own CommonJS build of the same
  * version (`prettier/standalone` with its typescript or babel and estree
- * plugins), loaded through the compile cache: the ES modules the main entry
- * loads cannot use it, and compiling them is a third of a small run's
- * formatting. Anything else (plugins, another parser, another language) goes
+ * plugins): one CommonJS file per part instead of the many ES modules the
+ * main entry loads. Anything else (plugins, another parser, another language) goes
  * through prettier's main entry, which loads what the config asks for.
  */
 export class PrettierSession {
@@ -130,11 +128,9 @@ export function containsInOrder(text: string, parts: string[]): boolean {
   return true;
 }
 
-/** A file of the installed prettier package, through the compile cache when the CLI turned it on. */
+/** A file of the installed prettier package. */
 function loadPrettierFile(relativePath: string): unknown {
-  const path = join(dirname(require.resolve('prettier/package.json')), relativePath);
-  preloadWithCompileCache(path);
-  return require(path);
+  return require(join(dirname(require.resolve('prettier/package.json')), relativePath));
 }
 
 function stripBom(text: string): string {

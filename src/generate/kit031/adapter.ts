@@ -1,0 +1,78 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ToolError } from '../../errors';
+import { runDrizzleKit, type DrizzleKit } from '../drizzleKit';
+import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
+import { readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
+
+/**
+ * drizzle-kit 0.x, checked on 0.31: a journal (`meta/_journal.json`) lists
+ * the migrations; each is `<tag>.sql` with `meta/<idx>_snapshot.json`.
+ * `generate` with nothing to say writes nothing and prints "No schema
+ * changes"; `generate --custom` then writes an empty migration with the same
+ * naming, snapshot and journal entry.
+ */
+export function kit031Adapter(kit: DrizzleKit): KitAdapter {
+  return {
+    kit,
+    readState: (config, root) => readMigrationsState(config.out, root),
+    generate: (request) => generate(kit, request),
+  };
+}
+
+async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<KitMigration> {
+  const { cwd, configArg, out, name, state, describe } = request;
+  const before = listFiles(out);
+  const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', name], cwd);
+  if (run.code !== 0) {
+    throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${describe(run)}`);
+  }
+  let added = listFiles(out).filter((f) => !before.includes(f));
+  if (added.length === 0) {
+    // Written nothing: either there was nothing but the move to say (then an empty custom
+    // migration carries it), or drizzle-kit wanted an answer only a TTY can give.
+    if (!/No schema changes/i.test(run.stdout + run.stderr)) {
+      throw new ToolError(
+        `drizzle-kit ${kit.version} generate wrote nothing and did not report an unchanged schema; it probably needs an answer (a rename?) that only a terminal can give. Resolve other pending schema changes with drizzle-kit first. drizzle-kit said: ${describe(run)}`,
+      );
+    }
+    const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', name], cwd);
+    added = listFiles(out).filter((f) => !before.includes(f));
+    if (custom.code !== 0 || added.length === 0) {
+      throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${describe(custom)}`);
+    }
+  }
+
+  const journalFile = 'meta/_journal.json';
+  const journalText = readFileSync(join(out, journalFile), 'utf8');
+  const journal = JSON.parse(journalText) as Journal;
+  const entry = journal.entries[journal.entries.length - 1];
+  if (!entry || journal.entries.length !== state.journal.entries.length + 1) {
+    throw new ToolError(`drizzle-kit ${kit.version} did not add exactly one journal entry`);
+  }
+  const sqlFile = `${entry.tag}.sql`;
+  const snapshotFile = added.find((f) => f.startsWith('meta/') && f.endsWith('_snapshot.json'));
+  if (!added.includes(sqlFile) || !snapshotFile || added.length !== 2) {
+    throw new ToolError(`drizzle-kit ${kit.version} wrote unexpected files: ${added.join(', ')}`);
+  }
+  const snapshotText = readFileSync(join(out, snapshotFile), 'utf8');
+  return {
+    tag: entry.tag,
+    sqlFile,
+    sql: readFileSync(join(out, sqlFile), 'utf8'),
+    breakpoints: entry.breakpoints,
+    next: JSON.parse(snapshotText) as PgSnapshot,
+    files: [
+      { file: snapshotFile, after: snapshotText },
+      { file: journalFile, after: journalText },
+    ],
+    when: entry.when,
+  };
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
