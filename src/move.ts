@@ -254,17 +254,17 @@ async function runMove(
         ...bookkeeping(config),
         ...platform,
       });
-      if (!verification.ok) throw new NotVerifiedError(verification);
     }
   }
 
   if (hazards.length > 0) options.onHazards?.(hazards);
-  const written = !options.dryRun && changes.length > 0;
+  const verified = verification?.ok !== false;
+  const written = verified && !options.dryRun && changes.length > 0;
   if (written) {
     progress(`writing ${changes.length} files`);
     writeChanges(changes);
   }
-  return {
+  const result: MoveResult = {
     moves,
     alreadyInPlace,
     foreignKeys: plan.foreignKeys,
@@ -278,6 +278,23 @@ async function runMove(
     hazards,
     written,
   };
+  if (!verified) throw new MoveNotVerifiedError(verification!, result);
+  return result;
+}
+
+/**
+ * A failed verification inside `move`: nothing is written. The result (the
+ * diff, the migration, its rollback) travels with the error, so that a
+ * reviewer still sees what would have been written, with the verification
+ * as one part of it.
+ */
+export class MoveNotVerifiedError extends NotVerifiedError {
+  constructor(
+    report: VerifyReport,
+    readonly result: MoveResult,
+  ) {
+    super(report);
+  }
 }
 
 function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
