@@ -5,7 +5,10 @@ import { besideMigration, loadDrizzleConfig, rollbackPathFor } from './generate/
 import type { StartedDrizzleKit } from './generate/drizzleKit';
 import { generateMigration, startEarlyGenerate, startProjectDrizzleKit, type EarlyGenerate } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
+import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
+import { readMigrationsState } from './generate/migrationsFolder';
+import { chainOrder } from './verify/migrationSet';
 import { patchMigration } from './patch/patchMigration';
 import type { PlanOptions } from './plan/planMove';
 import { isOneShotProcess, tuneForRunSize } from './processMode';
@@ -208,7 +211,13 @@ async function runMove(
     };
     const patched =
       strategy === 'copy' && generated.previous
-        ? await copyMigration({ ...patchInput, previous: generated.previous, next: generated.next, keepSource: options.keepSource ?? false })
+        ? await copyMigration({
+            ...patchInput,
+            previous: generated.previous,
+            next: generated.next,
+            keepSource: options.keepSource ?? false,
+            columnOrder: replayedColumnOrder(chainOrder(readMigrationsState(config.out, root).snapshots.map((s) => s.snapshot))),
+          })
         : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
     hazards = patched.hazards;
     checkpoint('patch:done');
