@@ -155,6 +155,7 @@ export function buildParser(
           .option('enums', { type: 'string', describe: 'Only these enums, as for move' })
           .option('plan', { type: 'string', describe: 'JSON or YAML plan file, as for move' })
           .option('long-transaction-seconds', { default: 60, requiresArg: true, coerce: wholeNumber('long-transaction-seconds', 0), describe: 'List transactions open at least this long' })
+          .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway PGlite before the migrations replay, as for verify (repeatable)' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
@@ -176,6 +177,7 @@ export function buildParser(
           longTransactionSeconds: args['long-transaction-seconds'] as number,
           format: args.format,
           debug: args.debug,
+          ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
     )
@@ -330,6 +332,7 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.tables ? { tables: args.tables } : {}),
         ...(args.enums ? { enums: args.enums } : {}),
         longTransactionSeconds: args.longTransactionSeconds,
+        ...(args.prelude ? { prelude: args.prelude } : {}),
       });
       const text = args.format === 'json' ? renderPreflightJson(report) : renderPreflightText(report);
       process.stdout.write(redact(text));
