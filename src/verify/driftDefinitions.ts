@@ -34,9 +34,11 @@ interface Probe {
   actual: string;
   /** Creates the expected object under a probe name. */
   setup: string;
-  /** Reads it back, printed by Postgres as `actual` was; `n` is the probe's number. */
-  read: (db: Database) => Promise<string | undefined>;
+  /** Finds it in the definitions read back after every setup ran, printed by Postgres as `actual` was. */
+  pick: (defs: Definitions) => string | undefined;
 }
+
+type Definitions = Awaited<ReturnType<typeof readDefinitions>>;
 
 /**
  * Definitions of the objects both the database and the snapshot have:
@@ -87,14 +89,7 @@ export async function findDefinitionDrift(
           object: `column ${key}.${column.name} default`,
           actual: a.default,
           setup: `ALTER TABLE ${target} ALTER COLUMN ${ident(column.name)} SET DEFAULT ${expected}`,
-          read: async (d) =>
-            (
-              await d.query<{ def: string | null }>(
-                `SELECT pg_get_expr(ad.adbin, ad.adrelid) AS def FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
-                 WHERE ad.adrelid = $1::regclass AND a.attname = $2`,
-                [target, column.name],
-              )
-            )[0]?.def ?? undefined,
+          pick: (defs) => defs.tables.get(key)?.columns.get(column.name)?.default ?? undefined,
         });
       }
 
@@ -120,7 +115,7 @@ export async function findDefinitionDrift(
           object: `constraint ${key}.${c.name} definition`,
           actual: a,
           setup: `ALTER TABLE ${target} ADD CONSTRAINT ${ident(name)} CHECK (${c.value}) NOT VALID`,
-          read: async (d) => (await readChecks(d, [schemaOf(table.schema)])).get(`${key}.${name}`),
+          pick: (defs) => defs.tables.get(key)?.checks.get(name),
         });
       }
       for (const index of Object.values(table.indexes) as SnapshotIndex[]) {
@@ -131,8 +126,8 @@ export async function findDefinitionDrift(
           object: `index ${schemaOf(table.schema)}.${index.name} definition`,
           actual: withoutIndexName(a),
           setup: createIndexLike(name, target, index),
-          read: async (d) => {
-            const def = (await d.query<{ def: string }>(`SELECT pg_get_indexdef($1::regclass) AS def`, [qualified(schemaOf(table.schema), name)]))[0]?.def;
+          pick: (defs) => {
+            const def = defs.indexes.get(`${schemaOf(table.schema)}.${name}`);
             return def === undefined ? undefined : withoutIndexName(def);
           },
         });
@@ -145,7 +140,7 @@ export async function findDefinitionDrift(
           object: `policy ${key}.${p.name} definition`,
           actual: a,
           setup: createPolicyLike(name, target, p),
-          read: async (d) => (await readPolicies(d, [schemaOf(table.schema)])).get(`${key}.${name}`),
+          pick: (defs) => defs.tables.get(key)?.policies.get(name),
         });
       }
     }
@@ -161,11 +156,12 @@ export async function findDefinitionDrift(
         object: `view ${key} definition`,
         actual: a,
         setup: view.materialized ? `CREATE MATERIALIZED VIEW ${probeName} AS ${definition} WITH NO DATA` : `CREATE VIEW ${probeName} AS ${definition}`,
-        read: async (d) => (await d.query<{ def: string }>(`SELECT pg_get_viewdef($1::regclass) AS def`, [probeName]))[0]?.def.trim(),
+        pick: (defs) => defs.views.get(`${schemaOf(view.schema)}.${name}`),
       });
     }
+    const { defs, refused } = probes.length ? await runProbes(db, probes, schemas) : { defs: undefined, refused: new Set<Probe>() };
     for (const probe of probes) {
-      const expected = await runProbe(db, probe);
+      const expected = defs && !refused.has(probe) ? probe.pick(defs) : undefined;
       if (expected === undefined) skipped.push(probe.object);
       else differ(probe.object, expected, probe.actual);
     }
@@ -175,18 +171,38 @@ export async function findDefinitionDrift(
   return { drift, skipped };
 }
 
-/** One probe in a savepoint, rolled back: the snapshot's SQL run as the migrations ran it, read back as `actual` was. */
-async function runProbe(db: Database, probe: Probe): Promise<string | undefined> {
-  await db.exec('SAVEPOINT reschema_definition');
+/**
+ * Every probe's setup in a savepoint, then one read of every definition
+ * (the probes' included), then the savepoint rolled back: the snapshot's SQL
+ * run as the migrations ran it, printed as `actual` was. All setups go in one
+ * round trip; when Postgres refuses one, each runs in a savepoint of its own
+ * and the refused ones are left out (their objects are not compared).
+ */
+async function runProbes(db: Database, probes: Probe[], schemas: string[]): Promise<{ defs: Definitions; refused: Set<Probe> }> {
+  const refused = new Set<Probe>();
+  await db.exec('SAVEPOINT reschema_definitions');
   try {
     await db.exec(`SET LOCAL search_path = ${MIGRATION_SEARCH_PATH}`);
-    await db.exec(probe.setup);
+    try {
+      await db.exec('SAVEPOINT reschema_all');
+      await db.exec(probes.map((p) => p.setup).join(';\n'));
+    } catch {
+      await db.exec('ROLLBACK TO SAVEPOINT reschema_all');
+      for (const probe of probes) {
+        await db.exec('SAVEPOINT reschema_probe');
+        try {
+          await db.exec(probe.setup);
+          await db.exec('RELEASE SAVEPOINT reschema_probe');
+        } catch {
+          await db.exec('ROLLBACK TO SAVEPOINT reschema_probe');
+          refused.add(probe);
+        }
+      }
+    }
     await db.exec(`SET LOCAL search_path = ''`);
-    return await probe.read(db);
-  } catch {
-    return undefined;
+    return { defs: await readDefinitions(db, schemas), refused };
   } finally {
-    await db.exec('ROLLBACK TO SAVEPOINT reschema_definition');
+    await db.exec('ROLLBACK TO SAVEPOINT reschema_definitions');
   }
 }
 
