@@ -145,6 +145,23 @@ describe('a verified move on a schema Postgres reshapes', () => {
   }, 120_000);
 });
 
+describe('a move over drift an older migration left', () => {
+  it('writes, exit 0, with a warning naming the drifted object', () => {
+    const dir = copyProject();
+    try {
+      expect(runKit(dir, ['generate', '--custom', '--name', 'hand_fix']).status).toBe(0);
+      const custom = readdirSync(join(dir, 'drizzle')).find((f) => f.endsWith('_hand_fix.sql'))!;
+      writeFileSync(join(dir, 'drizzle', custom), 'ALTER TABLE "tags" ADD COLUMN "legacy" text;\n');
+      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10']);
+      expect(r.stderr).toMatch(/^warning: drift already there before this migration .*column public\.tags\.legacy \(expected absent, found text\)/m);
+      expect(r.status).toBe(0);
+      expect(readdirSync(join(dir, 'drizzle')).some((f) => f.endsWith('_move_to_org.sql'))).toBe(true);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+});
+
 describe('drift: what the migration introduces fails, what was there is a warning', () => {
   let dir: string;
   let set: MigrationSet;

@@ -283,12 +283,22 @@ async function runMove(
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.value.formatted.map((f) => relative(root, f)),
-    warnings: plan.warnings,
+    warnings: [...plan.warnings, ...driftWarnings(verification)],
     hazards,
     written,
   };
   if (!verified) throw new MoveNotVerifiedError(verification!, result);
   return result;
+}
+
+/** Drift the database had before this migration (an older migration against its snapshot): said, not failed. */
+function driftWarnings(verification: VerifyReport | undefined): string[] {
+  const existing = verification?.driftExisting ?? [];
+  if (existing.length === 0) return [];
+  const named = existing.slice(0, 5).map((d) => `${d.object} (expected ${d.expected}, found ${d.actual})`);
+  return [
+    `drift already there before this migration (an older migration and its snapshot disagree; not this move's doing): ${named.join('; ')}${existing.length > 5 ? `; and ${existing.length - 5} more` : ''}`,
+  ];
 }
 
 /**
