@@ -43,13 +43,13 @@ export const tags = pgTable('tags', {
   // .unique() repeats the primary key: CREATE TABLE drops that constraint.
   id: integer('id').primaryKey().unique(),
   label: text('label'),
-});
+}, (t) => [check('tags_id_positive', sql\`\${t.id} > 0\`)]);
 
-// Nothing to do with the move; no generated integer sequence satisfies its CHECK past row 5.
+// Nothing to do with the move, and closed to new rows: no generated row satisfies its CHECK.
 export const reviews = pgTable('reviews', {
   id: uuid('id').primaryKey().defaultRandom(),
   rating: integer('rating').notNull(),
-}, (t) => [check('reviews_rating_check', sql\`\${t.rating} between 1 and 5\`)]);
+}, (t) => [check('reviews_closed', sql\`\${t.rating} > 5 and \${t.rating} < 1\`)]);
 `;
 
 /** The project built migration by migration with the real drizzle-kit, as its team would have. */
@@ -211,8 +211,8 @@ describe('drift: what the migration introduces fails, what was there is a warnin
       'ALTER TABLE "org"."members" ALTER COLUMN "role" SET DEFAULT \'owner\';',
       'DROP INDEX "org"."teams_name_idx";',
       'CREATE INDEX "teams_name_idx" ON "org"."teams" USING hash ("name") WHERE "name" <> \'\';',
-      'ALTER TABLE "public"."reviews" DROP CONSTRAINT "reviews_rating_check";',
-      'ALTER TABLE "public"."reviews" ADD CONSTRAINT "reviews_rating_check" CHECK ("rating" between 0 and 10);',
+      'ALTER TABLE "public"."tags" DROP CONSTRAINT "tags_id_positive";',
+      'ALTER TABLE "public"."tags" ADD CONSTRAINT "tags_id_positive" CHECK ("id" >= 0);',
       'ALTER TABLE "org"."members" DROP CONSTRAINT "members_team_id_teams_id_fk";',
       'ALTER TABLE "org"."members" ADD CONSTRAINT "members_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "org"."teams"("id") ON DELETE CASCADE;',
     ];
@@ -222,7 +222,7 @@ describe('drift: what the migration introduces fails, what was there is a warnin
       expect.arrayContaining([
         'column org.members.role default',
         'index org.teams_name_idx definition',
-        'constraint public.reviews.reviews_rating_check definition',
+        'constraint public.tags.tags_id_positive definition',
         'constraint org.members.members_team_id_teams_id_fk definition',
       ]),
     );
@@ -310,7 +310,7 @@ describe('messages say whose fault a failure is', () => {
       const before = hashTree(dir);
       const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'reviews', '--rows', '10']);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/the test data, not the migration: .*table public\.reviews, constraint reviews_rating_check/);
+      expect(r.stderr).toMatch(/the test data, not the migration: .*table public\.reviews, constraint reviews_closed/);
       expect(hashTree(dir)).toEqual(before);
     } finally {
       removeTemp(dir);
