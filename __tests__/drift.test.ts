@@ -289,6 +289,21 @@ describe('a failed verification still prints the review', () => {
     }
   }, 120_000);
 
+  it('text --dry-run: the diff and the failed verification on stdout, one line on stderr', () => {
+    const dir = losingProject();
+    try {
+      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', '--dry-run']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain("+export const members = org.table('members', {");
+      expect(r.stdout).toContain('+ALTER TABLE "public"."members" SET SCHEMA "org";');
+      expect(r.stdout).toContain('FAILED');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^drizzle-reschema: .*did not verify on pglite: /);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+
   it('the library throws MoveNotVerifiedError carrying the would-be result', async () => {
     const dir = losingProject();
     try {

@@ -1,5 +1,6 @@
-import type { Drift } from './drift';
+import type { Drift, DriftCheck } from './drift';
 import type { SchemaMove } from './fingerprint';
+import type { VerifyReport } from './verifyReport';
 
 /** How a name prints: bare when Postgres folds it to itself, else quoted (quotes doubled). */
 const printed = (name: string) => (/^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`);
@@ -49,4 +50,24 @@ export function splitDrift(after: Drift[], before: Drift[], moves: SchemaMove[])
   const key = (d: Drift) => `${d.object}\0${d.expected}\0${d.actual}`;
   const already = new Set(before.map((d) => key(relocateDrift(d, moves))));
   return { introduced: after.filter((d) => !already.has(key(d))), existing: after.filter((d) => already.has(key(d))) };
+}
+
+/** The drift check's outcome into the report: what fails, what is a warning, what was not compared, and why. */
+export function recordDrift(report: VerifyReport, after: DriftCheck, before: Drift[], moves: SchemaMove[], keep: (d: Drift) => boolean): void {
+  const { introduced, existing } = splitDrift(after.drift.filter(keep), before, moves);
+  report.drift = introduced;
+  report.driftExisting = existing;
+  report.driftChecked = true;
+  report.outsideDrizzle = after.outsideDrizzle;
+  if (existing.length) {
+    report.notes.push(
+      `drift already there before this migration (an older migration and its snapshot disagree; not this migration's doing): ${existing.map((d) => d.object).join(', ')}`,
+    );
+  }
+  if (after.outsideDrizzle.length) {
+    report.notes.push(
+      `outside Drizzle (no Drizzle object lives there; a custom migration or an unexported pgSchema made it): schema ${after.outsideDrizzle.join(', ')}; not compared with the snapshot`,
+    );
+  }
+  if (after.notCompared.length) report.notes.push(`drift not checked for ${after.notCompared.join(', ')}: Postgres refused the snapshot's definition on its own`);
 }

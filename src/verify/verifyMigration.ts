@@ -4,7 +4,7 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { compareAcrossMigration } from './compareAcross';
 import { openEngine } from './database';
 import { findDrift, type Drift } from './drift';
-import { splitDrift } from './driftAcross';
+import { recordDrift } from './driftAcross';
 import { chooseEngine } from './engineChoice';
 import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
@@ -106,7 +106,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     // migration runs, so that only what it introduces fails it (seed 003's drift is a warning).
     const checksDrift = set.target === set.steps.length - 1;
     const notBaseline = (d: Drift) => !(d.expected === 'absent' && baseline.objects.has(d.object));
-    const driftBefore = previous && checksDrift ? (await timer.time('drift', () => findDrift(db, previous, exclude))).drift.filter(notBaseline) : [];
+    const driftBefore = previous && checksDrift ? (await timer.time('drift', () => findDrift(db, previous, exclude))).drift : [];
     const rows = options.rows ?? 1000;
     if (previous) {
       const scope = seedScope(previous, moves, target.sql);
@@ -131,20 +131,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     if (checksDrift) {
       const kept = options.keepSource ? moves.map((m) => `${m.from}.${m.name}`) : [];
       const after = await timer.time('drift', () => findDrift(db, target.snapshot, exclude, { kept }));
-      const { introduced, existing } = splitDrift(after.drift.filter(notBaseline), driftBefore, moves);
-      report.drift = introduced;
-      report.driftExisting = existing;
-      report.driftChecked = true;
-      report.outsideDrizzle = after.outsideDrizzle;
-      if (existing.length) {
-        report.notes.push(
-          `drift already there before this migration (an older migration and its snapshot disagree; not this migration's doing): ${existing.map((d) => d.object).join(', ')}`,
-        );
-      }
-      if (after.outsideDrizzle.length) {
-        report.notes.push(`outside Drizzle (no Drizzle object lives there; a custom migration or an unexported pgSchema made it): schema ${after.outsideDrizzle.join(', ')}; not compared with the snapshot`);
-      }
-      if (after.notCompared.length) report.notes.push(`drift not checked for ${after.notCompared.join(', ')}: Postgres refused the snapshot's definition on its own`);
+      recordDrift(report, after, driftBefore.filter(notBaseline), moves, notBaseline);
     } else {
       report.notes.push(`drift not checked: ${set.steps.length - 1 - set.target} newer migration(s) follow ${target.tag}`);
     }
