@@ -24,8 +24,9 @@ const CONFIG = `import { defineConfig } from 'drizzle-kit';
 export default defineConfig({ dialect: 'postgresql', schema: './src/db/schema.ts', out: './drizzle' });
 `;
 
-const schema = (extraTeamColumn: string) => `import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
+const schema = (extraTeamColumn: string, internal = '') => `import { sql } from 'drizzle-orm';
+import { check, index, integer, pgSchema, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
+${internal}
 
 export const teams = pgTable('teams', {
   id: uuid('id').primaryKey().defaultRandom(),${extraTeamColumn}
@@ -68,9 +69,14 @@ function buildProject(): string {
   kit(['generate', '--name', 'init']);
   kit(['generate', '--custom', '--name', 'audit']);
   const custom = readdirSync(join(dir, 'drizzle')).find((f) => f.endsWith('_audit.sql'))!;
-  writeFileSync(join(dir, 'drizzle', custom), 'CREATE SCHEMA audit;\n--> statement-breakpoint\nCREATE TABLE audit.log (id integer, said text);\n');
-  // A column added later, declared before `name`: ADD COLUMN puts it last in the table.
-  writeFileSync(join(dir, 'src', 'db', 'schema.ts'), schema("\n  slug: text('slug'),"));
+  writeFileSync(
+    join(dir, 'drizzle', custom),
+    'CREATE SCHEMA audit;\n--> statement-breakpoint\nCREATE TABLE audit.log (id integer, said text);\n--> statement-breakpoint\nCREATE SCHEMA internal;\n',
+  );
+  // A column added later, declared before `name`: ADD COLUMN puts it last in the table. And a table in
+  // a pgSchema the code does not export: drizzle-kit writes no CREATE SCHEMA for it (the custom migration does).
+  const internal = "const internal = pgSchema('internal');\nexport const jobs = internal.table('jobs', { id: uuid('id').primaryKey(), name: text('name') });\n";
+  writeFileSync(join(dir, 'src', 'db', 'schema.ts'), schema("\n  slug: text('slug'),", internal));
   kit(['generate', '--name', 'slug']);
   return dir;
 }
@@ -91,7 +97,7 @@ function copyProject(): string {
 const MOVE = { files: ['src/db/schema.ts'], to: 'org', tables: ['teams', 'members'], rows: ROWS };
 
 describe('a verified move on a schema Postgres reshapes', () => {
-  it('passes: PK columns NOT NULL, the repeated UNIQUE dropped, the custom schema outside Drizzle, the unrelated table not seeded', async () => {
+  it('passes: PK columns NOT NULL, the repeated UNIQUE dropped, an unexported pgSchema Drizzle\'s, the custom schema outside Drizzle, the unrelated table not seeded', async () => {
     const dir = copyProject();
     try {
       const result = await move({ cwd: dir, ...MOVE, dryRun: true });
@@ -105,7 +111,7 @@ describe('a verified move on a schema Postgres reshapes', () => {
       expect(report.notes.join('\n')).toMatch(/outside Drizzle .*schema audit/);
       // Rows only where the move needs them: the moved tables (members -> teams are both moved).
       expect(report.seededTables).toEqual(['public.members', 'public.teams']);
-      expect(report.notes.join('\n')).toContain('generated rows in 2 of 4 tables');
+      expect(report.notes.join('\n')).toContain('generated rows in 2 of 5 tables');
       expect(report.timingsMs).toEqual(expect.objectContaining({ start: expect.any(Number), replay: expect.any(Number), seed: expect.any(Number), drift: expect.any(Number) }));
     } finally {
       removeTemp(dir);
