@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ConfigError } from '../errors';
 import { splitStatements } from '../generate/generateMigration';
 import type { Journal, PgSnapshot } from '../generate/migrationsFolder';
@@ -92,10 +92,12 @@ export async function replayMigrations(
   tags: Set<string>,
   platform: PlatformOptions = { preludes: [] },
   snapshots: PgSnapshot[] = [],
+  /** Paths in messages are relative to it (the project root). */
+  root = process.cwd(),
 ): Promise<{ catalog: Catalog; schemas: string[]; notes: string[] }> {
   const files = journal.entries
     .filter((e) => tags.has(e.tag))
-    .map((e) => ({ file: join(out, `${e.tag}.sql`), statements: splitStatements(readFileSync(join(out, `${e.tag}.sql`), 'utf8'), e.breakpoints) }));
+    .map((e) => ({ file: relative(root, join(out, `${e.tag}.sql`)), statements: splitStatements(readFileSync(join(out, `${e.tag}.sql`), 'utf8'), e.breakpoints) }));
   const all = files.flatMap((f) => f.statements);
   const extensions = extensionsCreatedBy([...platform.preludes.map((p) => p.sql), ...all]).filter((e) => e !== 'plpgsql');
   const db = await openPglite(extensions);

@@ -123,6 +123,7 @@ async function runPreflight(options: PreflightOptions): Promise<PreflightReport>
       replayed,
       projectPlatform(root, config, options.prelude),
       state.snapshots.map((s) => s.snapshot),
+      root,
     );
     const live = await readCatalog(client, expected.schemas, [migrations.table]);
     const drift = compareCatalogs(expected.catalog, live);
