@@ -202,3 +202,28 @@ describe('redact', () => {
     expect(redactorFor(undefined)('nothing secret here')).toBe('nothing secret here');
   });
 });
+
+describe('the replay behind preflight', () => {
+  const { replayMigrations } = require('../src/preflight/migrations') as typeof import('../src/preflight/migrations');
+  const { loadDrizzleConfig } = require('../src/generate/drizzleConfig') as typeof import('../src/generate/drizzleConfig');
+  const { projectPlatform } = require('../src/verify/platform') as typeof import('../src/verify/platform');
+
+  it("gets verify's platform setup and preludes: a Supabase project whose functions live in a prelude replays", async () => {
+    const dir = copyFixtureProject('supabase-style');
+    try {
+      const config = loadDrizzleConfig(dir);
+      const state = readMigrationsState(config.out, dir);
+      const tags = new Set(state.journal.entries.map((e) => e.tag));
+      const snapshots = state.snapshots.map((s) => s.snapshot);
+      const replayed = await replayMigrations(state.journal, config.out, tags, projectPlatform(dir, config), snapshots);
+      expect([...replayed.catalog.relations.keys()].sort()).toEqual(['public.documents', 'public.documents_id_seq', 'public.inbox', 'public.profiles']);
+      // What only the platform step made (Supabase's auth schema) is the live server's to have, not compared.
+      expect(replayed.schemas).toEqual(['public']);
+      expect(replayed.notes.join('\n')).toContain('ran the prelude supabase/prelude.sql');
+      // Without it, the first hand-written function stops the replay, naming it.
+      await expect(replayMigrations(state.journal, config.out, tags)).rejects.toThrow(/generate_inbox_fts\(text, text\) does not exist/);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 120_000);
+});

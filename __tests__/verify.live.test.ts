@@ -62,6 +62,9 @@ describe('verify --database-url on a real server with the earlier migrations app
     }
     expect(report.rollback).toMatchObject({ ok: true });
     expect(report.behaviour.length).toBeGreaterThan(0);
+    // Drift is preflight's on a live server: said so, never "none".
+    expect(report.driftChecked).toBe(false);
+    expect(report.notes.join('\n')).toContain('drift not checked');
     // Nothing changed on the server.
     for (const table of MOVED) expect(await schemaOf(table)).toEqual(['public']);
     expect(await server.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'growth'`)).toEqual([]);
@@ -82,10 +85,18 @@ describe('verify --database-url on a real server with the earlier migrations app
   });
 
   it('--commit applies the migration, records it as drizzle does, and a second verify says it is applied', async () => {
+    const sequences = () =>
+      server.query<{ name: string; last: string | null }>(`SELECT sequencename AS name, last_value::text AS last FROM pg_sequences WHERE schemaname IN ('public', 'growth') ORDER BY 1`);
+    const positions = await sequences();
     const r = cli(dir, ['verify', '--database-url', url, '--commit', '--format', 'json']);
     expect(`${r.stdout}${r.stderr}`).not.toContain(password);
     expect(r.status).toBe(0);
-    expect((JSON.parse(r.stdout) as { details: VerifyReport }).details.committed).toBe(true);
+    const details = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
+    expect(details.committed).toBe(true);
+    // --commit does not skip the probes, and the sequences they advanced are back where they were.
+    expect(details.behaviour.filter((b) => b.object.startsWith('insert into')).length).toBeGreaterThan(0);
+    expect(details.behaviour.every((b) => b.ok)).toBe(true);
+    expect(await sequences()).toEqual(positions);
     for (const table of MOVED) expect(await schemaOf(table)).toEqual(['growth']);
     expect(await applied()).toBe(2);
     const [{ n } = { n: -1 }] = await server.query<{ n: number }>('SELECT count(*)::int AS n FROM growth.entities');

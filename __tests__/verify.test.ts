@@ -160,11 +160,14 @@ describe('verify on the 000 fixture after a move', () => {
     expect(failing.rollback!.failure).toMatch(/rollback\.sql: statement 1 .* failed: cannot drop schema feature_planner because other objects depend on it/);
   }, 60_000);
 
-  it('reports drift: an older migration that the code does not match (003)', async () => {
-    const drifted = withEarlier(set, 'ALTER TABLE "public"."users" ADD COLUMN "kb_purpose" text;');
-    const report = await run(drifted);
-    expect(report.drift).toContainEqual({ object: 'column public.users.kb_purpose', expected: 'absent', actual: 'text' });
-    expect(report.ok).toBe(false);
+  it('reports drift (003): an older migration the code does not match is a warning; the same drift made by this migration fails', async () => {
+    const drifted = await run(withEarlier(set, 'ALTER TABLE "public"."users" ADD COLUMN "kb_purpose" text;'));
+    expect(drifted.drift).toEqual([]);
+    expect(drifted.driftExisting).toContainEqual({ object: 'column public.users.kb_purpose', expected: 'absent', actual: 'text' });
+    expect(drifted.ok).toBe(true);
+    const introduced = await run(tamper(set, { sql: (sql) => `${sql}\n--> statement-breakpoint\nALTER TABLE "public"."users" ADD COLUMN "kb_purpose" text;` }));
+    expect(introduced.drift).toContainEqual({ object: 'column public.users.kb_purpose', expected: 'absent', actual: 'text' });
+    expect(introduced.ok).toBe(false);
   }, 60_000);
 
   it('a failed verification exits 1 naming the object; nothing is written', () => {

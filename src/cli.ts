@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { InputError, isReschemaError } from './errors';
+import { InputError, isReschemaError, VerificationError } from './errors';
 import { mergeTargets, parseMapArguments, readPlanFile } from './plan/planFile';
 import { redactorFor } from './report/redact';
 import { toVerificationReport } from './report/verifyTable';
@@ -155,6 +155,7 @@ export function buildParser(
           .option('enums', { type: 'string', describe: 'Only these enums, as for move' })
           .option('plan', { type: 'string', describe: 'JSON or YAML plan file, as for move' })
           .option('long-transaction-seconds', { default: 60, requiresArg: true, coerce: wholeNumber('long-transaction-seconds', 0), describe: 'List transactions open at least this long' })
+          .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway PGlite before the migrations replay, as for verify (repeatable)' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
@@ -176,6 +177,7 @@ export function buildParser(
           longTransactionSeconds: args['long-transaction-seconds'] as number,
           format: args.format,
           debug: args.debug,
+          ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
     )
@@ -197,7 +199,7 @@ export async function run(argv: string[]): Promise<void> {
       debug = args.debug;
       format = args.format;
       // Loaded on demand so that --help does not pay for TypeScript.
-      const { move } = require('./move') as typeof import('./move');
+      const { move, MoveNotVerifiedError } = require('./move') as typeof import('./move');
       const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
         ...(args.to !== undefined ? { to: args.to } : {}),
         ...(args.map ? { map: args.map } : {}),
@@ -221,6 +223,8 @@ export async function run(argv: string[]): Promise<void> {
       // would wait anyway. If it fails there, or has not run by the report, the report scans (and says why).
       let hazards: HazardReport | undefined;
       let scan: NodeJS.Immediate | undefined;
+      // A failed verification still shows the review (diff, SQL, rollback), then fails the run.
+      let notVerified: InstanceType<typeof MoveNotVerifiedError> | undefined;
       const result = await move({
         files: args.files,
         cwd: args.cwd,
@@ -254,10 +258,16 @@ export async function run(argv: string[]): Promise<void> {
             }
           });
         },
-      }).finally(() => {
-        steps.done();
-        if (scan) clearImmediate(scan);
-      });
+      })
+        .catch((error: unknown) => {
+          if (!(error instanceof MoveNotVerifiedError)) throw error;
+          notVerified = error;
+          return error.result;
+        })
+        .finally(() => {
+          steps.done();
+          if (scan) clearImmediate(scan);
+        });
       steps.step('looking for raw SQL that names the moved objects');
       const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
       let report: MoveReport;
@@ -274,6 +284,7 @@ export async function run(argv: string[]): Promise<void> {
         steps.done();
       }
       printMove(report, args, result);
+      if (notVerified) throw new VerificationError(notVerified.message);
       if (report.check && !report.check.ok) process.exitCode = 1;
     },
     verify: async (args) => {
@@ -319,6 +330,7 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.tables ? { tables: args.tables } : {}),
         ...(args.enums ? { enums: args.enums } : {}),
         longTransactionSeconds: args.longTransactionSeconds,
+        ...(args.prelude ? { prelude: args.prelude } : {}),
       });
       const text = args.format === 'json' ? renderPreflightJson(report) : renderPreflightText(report);
       process.stdout.write(redact(text));

@@ -73,6 +73,8 @@ export interface PreflightArgs {
   longTransactionSeconds: number;
   format: 'text' | 'json';
   debug: boolean;
+  /** SQL files run on the throwaway PGlite before the replay, as for verify. */
+  prelude?: string[];
 }
 
 /**

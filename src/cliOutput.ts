@@ -19,6 +19,13 @@ export function printMove(report: MoveReport, args: MoveArgs, result: Pick<MoveR
   else {
     const text = renderText(report, { paint: painter(colourEnabled(process.stderr)) });
     process.stdout.write(text.stdout);
+    // A failed verification is the run's result: on stdout after the diff (as `verify` prints it), and
+    // stderr keeps to the one line that says why the run failed (printed by the caller).
+    if (result.verification?.ok === false) {
+      process.stdout.write(`${renderVerifyText(result.verification)}\n`);
+      appendSummary(markdown);
+      return;
+    }
     if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
     for (const schema of result.createSchemas) {
       process.stderr.write(`${args.dryRun || args.check ? 'would create' : 'created'} empty schema ${schema}\n`);

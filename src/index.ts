@@ -1,4 +1,4 @@
-export { move, type MoveOptions, type MoveResult, type MovedObject } from './move';
+export { move, MoveNotVerifiedError, type MoveOptions, type MoveResult, type MovedObject } from './move';
 export { planMove, type PlanOptions } from './plan/planMove';
 export type { MovePlan, ObjectKind, ObjectMove, ForeignKeyRef } from './plan/types';
 export { rewriteSchemaFiles, type FileEdit } from './rewrite/rewriteSchemaFiles';

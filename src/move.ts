@@ -4,7 +4,9 @@ import { armFault, checkpoint } from './faults';
 import { besideMigration, loadDrizzleConfig, rollbackPathFor } from './generate/drizzleConfig';
 import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
+import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
+import { readMigrationsState } from './generate/migrationsFolder';
 import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
@@ -173,7 +175,13 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     };
     const patched =
       strategy === 'copy' && generated.previous
-        ? await copyMigration({ ...patchInput, previous: generated.previous, next: generated.next, keepSource: options.keepSource ?? false })
+        ? await copyMigration({
+            ...patchInput,
+            previous: generated.previous,
+            next: generated.next,
+            keepSource: options.keepSource ?? false,
+            columnOrder: replayedColumnOrder(snapshotsInJournalOrder(readMigrationsState(config.out, root))),
+          })
         : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
     hazards = patched.hazards;
     checkpoint('patch:done');
@@ -217,17 +225,17 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
         ...bookkeeping(config),
         ...platform,
       });
-      if (!verification.ok) throw new NotVerifiedError(verification);
     }
   }
 
   if (hazards.length > 0) options.onHazards?.(hazards);
-  const written = !options.dryRun && changes.length > 0;
+  const verified = verification?.ok !== false;
+  const written = verified && !options.dryRun && changes.length > 0;
   if (written) {
     progress(`writing ${changes.length} files`);
     writeChanges(changes);
   }
-  return {
+  const result: MoveResult = {
     moves,
     alreadyInPlace,
     foreignKeys: plan.foreignKeys,
@@ -237,10 +245,37 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.value.formatted.map((f) => relative(root, f)),
-    warnings: [...plan.warnings, ...(generated?.warnings ?? [])],
+    warnings: [...plan.warnings, ...(generated?.warnings ?? []), ...driftWarnings(verification)],
     hazards,
     written,
   };
+  if (!verified) throw new MoveNotVerifiedError(verification!, result);
+  return result;
+}
+
+/** Drift the database had before this migration (an older migration against its snapshot): said, not failed. */
+function driftWarnings(verification: VerifyReport | undefined): string[] {
+  const existing = verification?.driftExisting ?? [];
+  if (existing.length === 0) return [];
+  const named = existing.slice(0, 5).map((d) => `${d.object} (expected ${d.expected}, found ${d.actual})`);
+  return [
+    `drift already there before this migration (an older migration and its snapshot disagree; not this move's doing): ${named.join('; ')}${existing.length > 5 ? `; and ${existing.length - 5} more` : ''}`,
+  ];
+}
+
+/**
+ * A failed verification inside `move`: nothing is written. The result (the
+ * diff, the migration, its rollback) travels with the error, so that a
+ * reviewer still sees what would have been written, with the verification
+ * as one part of it.
+ */
+export class MoveNotVerifiedError extends NotVerifiedError {
+  constructor(
+    report: VerifyReport,
+    readonly result: MoveResult,
+  ) {
+    super(report);
+  }
 }
 
 function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
@@ -254,4 +289,12 @@ function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
     line: m.object.location.line,
     ...(m.follows ? { follows: m.follows } : {}),
   };
+}
+
+/** The snapshots in the order their migrations run (the journal's), as the replay builds the tables. */
+function snapshotsInJournalOrder(state: ReturnType<typeof readMigrationsState>) {
+  return state.journal.entries.flatMap((e) => {
+    const snapshot = state.snapshotByTag.get(e.tag)?.snapshot;
+    return snapshot ? [snapshot] : [];
+  });
 }

@@ -1,5 +1,6 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
+import { reorderCreateTable } from './columnOrder';
 import { grantsAndRecord } from './grants';
 import { moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
@@ -34,6 +35,11 @@ export interface CopyInput {
   tag: string;
   /** Keep the old objects; their drops go to `dropSourceSql` instead. */
   keepSource: boolean;
+  /**
+   * The old tables' real column order (replayedColumnOrder over the snapshot chain), by `schema.table`:
+   * the new tables get it, so that a table that gained a column later reads the same after the copy.
+   */
+  columnOrder?: Map<string, string[]>;
 }
 
 export interface CopyMigration {
@@ -295,7 +301,12 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     (s.kind === 'createIndex' && newKeys.has(relKey(s.table))) ||
     (s.kind === 'addForeignKey' && (newKeys.has(relKey(s.table)) || newKeys.has(relKey(s.references))));
 
+  const oldKeyOf = new Map(pairs.map((p) => [keyOf(p.relocation.to, p.relocation.name), keyOf(p.relocation.from, p.relocation.name)]));
   const patched = parsed.map((s) => {
+    if (s.kind === 'createTable' && oldKeyOf.has(relKey(s.table))) {
+      const order = input.columnOrder?.get(oldKeyOf.get(relKey(s.table))!);
+      return order ? reorderCreateTable(s.sql, order) : s.sql;
+    }
     // A column that stays but whose enum moved: Postgres has no cast between two enums; text has one to each.
     if (s.kind !== 'alterColumnType' || s.hasUsing || !movedEnums.has(relKey(s.type))) return s.sql;
     const brackets = '[]'.repeat(s.arrayDims);

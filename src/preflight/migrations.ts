@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ToolError } from '../errors';
+import { join, relative } from 'node:path';
+import { ConfigError } from '../errors';
 import { splitStatements } from '../generate/generateMigration';
-import type { Journal } from '../generate/migrationsFolder';
+import type { Journal, PgSnapshot } from '../generate/migrationsFolder';
 import { ident } from '../patch/sql';
 import { openPglite } from '../verify/database';
+import { platformBaseline, preparePlatform, type PlatformOptions } from '../verify/platform';
+import { applyStatements, describeFailure, extensionsCreatedBy } from '../verify/replay';
 import { readCatalog, userSchemas, type Catalog, type Queryable } from './catalog';
 
 /**
@@ -78,25 +80,37 @@ export async function readAppliedMigrations(
 
 /**
  * What the given migrations produce: they are replayed, statement by
- * statement, on a throwaway PGlite, whose catalog is read back.
+ * statement, on a throwaway PGlite prepared as `verify` prepares its own
+ * (src/verify/platform.ts: the extensions they create, the roles they name,
+ * the platform's stubs, the project's preludes), whose catalog is read back.
+ * Schemas only the platform step made are left out: the live server has its
+ * own, real ones.
  */
-export async function replayMigrations(journal: Journal, out: string, tags: Set<string>): Promise<{ catalog: Catalog; schemas: string[] }> {
-  const db = await openPglite();
+export async function replayMigrations(
+  journal: Journal,
+  out: string,
+  tags: Set<string>,
+  platform: PlatformOptions = { preludes: [] },
+  snapshots: PgSnapshot[] = [],
+  /** Paths in messages are relative to it (the project root). */
+  root = process.cwd(),
+): Promise<{ catalog: Catalog; schemas: string[]; notes: string[] }> {
+  const files = journal.entries
+    .filter((e) => tags.has(e.tag))
+    .map((e) => ({ file: relative(root, join(out, `${e.tag}.sql`)), statements: splitStatements(readFileSync(join(out, `${e.tag}.sql`), 'utf8'), e.breakpoints) }));
+  const all = files.flatMap((f) => f.statements);
+  const extensions = extensionsCreatedBy([...platform.preludes.map((p) => p.sql), ...all]).filter((e) => e !== 'plpgsql');
+  const db = await openPglite(extensions);
+  const notes: string[] = [];
   try {
-    for (const entry of journal.entries) {
-      if (!tags.has(entry.tag)) continue;
-      const statements = splitStatements(readFileSync(join(out, `${entry.tag}.sql`), 'utf8'), entry.breakpoints);
-      for (const statement of statements) {
-        try {
-          await db.exec(statement);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-          throw new ToolError(`cannot replay migration ${entry.tag} on PGlite to learn what it produces: ${reason}`);
-        }
-      }
+    await preparePlatform(db, all, platform, notes);
+    const baseline = await platformBaseline(db, snapshots, []);
+    for (const f of files) {
+      const failure = await applyStatements(db, f.file, f.statements, { transaction: false });
+      if (failure) throw new ConfigError(`cannot replay the migrations on PGlite to learn what they produce: ${describeFailure(failure)}`);
     }
-    const schemas = await userSchemas(db);
-    return { catalog: await readCatalog(db, schemas), schemas };
+    const schemas = (await userSchemas(db)).filter((s) => !baseline.schemas.includes(s));
+    return { catalog: await readCatalog(db, schemas), schemas, notes };
   } finally {
     await db.close();
   }

@@ -5,6 +5,7 @@ import { qualified } from '../patch/sql';
 import { quoteQualified } from '../sql/identifiers';
 import { planMove, type PlanOptions } from '../plan/planMove';
 import { redactorFor, urlWithoutPassword } from '../report/redact';
+import { projectPlatform } from '../verify/platform';
 import { compareCatalogs, readCatalog, type DriftItem, type Queryable } from './catalog';
 import { readAppliedMigrations, replayMigrations, type AppliedMigrations } from './migrations';
 
@@ -17,6 +18,8 @@ export interface PreflightOptions extends Partial<Omit<PlanOptions, 'cwd'>> {
   longTransactionSeconds?: number;
   /** For the backup file's name (default: now). */
   now?: Date;
+  /** Prelude files for the replay, after those package.json lists (as for verify). */
+  prelude?: string[];
 }
 
 export interface AffectedRelation {
@@ -115,7 +118,14 @@ async function runPreflight(options: PreflightOptions): Promise<PreflightReport>
         ? migrations.entries.filter((e) => e.state === 'applied' || e.state === 'modified').map((e) => e.tag)
         : migrations.entries.map((e) => e.tag),
     );
-    const expected = await replayMigrations(state.journal, config.out, replayed);
+    const expected = await replayMigrations(
+      state.journal,
+      config.out,
+      replayed,
+      projectPlatform(root, config, options.prelude),
+      state.snapshots.map((s) => s.snapshot),
+      root,
+    );
     const live = await readCatalog(client, expected.schemas, [migrations.table]);
     const drift = compareCatalogs(expected.catalog, live);
 

@@ -47,7 +47,9 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
     err.push(
       report.written
         ? `${filesSummary(report.files)} written`
-        : `dry run: ${filesSummary(report.files)} would change; nothing written`,
+        : report.mode === 'write'
+          ? `${filesSummary(report.files)} would change; nothing written: the verification failed`
+          : `dry run: ${filesSummary(report.files)} would change; nothing written`,
     );
   }
 

@@ -27,7 +27,7 @@ export function renderVerifyText(report: VerifyReport): string {
   out.push('');
   if (kinds) out.push(`compared: ${kinds}`);
   if (report.rollback) out.push(`rollback ${report.rollback.file}: ${report.rollback.ok ? 'restores every object' : 'FAILED'}`);
-  out.push(`drift against the latest snapshot: ${report.drift.length ? `${report.drift.length} difference(s)` : 'none'}`);
+  out.push(`drift against the latest snapshot: ${driftSummary(report)}`);
   if (report.behaviour.length) {
     const inserts = report.behaviour.filter((b) => b.object.startsWith('insert into'));
     const fks = report.behaviour.filter((b) => b.object.startsWith('foreign key'));
@@ -48,6 +48,13 @@ export function renderVerifyText(report: VerifyReport): string {
     out.push('ok: every row, index, constraint, sequence, trigger, policy and grant kept');
   }
   return out.join('\n') + '\n';
+}
+
+/** What the drift check found, or that it did not run: never "none" for a check that did not run. */
+function driftSummary(report: VerifyReport): string {
+  if (!report.driftChecked) return 'not checked (see the notes)';
+  const existing = report.driftExisting.length ? `; ${report.driftExisting.length} already there before it (warning)` : '';
+  return `${report.drift.length ? `${report.drift.length} difference(s) introduced by this migration` : 'none introduced by this migration'}${existing}`;
 }
 
 const PLURALS: Record<string, string> = { index: 'indexes', columns: 'column lists', policy: 'policies' };

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import type { PgSnapshot } from '../generate/migrationsFolder';
 import type { Database } from './database';
 import {
   compareFingerprints,
@@ -11,7 +12,7 @@ import {
   type SchemaMove,
 } from './fingerprint';
 import type { MigrationSet, MigrationStep } from './migrationSet';
-import { applyStatements, describeFailure, type StatementFailure } from './replay';
+import { applyStatements, culprit, describeFailure, type StatementFailure } from './replay';
 import type { Timer, VerifyOptions, VerifyReport, VerifyRow } from './verifyReport';
 
 /**
@@ -50,9 +51,15 @@ export async function compareAcrossMigration(
   }
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
   const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
-  const { differences, added } = compareFingerprints(expected, after);
+  // Columns the migration adds besides the moves (a pending change riding along) are additions, not differences.
+  const previous = set.steps[set.target - 1]?.snapshot;
+  const pending = previous ? columnsAdded(previous, target.snapshot, moves) : { after: new Map(), before: new Map() };
+  const { differences, added } = compareFingerprints(expected, withoutColumns(after, pending.after));
   report.differences.push(...differences);
-  report.added = added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`));
+  report.added = [
+    ...added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`)),
+    ...[...pending.after].flatMap(([table, columns]) => [...columns].map((c) => `column ${table}.${c}`)),
+  ];
   if (!options.keepSource) {
     for (const m of moves) {
       const left = [...after.values()].find((e) => e.kind === (m.kind === 'sequence' ? 'sequence' : m.kind) && e.schema === m.from && e.name === m.name);
@@ -81,15 +88,64 @@ export async function compareAcrossMigration(
     const restored = await timer.time('fingerprint', async () =>
       fingerprint(db, await userSchemas(db, exclude), { columnsOf: (s, t) => before.get(`table ${s}.${t}`)?.columns }),
     );
-    const back = compareFingerprints(before, restored).differences;
+    // The rollback moves things back; it does not drop what the migration added besides the moves.
+    const back = compareFingerprints(before, withoutColumns(restored, pending.before)).differences;
     report.rollback = { file: rollback.file, ok: back.length === 0, differences: back };
   } finally {
     await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_rollback' : 'ROLLBACK');
   }
 }
 
+/** The migration itself failed on the replayed database with its generated rows: the migration's fault, said as such. */
+/**
+ * Columns the target snapshot has that the previous one did not, per table:
+ * keyed where the table is after the migration (`after`) and where it was
+ * before (`before`, where the rollback puts it back).
+ */
+function columnsAdded(
+  previous: PgSnapshot,
+  next: PgSnapshot,
+  moves: SchemaMove[],
+): { after: Map<string, Set<string>>; before: Map<string, Set<string>> } {
+  const after = new Map<string, Set<string>>();
+  const before = new Map<string, Set<string>>();
+  const oldTables = new Map(Object.values(previous.tables).map((t) => [`${t.schema || 'public'}.${t.name}`, t]));
+  for (const t of Object.values(next.tables)) {
+    const key = `${t.schema || 'public'}.${t.name}`;
+    const origin = moves.find((m) => `${m.to}.${m.name}` === key);
+    const oldKey = origin ? `${origin.from}.${origin.name}` : key;
+    const old = oldTables.get(oldKey);
+    if (!old) continue;
+    const added = new Set(Object.keys(t.columns).filter((c) => !old.columns[c]));
+    if (added.size === 0) continue;
+    after.set(key, added);
+    before.set(oldKey, added);
+  }
+  return { after, before };
+}
+
+/** The fingerprint with the named columns left out of each table's column list. */
+function withoutColumns(fp: Fingerprint, columns: Map<string, Set<string>>): Fingerprint {
+  if (columns.size === 0) return fp;
+  const out: Fingerprint = new Map(fp);
+  for (const [key, e] of fp) {
+    const drop = e.kind === 'columns' ? columns.get(`${e.schema}.${e.name}`) : undefined;
+    if (!drop || !e.columnDefs) continue;
+    const rls = e.value.slice(e.value.lastIndexOf('; ') + 2);
+    const kept = e.columnDefs.filter((c) => !drop.has(c.name));
+    out.set(key, { ...e, columnDefs: kept, value: [...kept.map((c) => c.def), rls].join('; ') });
+  }
+  return out;
+}
+
 function migrationFailed(file: string, failure: StatementFailure): FingerprintDifference {
-  return { kind: 'table', object: file, before: 'applies', after: `fails: ${describeFailure(failure)}` };
+  const about = culprit(failure);
+  return {
+    kind: 'table',
+    object: file,
+    before: 'applies',
+    after: `the migration fails${about ? ` on ${about}` : ''}: ${describeFailure(failure)}${failure.detail ? ` (${failure.detail})` : ''}`,
+  };
 }
 
 function countChecked(expected: Fingerprint, differences: FingerprintDifference[]): VerifyReport['checked'] {

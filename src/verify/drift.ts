@@ -1,5 +1,8 @@
 import type { PgSnapshot, SnapshotTable } from '../generate/migrationsFolder';
 import type { Database } from './database';
+import { findDefinitionDrift, truncateIdentifier } from './driftDefinitions';
+
+export { truncateIdentifier };
 
 /** One object where the database and the project's schema (its latest snapshot) disagree. */
 export interface Drift {
@@ -51,36 +54,62 @@ interface DbColumn {
   notnull: boolean;
 }
 
-/**
- * Compares the database (every migration replayed) with the latest snapshot,
- * which drizzle-kit wrote from the project's Drizzle schema: schemas, tables,
- * columns (type, NOT NULL), indexes, foreign keys, unique and check
- * constraints, enums and their values, sequences, views, RLS and policies.
- * Returns every difference, by object.
- */
-export async function findDrift(
-  db: Database,
-  snapshot: PgSnapshot,
-  exclude: string[],
+export interface DriftCheck {
+  /** Where the database and the snapshot disagree, by object. */
+  drift: Drift[];
+  /** Schemas no snapshot object lives in (a custom migration's, a pgSchema the code does not export): reported, not compared. */
+  outsideDrizzle: string[];
+  /** Definitions Postgres could not print from the snapshot's text (a probe it refused): not compared. */
+  notCompared: string[];
+}
+
+export interface DriftOptions {
   /** Objects left in their old schema on purpose (`--keep-source`): `schema.name`. */
-  kept: string[] = [],
-): Promise<Drift[]> {
+  kept?: string[];
+  /** The schemas that are Drizzle's; by default public, the snapshot's schemas and those its objects live in. */
+  drizzleSchemas?: Set<string>;
+  /** Also compare definitions (defaults, identity, keys, index and check bodies, policies, views); default true. */
+  definitions?: boolean;
+}
+
+/** The schemas Drizzle declares: public, the exported pgSchemas, and every schema a snapshot object lives in. */
+export function drizzleSchemasOf(snapshot: PgSnapshot): Set<string> {
+  const named = new Set(['public', ...Object.values(snapshot.schemas ?? {})]);
+  for (const o of [...Object.values(snapshot.tables), ...Object.values(snapshot.enums), ...Object.values(snapshot.sequences ?? {}), ...Object.values(snapshot.views ?? {})]) {
+    named.add(schemaOf(o.schema));
+  }
+  return named;
+}
+
+/**
+ * Compares the database (every migration replayed) with a snapshot, which
+ * drizzle-kit wrote from the project's Drizzle schema: schemas, tables,
+ * columns (type, NOT NULL), indexes, foreign keys, unique and check
+ * constraints, enums and their values, sequences, views, RLS and policies,
+ * then the definitions of those both sides have (driftDefinitions.ts).
+ * Postgres is modelled as it behaves: primary-key columns are NOT NULL, and
+ * CREATE TABLE drops a UNIQUE constraint that repeats the primary key.
+ * Schemas Drizzle does not declare are reported apart, not as drift.
+ */
+export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: string[], options: DriftOptions = {}): Promise<DriftCheck> {
+  const kept = options.kept ?? [];
   const drift: Drift[] = [];
   const differ = (object: string, expected: string, actual: string) => {
     if (expected !== actual) drift.push({ object, expected, actual });
   };
-  const schemas = (
+  const present = (
     await db.query<{ name: string }>(
       `SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
        AND nspname NOT LIKE 'pg\\_%' AND nspname <> ALL($1)`,
       [exclude],
     )
   ).map((r) => r.name);
-  const expectedSchemas = new Set(['public', ...Object.values(snapshot.schemas ?? {})]);
-  for (const s of new Set([...expectedSchemas, ...schemas])) {
-    if (expectedSchemas.has(s) !== schemas.includes(s)) {
-      differ(`schema ${s}`, expectedSchemas.has(s) ? 'present' : 'absent', schemas.includes(s) ? 'present' : 'absent');
-    }
+  const declared = new Set(['public', ...Object.values(snapshot.schemas ?? {})]);
+  const expectedSchemas = options.drizzleSchemas ?? drizzleSchemasOf(snapshot);
+  const outsideDrizzle = present.filter((s) => !expectedSchemas.has(s)).sort();
+  const schemas = present.filter((s) => expectedSchemas.has(s));
+  for (const s of declared) {
+    if (!present.includes(s) && !exclude.includes(s)) differ(`schema ${s}`, 'present', 'absent');
   }
 
   const dbTables = await db.query<{ schema: string; name: string; rls: boolean }>(
@@ -109,6 +138,8 @@ export async function findDrift(
     if (!tableKeys.has(key)) continue;
     const rls = dbTables.find((t) => `${t.schema}.${t.name}` === key)!.rls;
     differ(`table ${key} row level security`, table.isRLSEnabled || Object.keys(table.policies ?? {}).length ? 'on' : 'off', rls ? 'on' : 'off');
+    // Postgres makes every primary-key column NOT NULL, composite keys included.
+    const keyColumns = new Set(Object.values((table.compositePrimaryKeys ?? {}) as Record<string, { columns: string[] }>).flatMap((k) => k.columns));
     for (const column of Object.values(table.columns)) {
       const object = `column ${key}.${column.name}`;
       const actual = dbColumns.get(`${key}.${column.name}`);
@@ -122,7 +153,7 @@ export async function findDrift(
           : canonicalType(column.type);
       const actualType = actual.enum_schema !== null ? `${actual.enum_schema}.${stripQualifier(actual.type)}` : stripQualifier(actual.type);
       differ(`${object} type`, expectedType.replace(/"/g, ''), actualType.replace(/"/g, ''));
-      differ(`${object} not null`, String(column.notNull || column.primaryKey), String(actual.notnull));
+      differ(`${object} not null`, String(column.notNull || column.primaryKey || keyColumns.has(column.name)), String(actual.notnull));
     }
     for (const c of columns.filter((c) => `${c.schema}.${c.tbl}` === key)) {
       if (!table.columns[c.name]) differ(`column ${key}.${c.name}`, 'absent', c.type);
@@ -166,11 +197,12 @@ export async function findDrift(
   );
   const describeConstraint = (type: string, target: string | null) =>
     type === 'f' ? `foreign key to ${target}` : type === 'u' ? 'unique' : 'check';
-  expectNamed(
-    'constraint',
-    new Map([...snapTables].flatMap(([key, t]) => snapshotConstraints(key, t))),
-    new Map(dbConstraints.map((c) => [`${c.schema}.${c.tbl}.${c.name}`, describeConstraint(c.type, c.target)])),
+  const actualConstraints = new Map(dbConstraints.map((c) => [`${c.schema}.${c.tbl}.${c.name}`, describeConstraint(c.type, c.target)]));
+  // CREATE TABLE drops a UNIQUE constraint whose columns repeat the primary key's (the key already enforces it).
+  const expectedConstraints = [...snapTables].flatMap(([key, t]) =>
+    snapshotConstraints(key, t).filter(([name]) => !(repeatsPrimaryKey(t, name.slice(key.length + 1)) && !actualConstraints.has(truncateLastName(name)))),
   );
+  expectNamed('constraint', new Map(expectedConstraints), actualConstraints);
 
   const dbEnums = await db.query<{ schema: string; name: string; labels: string }>(
     `SELECT n.nspname AS schema, t.typname AS name, string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder) AS labels
@@ -225,7 +257,17 @@ export async function findDrift(
       const name = d.object.slice(d.object.indexOf(' ') + 1);
       return name === k || name.startsWith(`${k}.`) || d.actual.endsWith(` ${k}`) || d.actual.includes(` ${k} `);
     });
-  return drift.filter((d) => !isKept(d));
+  const definitions = options.definitions === false ? { drift: [], skipped: [] } : await findDefinitionDrift(db, snapshot, schemas);
+  return { drift: [...drift, ...definitions.drift].filter((d) => !isKept(d)), outsideDrizzle, notCompared: definitions.skipped };
+}
+
+/** A UNIQUE constraint of `t` (by name) whose columns are the primary key's, in the same order, with NULLs distinct. */
+function repeatsPrimaryKey(t: SnapshotTable, name: string): boolean {
+  const unique = Object.values((t.uniqueConstraints ?? {}) as Record<string, { name: string; columns: string[]; nullsNotDistinct?: boolean }>).find((u) => u.name === name);
+  if (!unique || unique.nullsNotDistinct) return false;
+  const composite = Object.values((t.compositePrimaryKeys ?? {}) as Record<string, { columns: string[] }>)[0];
+  const pk = composite?.columns ?? Object.values(t.columns).filter((c) => c.primaryKey).map((c) => c.name);
+  return pk.length > 0 && pk.join('\0') === unique.columns.join('\0');
 }
 
 function snapshotConstraints(key: string, t: SnapshotTable): Array<readonly [string, string]> {
@@ -240,15 +282,6 @@ function snapshotConstraints(key: string, t: SnapshotTable): Array<readonly [str
 function stripQualifier(type: string): string {
   const m = /^("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\.(.*)$/.exec(type);
   return m ? m[2]! : type;
-}
-
-/** Postgres keeps the first 63 bytes of an identifier (NAMEDATALEN - 1). */
-export function truncateIdentifier(name: string): string {
-  const bytes = Buffer.from(name, 'utf8');
-  if (bytes.length <= 63) return name;
-  let end = 63;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // never cut inside a UTF-8 character
-  return bytes.subarray(0, end).toString('utf8');
 }
 
 /** `schema.table.name` with its last part cut as Postgres would. */

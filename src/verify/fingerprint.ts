@@ -30,6 +30,8 @@ export interface Entry {
   rows?: number;
   /** Column names, for tables: the columns the checksum covers. */
   columns?: string[];
+  /** For column lists: each column's part of `value`, so that columns a migration adds can be told apart. */
+  columnDefs?: Array<{ name: string; def: string }>;
 }
 
 /** Every entry, keyed by `kind schema.name`. */
@@ -115,19 +117,19 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
         columns: present,
         value: `${row!.rows} rows, checksum ${row!.checksum}${missing.length ? `, columns gone: ${missing.join(', ')}` : ''}`,
       });
+      const columnDefs = own.map((c) => ({
+        name: c.name,
+        def:
+          `${c.name} ${c.type}${c.notnull ? ' not null' : ''}${c.def !== null ? ` default ${c.def}` : ''}` +
+          `${c.identity ? ` identity ${c.identity}` : ''}${c.generated ? ` generated ${c.generated}` : ''}`,
+      }));
       add({
         kind: 'columns',
         schema: t.schema,
         name: t.name,
         table: t.name,
-        value: [
-          ...own.map(
-            (c) =>
-              `${c.name} ${c.type}${c.notnull ? ' not null' : ''}${c.def !== null ? ` default ${c.def}` : ''}` +
-              `${c.identity ? ` identity ${c.identity}` : ''}${c.generated ? ` generated ${c.generated}` : ''}`,
-          ),
-          `rls ${t.rls ? 'on' : 'off'}${t.force ? ' forced' : ''}`,
-        ].join('; '),
+        value: [...columnDefs.map((c) => c.def), `rls ${t.rls ? 'on' : 'off'}${t.force ? ' forced' : ''}`].join('; '),
+        columnDefs,
       });
     }
 

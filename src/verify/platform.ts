@@ -153,6 +153,6 @@ export async function platformBaseline(db: Database, snapshots: PgSnapshot[], ex
   }
   const schemas = (await userSchemas(db, exclude)).filter((s) => !named.has(s));
   const empty: PgSnapshot = { ...snapshots[0]!, tables: {}, enums: {}, schemas: {}, sequences: {}, views: {} };
-  const present = await findDrift(db, empty, [...exclude, ...schemas]);
+  const present = (await findDrift(db, empty, [...exclude, ...schemas], { drizzleSchemas: named, definitions: false })).drift;
   return { schemas, objects: new Set(present.filter((d) => d.expected === 'absent').map((d) => d.object)) };
 }

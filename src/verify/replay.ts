@@ -11,6 +11,10 @@ export interface StatementFailure {
   hint?: string;
   /** Something the hosted database has and the migrations do not make (a role, function, schema, extension). */
   platformGap?: boolean;
+  /** What Postgres says the error is about, when it says (a constraint violation names both). */
+  table?: string;
+  constraint?: string;
+  detail?: string;
 }
 
 /**
@@ -79,6 +83,21 @@ export function hintFor(message: string, code?: string, sql?: string): string | 
   return diagnose(message, code, sql)?.hint;
 }
 
+/** `table growth.jobs, constraint jobs_rating_check`: the object a failure is about, when Postgres named it. */
+export function culprit(f: StatementFailure): string {
+  return [f.table ? `table ${f.table}` : '', f.constraint ? `constraint ${f.constraint}` : ''].filter(Boolean).join(', ');
+}
+
+/** Generated rows a table refused: the row generator's limit, not the migration's fault (nothing has migrated yet). */
+export function testDataFailure(f: StatementFailure): string {
+  const table = f.table ?? /^INSERT INTO (\S+)|^UPDATE (\S+)/.exec(f.firstLine)?.slice(1).find(Boolean)?.replace(/"/g, '');
+  const about = [table ? `table ${table}` : '', f.constraint ? `constraint ${f.constraint}` : ''].filter(Boolean).join(', ');
+  return (
+    `the test data, not the migration: the generated rows${about ? ` for ${about}` : ''} were refused before the migration ran: ${f.message}` +
+    `${f.detail ? ` (${f.detail})` : ''}; the row generator cannot satisfy it: verify with --database-url on a copy with real rows, or move with --no-verify`
+  );
+}
+
 export function describeFailure(f: StatementFailure): string {
   return `${f.file}: statement ${f.statement} (${f.firstLine}) failed: ${f.message}${f.hint ? `; hint: ${f.hint}` : ''}`;
 }
@@ -106,7 +125,7 @@ export async function applyStatements(
       await db.exec(sql);
     } catch (error) {
       if (transaction) await db.exec('ROLLBACK').catch(() => undefined);
-      const e = error as { message?: string; code?: string };
+      const e = error as { message?: string; code?: string; schema?: string; table?: string; constraint?: string; detail?: string };
       const message = (e.message ?? String(error)).split('\n')[0]!;
       const diagnosis = diagnose(message, e.code, sql);
       return {
@@ -116,6 +135,9 @@ export async function applyStatements(
         message,
         ...(e.code ? { code: e.code } : {}),
         ...(diagnosis ? { hint: diagnosis.hint, platformGap: diagnosis.platformGap } : {}),
+        ...(e.table ? { table: e.schema ? `${e.schema}.${e.table}` : e.table } : {}),
+        ...(e.constraint ? { constraint: e.constraint } : {}),
+        ...(e.detail ? { detail: e.detail.split('\n')[0]! } : {}),
       };
     }
   }

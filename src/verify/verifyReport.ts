@@ -49,8 +49,16 @@ export interface VerifyReport {
   differences: FingerprintDifference[];
   /** Objects the migration added (a new schema, other pending changes). */
   added: string[];
-  /** The database after every migration against the project's latest snapshot. */
+  /** Tables that got generated rows: those the migration concerns, their FK parents and children (seedScope.ts). */
+  seededTables?: string[];
+  /** Drift this migration introduced: the database after every migration against the project's latest snapshot. */
   drift: Drift[];
+  /** Drift that was there before this migration (an older migration against its own snapshot): a warning. */
+  driftExisting: Drift[];
+  /** False when the drift check did not run (a live database, or newer migrations follow): `drift` then proves nothing. */
+  driftChecked: boolean;
+  /** Schemas no Drizzle object lives in (custom migrations, unexported pgSchema): reported, not drift. */
+  outsideDrizzle: string[];
   rollback?: { file: string; ok: boolean; differences: FingerprintDifference[]; failure?: string };
   /** Behaviour after the migration: inserts continue, foreign keys hold. */
   behaviour: VerifyRow[];
