@@ -6,6 +6,7 @@ import type { FileChange } from '../report/unifiedDiff';
 import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
 import { findConfigFile, type DrizzleConfig } from './drizzleConfig';
 import {
+  kitErrorLine,
   kitOutputExcerpt,
   resolveDrizzleKit,
   runDrizzleKit,
@@ -174,7 +175,8 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       : input.started?.kit.bin === kit.bin
         ? input.started.run(args, shadow.root)
         : runDrizzleKit(kit, args, shadow.root));
-    if (run.code !== 0) {
+    // drizzle-kit 0.31 exits 0 when a schema file fails to load, printing only the error.
+    if (run.code !== 0 || (listFiles(shadowOut).length === before.length && kitErrorLine(run))) {
       throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${said(run)}`);
     }
     let added = listFiles(shadowOut).filter((f) => !before.includes(f));
