@@ -10,7 +10,7 @@ import { patchMigration } from './patch/patchMigration';
 import type { PlanOptions } from './plan/planMove';
 import { isOneShotProcess, tuneForRunSize } from './processMode';
 import type { MovePlan, ObjectKind } from './plan/types';
-import { formatFiles } from './rewrite/formatFiles';
+import { formatFiles, type UnloadableConfig } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
@@ -274,10 +274,15 @@ async function runMove(
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.value.formatted.map((f) => relative(root, f)),
-    warnings: plan.warnings,
+    warnings: [...plan.warnings, ...formatted.value.unloadable.map((u) => unloadableConfigWarning(u, root))],
     hazards,
     written,
   };
+}
+
+function unloadableConfigWarning(config: UnloadableConfig, root: string): string {
+  const files = config.files.map((f) => relative(root, f)).join(', ');
+  return `${relative(root, config.configFile)}: prettier cannot load this config (${config.reason}); left unformatted: ${files}`;
 }
 
 function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
