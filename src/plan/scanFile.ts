@@ -52,7 +52,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     statements,
     quote,
     semicolons,
-    jsExtensions,
+    importExtension,
     exportedLocals,
   } = scanTopLevel(path, sourceFile, locate);
 
@@ -266,7 +266,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     statements,
     quote,
     semicolons,
-    jsExtensions,
+    importExtension,
     tableCreators,
     exports: exportTableOf(sourceFile),
   };

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import type { SourceLocation } from '../errors';
+import { extensionStyleOf, type ImportExtension } from './importStyle';
 import {
   hasExportModifier,
   isTypeOnlyImport,
@@ -35,7 +36,8 @@ export interface TopLevel {
   statements: Span[];
   quote: "'" | '"';
   semicolons: boolean;
-  jsExtensions: boolean;
+  /** The style of the file's first relative import; undefined without one. */
+  importExtension: ImportExtension | undefined;
 }
 
 /**
@@ -60,7 +62,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   let quote: "'" | '"' = "'";
   let semicolons = true;
   let sawImport = false;
-  let jsExtensions = false;
+  let importExtension: ImportExtension | undefined;
 
   for (const statement of sourceFile.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
@@ -73,7 +75,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
         quote = statement.moduleSpecifier.getText(sourceFile).startsWith('"') ? '"' : "'";
         semicolons = statement.getText(sourceFile).trimEnd().endsWith(';');
       }
-      if (module.startsWith('.') && module.endsWith('.js')) jsExtensions = true;
+      if (module.startsWith('.') && importExtension === undefined) importExtension = extensionStyleOf(module);
       const clause = statement.importClause;
       if (!clause || !isTypeOnlyImport(clause)) runtimeImports.push(module);
       if (!clause) continue;
@@ -184,7 +186,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
     start: statement.getStart(sourceFile),
     end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
   }));
-  return { statements, exportedLocals, pgCoreImports, namedImports, runtimeImports, coreNamed, coreNamespaces, importBindings, topLevelNames, schemaDeclarations, tableCreators, afterImports, quote, semicolons, jsExtensions };
+  return { statements, exportedLocals, pgCoreImports, namedImports, runtimeImports, coreNamed, coreNamespaces, importBindings, topLevelNames, schemaDeclarations, tableCreators, afterImports, quote, semicolons, importExtension };
 }
 
 /** `pgTable` for `pgTable`, `table` (aliased) or `pg.pgTable`; undefined otherwise. */

@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../errors';
+import type { ImportExtension } from './importStyle';
 
 /** The kinds of Drizzle object that live in a Postgres schema. */
 export type ObjectKind = 'table' | 'enum' | 'view' | 'materializedView' | 'sequence';
@@ -144,8 +145,8 @@ export interface ScannedFile {
   /** Quote character used by the file's imports. */
   quote: "'" | '"';
   semicolons: boolean;
-  /** Relative import specifiers end in `.js` (ESM style). */
-  jsExtensions: boolean;
+  /** How the file's relative imports name files (`./a.js`, `./a.ts`, `./a`); undefined without any. */
+  importExtension: ImportExtension | undefined;
   /** Names (other than pg-core constructors) imported or declared with their pgTableCreator. */
   tableCreators: Set<string>;
   exports: ExportTable;
