@@ -18,7 +18,8 @@ type PgliteExtension = import('@electric-sql/pglite').Extension;
 /**
  * Extensions PGlite can load: extension name -> where its bundle comes from.
  * Most ship with PGlite as contrib modules; pgvector is a package of its own
- * (its bundle runs on our PGlite: package.json's overrides accept its pinned peer).
+ * whose peer is one exact PGlite version: package.json pins PGlite to it, so
+ * a project that installs drizzle-reschema gets one PGlite, not two.
  */
 const PGLITE_EXTENSIONS: Record<string, () => PgliteExtension> = {
   ...Object.fromEntries(
