@@ -1,4 +1,5 @@
 import { serverExtensions, startEmbeddedServer } from './embeddedServer';
+import { pgliteTemplate } from './pgliteTemplate';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -52,8 +53,17 @@ export async function openPglite(extensionNames: string[] = ['pg_trgm']): Promis
     const load = PGLITE_EXTENSIONS[name];
     if (load) extensions[name.replace(/-/g, '_')] = load();
   }
-  const db = new PGlite({ extensions });
-  await db.waitReady;
+  const template = pgliteTemplate();
+  let db = new PGlite({ extensions, ...(template.data ? { loadDataDir: template.data } : {}) });
+  try {
+    await db.waitReady;
+  } catch (error) {
+    if (!template.data) throw error;
+    template.discard();
+    db = new PGlite({ extensions });
+    await db.waitReady;
+  }
+  await template.save(() => db.dumpDataDir('none'));
   return {
     engine: 'pglite',
     raw: db,
