@@ -204,18 +204,30 @@ function runToEnd(binary: string, args: string[], user: RunAs | undefined, timeo
   });
 }
 
-/** Servers still running when this process exits are killed with it, not left behind. */
+/**
+ * Servers still running when this process exits are killed with it, not left
+ * behind: also on SIGINT or SIGTERM, after which the signal is raised again
+ * so the process dies of it as if never caught.
+ */
 const running = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
+function killRunning(): void {
+  for (const [child, dir] of running) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  running.clear();
+}
+function onSignal(signal: NodeJS.Signals): void {
+  killRunning();
+  process.kill(process.pid, signal);
+}
 function stopAllOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [child, dir] of running) {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  process.on('exit', killRunning);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 }
 
 export async function startEmbeddedServer(packageName: string): Promise<EmbeddedServer> {
