@@ -8,11 +8,11 @@ import { removeTemp, REPO_ROOT } from './helpers/tempProject';
  * PGlite starts from the saved data folder of a fresh start (a fifth of
  * initdb's time), never from one a run has used, and never from one another
  * user could have written. Each start runs in a child process of the built
- * tool with its own TMPDIR (jest's process.env is not the one os.tmpdir reads).
+ * tool with its own XDG_CACHE_HOME (jest's process.env is not the real one).
  */
 const ownTmp = mkdtempSync(join(tmpdir(), 'reschema-pglite-template-'));
 afterAll(() => removeTemp(ownTmp));
-const folder = join(ownTmp, `drizzle-reschema-pglite-${process.getuid?.() ?? 'user'}`);
+const folder = join(ownTmp, 'drizzle-reschema');
 const DIST = JSON.stringify(join(REPO_ROOT, 'dist', 'verify'));
 
 function child(body: string): string {
@@ -21,7 +21,7 @@ function child(body: string): string {
     const { templatePath } = require(${DIST} + '/pgliteTemplate.js');
     const hasTable = async (db, name) => (await db.query("SELECT to_regclass('public." + name + "') IS NOT NULL AS found"))[0].found;
     (async () => { ${body} })().catch((error) => { console.error(error); process.exitCode = 1; });`;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, TMPDIR: ownTmp }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: ownTmp }, timeout: 120_000 });
   expect(r.stderr).toBe('');
   return r.stdout.trim();
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
@@ -7,14 +7,14 @@ import { dirname, join } from 'node:path';
  * 10 to 20 s on a loaded one, for every verification. Restoring the data
  * folder of a fresh start takes a fifth of that. So the first start on a
  * machine saves its data folder, taken before any SQL ran, and later starts
- * restore it. One file per PGlite version, in a folder of the user's own
- * that no one else can write (a planted data folder would be the database
- * that verification trusts).
+ * restore it. One file per PGlite version, in the user's cache folder
+ * (`$XDG_CACHE_HOME`, else `~/.cache`), which no one else may write: a
+ * planted data folder would be the database that verification trusts.
  */
 export function templatePath(): string | undefined {
   try {
     const version = (JSON.parse(readFileSync(pglitePackageJson(), 'utf8')) as { version: string }).version;
-    const dir = join(tmpdir(), `drizzle-reschema-pglite-${process.getuid?.() ?? 'user'}`);
+    const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'drizzle-reschema');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const owner = statSync(dir);
     if ((process.getuid && owner.uid !== process.getuid()) || (owner.mode & 0o077) !== 0) return undefined;
