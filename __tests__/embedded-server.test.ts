@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removedAfterEach, REPO_ROOT } from './helpers/tempProject';
+import { PLANNER_MOVE } from './helpers/cases';
+import { runCli } from './helpers/run';
+import { copyFixtureProject, hashTree, removedAfterEach, REPO_ROOT } from './helpers/tempProject';
 
 /**
  * The embedded server as a user in Docker (root, a clone in a folder only
@@ -62,5 +64,18 @@ describe('the embedded Postgres server', () => {
     expect(r.stderr).toMatch(
       /^ToolError: embedded Postgres did not start \(initdb\): .*Permission denied.*; as root the server runs as the postgres user, which must be able to write .*inner.* \(set TMPDIR to a folder it can\), or use --engine pglite\n$/,
     );
+  }, 120_000);
+
+  (process.getuid?.() === 0 ? it : it.skip)('that cannot start ends `verify --engine postgres` with exit 2 and that one line', () => {
+    const dir = track(copyFixtureProject(PLANNER_MOVE.fixture));
+    const tmp = track(mkdtempSync(join(tmpdir(), 'reschema-tmp-0700-')));
+    mkdirSync(join(tmp, 'inner'));
+    const before = hashTree(dir);
+    const started = Date.now();
+    const r = runCli(dir, ['verify', '--engine', 'postgres'], { TMPDIR: join(tmp, 'inner') });
+    expect((Date.now() - started) / 1000).toBeLessThan(60);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^drizzle-reschema: embedded Postgres did not start \(initdb\): .*Permission denied.*or use --engine pglite$/)]);
+    expect(hashTree(dir)).toEqual(before);
   }, 120_000);
 });
