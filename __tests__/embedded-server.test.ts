@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLANNER_MOVE } from './helpers/cases';
@@ -45,7 +45,10 @@ function startServer(project: string, env: Record<string, string> = {}) {
 
 describe('the embedded Postgres server', () => {
   it('starts from a project inside a folder the postgres user cannot enter', () => {
-    const r = startServer(privateInstall());
+    // A temp folder of its own, so the binaries are copied to a new cache, not found in one an earlier run made.
+    const tmp = track(mkdtempSync(join(tmpdir(), 'reschema-tmp-')));
+    chmodSync(tmp, 0o755);
+    const r = startServer(privateInstall(), { TMPDIR: tmp });
     expect(r.signal).toBeNull();
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('answer 2\n');

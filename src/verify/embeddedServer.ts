@@ -124,12 +124,14 @@ function reachableNative(native: string, user: RunAs | undefined, packageName: s
   const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
   const cacheRoot = join(tmpdir(), 'drizzle-reschema-postgres');
   const cached = join(cacheRoot, `${process.platform}-${process.arch}-${version}`);
-  mkdirSync(cacheRoot, { recursive: true, mode: 0o755 });
+  mkdirSync(cacheRoot, { recursive: true });
   // Binaries that root hands to another user must not be replaceable by anyone else.
   const owner = statSync(cacheRoot);
   if (owner.uid !== 0 || (owner.mode & 0o022) !== 0) {
     throw new ToolError(`${cacheRoot} is not owned by root or is writable by others: remove it, or set TMPDIR to another folder`);
   }
+  // Whatever the umask made of it: the postgres user must enter it.
+  chmodSync(cacheRoot, 0o755);
   if (!existsSync(join(cached, 'bin', 'postgres'))) {
     const partial = mkdtempSync(join(cacheRoot, '.partial-'));
     cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
