@@ -3,13 +3,14 @@
  * only when the statements the move did not touch come out of prettier
  * unchanged; the same result as prettier's main entry, whichever build ran.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
 import { planMove } from '../src/plan/planMove';
 import { containsInOrder, formatFiles, PrettierSession } from '../src/rewrite/formatFiles';
 import { rewriteSchemaFiles } from '../src/rewrite/rewriteSchemaFiles';
 import { untouchedRuns } from '../src/rewrite/textEdits';
+import { runCli } from './helpers/run';
 import { copyFixtureProject, removedAfterEach, writeTempTree } from './helpers/tempProject';
 
 const SCHEMA_FILE = 'src/lib/db/schema/feature-planner.schema.ts';
@@ -55,7 +56,7 @@ describe('formatFiles', () => {
     // The fixture uses single quotes: under this config every untouched line would change.
     writeFileSync(join(dir, '.prettierrc.json'), JSON.stringify({ singleQuote: false, printWidth: 100 }));
     const edits = rewriteOf(dir, [SCHEMA_FILE], 'feature_planner');
-    expect(await formatFiles(edits)).toEqual({ edits, formatted: [] });
+    expect(await formatFiles(edits)).toEqual({ edits, formatted: [], unloadable: [] });
   });
 
   it('leaves a file alone when only an untouched statement breaks prettier style', async () => {
@@ -67,7 +68,7 @@ describe('formatFiles', () => {
     writeFileSync(path, `${text.slice(0, last)}\n\n${text.slice(last)}`);
     const edits = rewriteOf(dir, [SCHEMA_FILE], 'feature_planner');
     expect(edits[0]!.untouched!.length).toBeGreaterThan(0);
-    expect(await formatFiles(edits)).toEqual({ edits, formatted: [] });
+    expect(await formatFiles(edits)).toEqual({ edits, formatted: [], unloadable: [] });
   });
 
   describe('a file the move touches throughout (no untouched statement to go by)', () => {
@@ -93,7 +94,7 @@ describe('formatFiles', () => {
       const schema = "import { pgTable, text } from 'drizzle-orm/pg-core';\n\nexport const notes = pgTable('notes', {   body: text('body') });\n";
       const dir = tree(files(schema));
       const edits = rewriteOf(dir, ['schema.ts'], 'feature_planner');
-      expect(await formatFiles(edits)).toEqual({ edits, formatted: [] });
+      expect(await formatFiles(edits)).toEqual({ edits, formatted: [], unloadable: [] });
     });
   });
 
@@ -133,7 +134,39 @@ describe('formatFiles', () => {
     const dir = tree({ 'schema.ts': "import { pgTable, text } from 'drizzle-orm/pg-core';\nexport const notes = pgTable('notes', { body: text('body') });\n" });
     const edits = rewriteOf(dir, ['schema.ts'], 'feature_planner');
     expect(await new PrettierSession().optionsFor(join(dir, 'schema.ts'), edits[0]!.before)).toBeUndefined();
-    expect(await formatFiles(edits)).toEqual({ edits, formatted: [] });
+    expect(await formatFiles(edits)).toEqual({ edits, formatted: [], unloadable: [] });
+  });
+});
+
+describe('a prettier config that cannot load', () => {
+  const unformattedMove = (dir: string) => {
+    const r = runCli(dir, ['move', SCHEMA_FILE, '--to', 'feature_planner_with_a_long_name', '--no-migration']);
+    expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    expect(r.status).toBe(0);
+    // Left as the rewrite leaves it in a project without a prettier config.
+    const bare = plannerCopy();
+    rmSync(join(bare, '.prettierrc.json'));
+    expect(runCli(bare, ['move', SCHEMA_FILE, '--to', 'feature_planner_with_a_long_name', '--no-migration']).status).toBe(0);
+    const after = readFileSync(join(dir, SCHEMA_FILE), 'utf8');
+    expect(after).toBe(readFileSync(join(bare, SCHEMA_FILE), 'utf8'));
+    return { r, after };
+  };
+
+  it('is named in a warning, and the files are left unformatted', () => {
+    const dir = plannerCopy();
+    rmSync(join(dir, '.prettierrc.json'));
+    writeFileSync(join(dir, '.prettierrc.cjs'), "module.exports = { ...require('@acme/prettier-config'), printWidth: 100 };\n");
+    const { r } = unformattedMove(dir);
+    expect(r.stderr).toMatch(
+      /warning: \.prettierrc\.cjs: prettier cannot load this config \(Cannot find module '@acme\/prettier-config'.*\); left unformatted: src\/lib\/db\/schema\/feature-planner\.schema\.ts\n/,
+    );
+  });
+
+  it('names the config when a plugin it lists is not installed', () => {
+    const dir = plannerCopy();
+    writeFileSync(join(dir, '.prettierrc.json'), JSON.stringify({ singleQuote: true, printWidth: 100, plugins: ['prettier-plugin-not-installed'] }));
+    const { r } = unformattedMove(dir);
+    expect(r.stderr).toMatch(/warning: \.prettierrc\.json: prettier cannot load this config \(Cannot find package 'prettier-plugin-not-installed'.*\); left unformatted: /);
   });
 });
 

@@ -61,7 +61,8 @@ beforeAll(() => {
     for (const [path, text] of files) {
       if (!/\.[cm]?[tj]s$/.test(path)) continue;
       const { outputText } = ts.transpileModule(text, {
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        // `./users.ts` specifiers (cases that import with .ts) load as the compiled `./users.js`.
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, rewriteRelativeImportExtensions: true },
         fileName: path,
       });
       const out = join(root, testCase.name, path.replace(/\.[cm]?ts$/, '.js'));

@@ -10,7 +10,7 @@ import { readMigrationsState } from './generate/migrationsFolder';
 import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
-import { formatFiles } from './rewrite/formatFiles';
+import { formatFiles, type UnloadableConfig } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
@@ -245,7 +245,12 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
     changes,
     diff: unifiedDiff(reviewable, root),
     formatted: formatted.value.formatted.map((f) => relative(root, f)),
-    warnings: [...plan.warnings, ...(generated?.warnings ?? []), ...driftWarnings(verification)],
+    warnings: [
+      ...plan.warnings,
+      ...(generated?.warnings ?? []),
+      ...driftWarnings(verification),
+      ...formatted.value.unloadable.map((u) => unloadableConfigWarning(u, root)),
+    ],
     hazards,
     written,
   };
@@ -276,6 +281,11 @@ export class MoveNotVerifiedError extends NotVerifiedError {
   ) {
     super(report);
   }
+}
+
+function unloadableConfigWarning(config: UnloadableConfig, root: string): string {
+  const files = config.files.map((f) => relative(root, f)).join(', ');
+  return `${relative(root, config.configFile)}: prettier cannot load this config (${config.reason}); left unformatted: ${files}`;
 }
 
 function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {

@@ -96,12 +96,23 @@ function collect(child: ChildProcess, timeoutMs: number): Promise<KitRun> {
   });
 }
 
-/** The last meaningful lines of drizzle-kit's output, for an error message. */
+/**
+ * drizzle-kit's first error line (`Error: Cannot find module 'x'`, `TypeError: ...`):
+ * what follows it is a stack, and the last lines are its least useful part.
+ */
+export function kitErrorLine(run: KitRun): string | undefined {
+  return kitOutputLines(run).find((l) => /^([A-Z]\w*)?Error\b|^error:/.test(l));
+}
+
+/** For an error message: drizzle-kit's first error line, else the last meaningful lines of its output. */
 export function kitOutputExcerpt(run: KitRun): string {
-  const lines = `${run.stderr}\n${run.stdout}`
+  return kitErrorLine(run) ?? (kitOutputLines(run).slice(-3).join(' | ') || '(no output)');
+}
+
+function kitOutputLines(run: KitRun): string[] {
+  return `${run.stderr}\n${run.stdout}`
     .replace(/\u001b\[[0-9;]*[A-Za-z]/g, '')
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  return lines.slice(-3).join(' | ') || '(no output)';
 }

@@ -1,11 +1,14 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { ConfigError } from '../errors';
 
 /** Folders never copied into the shadow: dependencies, VCS data, build output. */
 const NOT_COPIED = new Set(['node_modules', '.git', '.next', '.turbo', 'dist', 'build', 'coverage', '.cache']);
 const NESTED_NOT_COPIED = new Set(['node_modules', '.git']);
+
+/** Files of the folders above the project that decide how it loads: workspace manifests, base tsconfigs. */
+const ANCESTOR_FILES = /^(package\.json|tsconfig(\..+)?\.json)$/;
 
 /**
  * A throwaway copy of the project's sources in the system temp folder, with
@@ -13,12 +16,25 @@ const NESTED_NOT_COPIED = new Set(['node_modules', '.git']);
  * rewritten schema files, so the user's tree is never written before the end.
  * Sources are copied rather than linked: Node resolves a linked module's
  * imports from its real path, which would load the old schema files.
+ *
+ * In a monorepo, packages resolve from every node_modules above the project
+ * (drizzle-kit hoisted to the root, say), so the copy sits at the same depth
+ * below a temp folder that mirrors those ancestors: each gets its
+ * node_modules linked, and its manifest and tsconfigs (an `extends:
+ * "../../tsconfig.base.json"`), as Node and drizzle-kit would find them.
  */
 export class ShadowProject {
+  /** The copy of the project. */
   readonly root: string;
+  /** The temp folder standing for the topmost ancestor with a node_modules. */
+  private readonly base: string;
 
-  private constructor(readonly projectRoot: string) {
-    this.root = mkdtempSync(join(tmpdir(), 'drizzle-reschema-'));
+  private constructor(
+    readonly projectRoot: string,
+    private readonly top: string,
+  ) {
+    this.base = mkdtempSync(join(tmpdir(), 'drizzle-reschema-'));
+    this.root = join(this.base, relative(top, projectRoot));
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
   }
@@ -30,8 +46,10 @@ export class ShadowProject {
   };
 
   static create(projectRoot: string): ShadowProject {
-    const shadow = new ShadowProject(projectRoot);
+    const ancestors = foldersWithNodeModules(projectRoot);
+    const shadow = new ShadowProject(projectRoot, ancestors.at(-1) ?? projectRoot);
     try {
+      mkdirSync(shadow.root, { recursive: true });
       for (const entry of readdirSync(projectRoot)) {
         if (NOT_COPIED.has(entry)) continue;
         cpSync(join(projectRoot, entry), join(shadow.root, entry), {
@@ -40,8 +58,13 @@ export class ShadowProject {
           filter: (src) => !NESTED_NOT_COPIED.has(basename(src)),
         });
       }
-      const modules = nearestNodeModules(projectRoot);
-      if (modules) symlinkSync(modules, join(shadow.root, 'node_modules'), 'dir');
+      for (let dir = dirname(projectRoot); ancestors.length > 0 && relative(shadow.top, dir).split(sep)[0] !== '..'; dir = dirname(dir)) {
+        for (const entry of readdirSync(dir)) {
+          if (ANCESTOR_FILES.test(entry)) symlinkSync(join(dir, entry), join(shadow.map(dir), entry));
+        }
+        if (dir === shadow.top) break;
+      }
+      for (const dir of ancestors) symlinkSync(join(dir, 'node_modules'), join(shadow.map(dir), 'node_modules'), 'dir');
     } catch (error) {
       shadow.dispose();
       throw error;
@@ -70,16 +93,17 @@ export class ShadowProject {
   dispose(): void {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
-    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.base, { recursive: true, force: true });
   }
 }
 
-/** The project's node_modules, or a parent's (a hoisted monorepo). */
-function nearestNodeModules(from: string): string | undefined {
+/** The project's folder and those above it that hold a node_modules, nearest first, as Node searches them. */
+function foldersWithNodeModules(from: string): string[] {
+  const found: string[] = [];
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules');
-    if (existsSync(candidate) && statSync(candidate).isDirectory()) return candidate;
-    if (dirname(dir) === dir) return undefined;
+    if (existsSync(candidate) && statSync(candidate).isDirectory()) found.push(dir);
+    if (dirname(dir) === dir) return found;
   }
 }
 

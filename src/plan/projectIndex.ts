@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { InputError } from '../errors';
 import { walkFiles, type WalkFilter } from '../walkFiles';
+import { chooseImportExtension, isNodeModule, styledSpecifier } from './importStyle';
 import { decodeSource, exportTableOf, parseSource } from './parseSource';
 import { scanFile } from './scanFile';
 import type { ExportTable, ScannedFile, SchemaDeclaration } from './types';
@@ -226,13 +227,14 @@ export class ProjectIndex {
     return names;
   }
 
-  /** The import specifier that reaches `toFile` from `fromFile`, in the importing file's style. */
+  /**
+   * The import specifier that reaches `toFile` from `fromFile`, in the
+   * importing file's style (else the project's) when the tsconfig accepts it.
+   */
   importSpecifier(fromFile: string, toFile: string): string {
-    const from = this.files.get(fromFile);
-    let specifier = relative(dirname(fromFile), toFile).split('\\').join('/');
-    specifier = specifier.replace(/\.(?:[cm]?ts|tsx)$/, from?.jsExtensions ? '.js' : '');
-    if (!from?.jsExtensions) specifier = specifier.replace(/\/index$/, '');
-    return specifier.startsWith('.') ? specifier : `./${specifier}`;
+    const projectStyle = [...this.files.values()].find((f) => f.importExtension !== undefined)?.importExtension;
+    const style = chooseImportExtension(this.compilerOptions, this.files.get(fromFile)?.importExtension, projectStyle);
+    return styledSpecifier(relative(dirname(fromFile), toFile).split('\\').join('/'), style);
   }
 }
 
@@ -247,7 +249,12 @@ function readCompilerOptions(root: string): ts.CompilerOptions {
   const read = ts.readConfigFile(configPath, ts.sys.readFile);
   if (read.error) return fallback;
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(configPath), undefined, configPath);
-  return { ...fallback, ...parsed.options, allowJs: true };
+  const options = { ...fallback, ...parsed.options, allowJs: true };
+  // `module: NodeNext` alone implies its own resolution, not the fallback's.
+  if (parsed.options.moduleResolution === undefined && isNodeModule(parsed.options)) {
+    delete options.moduleResolution;
+  }
+  return options;
 }
 
 /** The project's own source files: no build output, dependencies or dot-folders, no declaration files. */

@@ -54,7 +54,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     statements,
     quote,
     semicolons,
-    jsExtensions,
+    importExtension,
     exportedLocals,
   } = scanTopLevel(path, sourceFile, locate);
 
@@ -334,7 +334,7 @@ export function scanFile(path: string, displayPath: string, raw: string): Scanne
     statements,
     quote,
     semicolons,
-    jsExtensions,
+    importExtension,
     tableCreators,
     exports: exportTableOf(sourceFile),
   };

@@ -1,5 +1,6 @@
 import ts from 'typescript';
 import type { SourceLocation } from '../errors';
+import { extensionStyleOf, type ImportExtension } from './importStyle';
 import {
   hasExportModifier,
   isTypeOnlyImport,
@@ -36,7 +37,8 @@ export interface TopLevel {
   statements: Span[];
   quote: "'" | '"';
   semicolons: boolean;
-  jsExtensions: boolean;
+  /** The style of the file's first relative import; undefined without one. */
+  importExtension: ImportExtension | undefined;
 }
 
 /**
@@ -61,7 +63,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
   let quote: "'" | '"' = "'";
   let semicolons = true;
   let sawImport = false;
-  let jsExtensions = false;
+  let importExtension: ImportExtension | undefined;
   const spanWithComments = (statement: ts.Statement): Span => ({
     start: ts.getLeadingCommentRanges(text, statement.getFullStart())?.[0]?.pos ?? statement.getStart(sourceFile),
     end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
@@ -78,7 +80,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
         quote = statement.moduleSpecifier.getText(sourceFile).startsWith('"') ? '"' : "'";
         semicolons = statement.getText(sourceFile).trimEnd().endsWith(';');
       }
-      if (module.startsWith('.') && module.endsWith('.js')) jsExtensions = true;
+      if (module.startsWith('.') && importExtension === undefined) importExtension = extensionStyleOf(module);
       const clause = statement.importClause;
       if (!clause || !isTypeOnlyImport(clause)) runtimeImports.push(module);
       if (!clause) continue;
@@ -196,7 +198,7 @@ export function scanTopLevel(path: string, sourceFile: ts.SourceFile, locate: (p
     start: statement.getStart(sourceFile),
     end: ts.getTrailingCommentRanges(text, statement.end)?.at(-1)?.end ?? statement.end,
   }));
-  return { statements, exportedLocals, pgCoreImports, namedImports, runtimeImports, coreNamed, coreNamespaces, importBindings, topLevelNames, schemaDeclarations, tableCreators, afterImports, quote, semicolons, jsExtensions };
+  return { statements, exportedLocals, pgCoreImports, namedImports, runtimeImports, coreNamed, coreNamespaces, importBindings, topLevelNames, schemaDeclarations, tableCreators, afterImports, quote, semicolons, importExtension };
 }
 
 /** `pgTable` for `pgTable`, `table` (aliased) or `pg.pgTable`; undefined otherwise. */

@@ -1,5 +1,6 @@
 import type { SourceLocation } from '../errors';
 import type { TableCreator } from './tableCreator';
+import type { ImportExtension } from './importStyle';
 
 /** The kinds of Drizzle object that live in a Postgres schema. */
 export type ObjectKind = 'table' | 'enum' | 'view' | 'materializedView' | 'sequence';
@@ -171,10 +172,10 @@ export interface ScannedFile {
   /** Quote character used by the file's imports. */
   quote: "'" | '"';
   semicolons: boolean;
-  /** Relative import specifiers end in `.js` (ESM style). */
-  jsExtensions: boolean;
   /** `const createTable = pgTableCreator(...)` declarations of the file, by name. */
   tableCreators: Map<string, TableCreator>;
+  /** How the file's relative imports name files (`./a.js`, `./a.ts`, `./a`); undefined without any. */
+  importExtension: ImportExtension | undefined;
   exports: ExportTable;
 }
 

@@ -9,7 +9,28 @@ export interface FormatResult {
   edits: FileEdit[];
   /** Files formatted with the project's prettier config. */
   formatted: string[];
+  /** Prettier configs that failed to load (a `.prettierrc.cjs` requiring a package not installed): their files stay as the rewrite left them. */
+  unloadable: UnloadableConfig[];
 }
+
+export interface UnloadableConfig {
+  configFile: string;
+  /** The first line of prettier's error. */
+  reason: string;
+  files: string[];
+}
+
+/** A prettier config (or a plugin it names) that prettier could not load. */
+class ConfigLoadError extends Error {
+  constructor(
+    readonly configFile: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim();
 
 /** Files the bundled parsers cover, by extension: TypeScript's and JavaScript's. */
 const TYPESCRIPT_FILES = new Set(['.ts', '.tsx', '.mts', '.cts']);
@@ -44,7 +65,12 @@ export class PrettierSession {
     if (!this.configByDir.has(dir)) this.configByDir.set(dir, this.prettier().resolveConfigFile(path));
     const configFile = await this.configByDir.get(dir)!;
     if (!configFile) return undefined;
-    const config = (await this.prettier().resolveConfig(path, { config: configFile, editorconfig: true })) ?? {};
+    let config: Options;
+    try {
+      config = (await this.prettier().resolveConfig(path, { config: configFile, editorconfig: true })) ?? {};
+    } catch (error) {
+      throw new ConfigLoadError(configFile, firstLine(error));
+    }
     // prettier's endOfLine defaults to lf: keep the file's own line endings.
     return { ...config, filepath: path, endOfLine: stripBom(text).includes('\r\n') ? 'crlf' : 'lf' };
   }
@@ -93,8 +119,17 @@ export class PrettierSession {
   async format(edits: FileEdit[]): Promise<FormatResult> {
     const formatted: string[] = [];
     const out: FileEdit[] = [];
+    const unloadable = new Map<string, UnloadableConfig>();
     for (const edit of edits) {
-      const after = await this.formatEdit(edit);
+      let after: string | undefined;
+      try {
+        after = await this.formatEdit(edit);
+      } catch (error) {
+        if (!(error instanceof ConfigLoadError)) throw error;
+        const entry = unloadable.get(error.configFile) ?? { configFile: error.configFile, reason: error.reason, files: [] };
+        entry.files.push(edit.path);
+        unloadable.set(error.configFile, entry);
+      }
       if (after === undefined) {
         out.push(edit);
         continue;
@@ -102,12 +137,24 @@ export class PrettierSession {
       formatted.push(edit.path);
       out.push({ ...edit, after });
     }
-    return { edits: out, formatted };
+    return { edits: out, formatted, unloadable: [...unloadable.values()] };
   }
 
   private async formatEdit(edit: FileEdit): Promise<string | undefined> {
     const options = await this.optionsFor(edit.path, edit.before);
     if (!options) return undefined;
+    try {
+      return await this.formatWith(edit, options);
+    } catch (error) {
+      // A plugin the config names that is not installed fails here, not when the config loads.
+      if (/cannot find (package|module)/i.test(firstLine(error))) {
+        throw new ConfigLoadError((await this.configByDir.get(dirname(edit.path)))!, firstLine(error));
+      }
+      throw error;
+    }
+  }
+
+  private async formatWith(edit: FileEdit, options: Options): Promise<string | undefined> {
     const untouched = (edit.untouched ?? []).map((run) => run.trim()).filter(Boolean);
     if (untouched.length === 0 && !(await this.checkText(stripBom(edit.before), options))) return undefined;
     const bom = edit.before.startsWith('\ufeff');
@@ -138,6 +185,6 @@ function stripBom(text: string): string {
 }
 
 export async function formatFiles(edits: FileEdit[], session = new PrettierSession()): Promise<FormatResult> {
-  if (edits.length === 0) return { edits, formatted: [] };
+  if (edits.length === 0) return { edits, formatted: [], unloadable: [] };
   return session.format(edits);
 }

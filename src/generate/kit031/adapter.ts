@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError } from '../../errors';
-import { runDrizzleKit, type DrizzleKit } from '../drizzleKit';
+import { kitErrorLine, runDrizzleKit, type DrizzleKit } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
 import { readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
 
@@ -24,7 +24,8 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   const { cwd, configArg, out, name, state, describe } = request;
   const before = listFiles(out);
   const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', name], cwd);
-  if (run.code !== 0) {
+  // drizzle-kit 0.31 exits 0 when a schema file fails to load, printing only the error.
+  if (run.code !== 0 || (listFiles(out).length === before.length && kitErrorLine(run))) {
     throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${describe(run)}`);
   }
   let added = listFiles(out).filter((f) => !before.includes(f));

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeTemp, REPO_ROOT } from './helpers/tempProject';
+
+/**
+ * PGlite starts from the saved data folder of a fresh start (a fifth of
+ * initdb's time), never from one a run has used, and never from one another
+ * user could have written. Each start runs in a child process of the built
+ * tool with its own XDG_CACHE_HOME (jest's process.env is not the real one).
+ */
+const ownTmp = mkdtempSync(join(tmpdir(), 'reschema-pglite-template-'));
+afterAll(() => removeTemp(ownTmp));
+const folder = join(ownTmp, 'drizzle-reschema');
+const DIST = JSON.stringify(join(REPO_ROOT, 'dist', 'verify'));
+
+function child(body: string): string {
+  const script = `
+    const { openPglite } = require(${DIST} + '/database.js');
+    const { templatePath } = require(${DIST} + '/pgliteTemplate.js');
+    const hasTable = async (db, name) => (await db.query("SELECT to_regclass('public." + name + "') IS NOT NULL AS found"))[0].found;
+    (async () => { ${body} })().catch((error) => { console.error(error); process.exitCode = 1; });`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: ownTmp }, timeout: 120_000 });
+  expect(r.stderr).toBe('');
+  return r.stdout.trim();
+}
+
+const openAndLook = (table: string) => child(`const db = await openPglite(); console.log(await hasTable(db, '${table}')); await db.close();`);
+
+/** A template with a marker table in it, as if an earlier start had saved it: a start that restores it sees the table. */
+function plantTemplate(marker: string): void {
+  child(`
+    const { PGlite } = require('@electric-sql/pglite');
+    const db = new PGlite();
+    await db.exec('CREATE TABLE ${marker} (x int)');
+    require('node:fs').writeFileSync(templatePath(), Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()));
+    await db.close();`);
+}
+
+describe('the PGlite template', () => {
+  it('is saved by the first start, before any SQL, and restored by the next', () => {
+    const path = child('console.log(templatePath())');
+    expect(path).toBe(join(folder, path.split('/').pop()!));
+    expect(existsSync(path)).toBe(false);
+    child(`const db = await openPglite(); await db.exec('CREATE TABLE used_by_a_run (x int)'); await db.close();`);
+    expect(existsSync(path)).toBe(true);
+    expect(openAndLook('used_by_a_run')).toBe('false');
+    plantTemplate('from_the_template');
+    expect(openAndLook('from_the_template')).toBe('true');
+  }, 240_000);
+
+  it('that does not load is replaced by a fresh start', () => {
+    writeFileSync(child('console.log(templatePath())'), 'not a tar file');
+    expect(child(`const db = await openPglite(); console.log((await db.query('SELECT 1 AS one'))[0].one); await db.close();`)).toBe('1');
+  }, 240_000);
+
+  it('is not used from a folder others can write', () => {
+    plantTemplate('planted');
+    chmodSync(folder, 0o777);
+    try {
+      expect(openAndLook('planted')).toBe('false');
+    } finally {
+      chmodSync(folder, 0o700);
+    }
+  }, 240_000);
+});

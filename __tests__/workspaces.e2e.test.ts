@@ -1,0 +1,62 @@
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PLANNER_MOVE } from './helpers/cases';
+import { runCli, runKit } from './helpers/run';
+import { hashTree, PROJECTS_DIR, removedAfterEach, REPO_ROOT } from './helpers/tempProject';
+
+/**
+ * A hoisted workspace, as npm, yarn and pnpm's `shamefully-hoist` lay it out:
+ * drizzle-kit only in the monorepo root's node_modules, the package's own
+ * node_modules holding the rest (drizzle-orm here), and the package's
+ * tsconfig extending the root's.
+ */
+const track = removedAfterEach();
+
+function monorepo(): { root: string; pkg: string } {
+  const root = track(mkdtempSync(join(tmpdir(), 'reschema-monorepo-')));
+  const pkg = join(root, 'packages', 'db');
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }, null, 2));
+  writeFileSync(join(root, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: true } }, null, 2));
+  mkdirSync(join(root, 'node_modules'));
+  symlinkSync(join(REPO_ROOT, 'node_modules', 'drizzle-kit'), join(root, 'node_modules', 'drizzle-kit'), 'dir');
+  cpSync(join(PROJECTS_DIR, PLANNER_MOVE.fixture), pkg, { recursive: true });
+  const tsconfig = JSON.parse(readFileSync(join(pkg, 'tsconfig.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(pkg, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', ...tsconfig }, null, 2));
+  mkdirSync(join(pkg, 'node_modules'));
+  symlinkSync(join(REPO_ROOT, 'node_modules', 'drizzle-orm'), join(pkg, 'node_modules', 'drizzle-orm'), 'dir');
+  return { root, pkg };
+}
+
+describe('a package of a hoisted workspace', () => {
+  it('moves with drizzle-kit found only in the monorepo root, as a plain drizzle-kit generate finds it', () => {
+    const { pkg } = monorepo();
+    const migrations = join(pkg, PLANNER_MOVE.out);
+    const before = readdirSync(migrations);
+    const r = runCli(pkg, ['move', PLANNER_MOVE.schemaFile, '--to', PLANNER_MOVE.to, '--rows', '20']);
+    expect(r.stderr).not.toMatch(/Cannot find module/);
+    expect(r.status).toBe(0);
+    const added = readdirSync(migrations).filter((f) => !before.includes(f));
+    expect(added).toEqual([expect.stringMatching(/_move_to_feature_planner\.rollback\.sql$/), expect.stringMatching(/_move_to_feature_planner\.sql$/)]);
+    expect(readFileSync(join(migrations, added.find((f) => !f.includes('rollback'))!), 'utf8')).toContain(
+      'ALTER TABLE "public"."feature_plans" SET SCHEMA "feature_planner";',
+    );
+    // And drizzle-kit itself, run in the package, sees the move as done.
+    const kit = runKit(pkg, ['generate', '--config', 'drizzle.config.ts']);
+    expect(`${kit.stdout}${kit.stderr}`).toMatch(/No schema changes/);
+  }, 180_000);
+
+  it("names drizzle-kit's first error line when it fails, not the end of its stack", () => {
+    const { pkg } = monorepo();
+    // A schema file only drizzle-kit loads (the tool reads schema files as text) imports a package not installed.
+    const index = join(pkg, 'src/lib/db/schema/index.ts');
+    writeFileSync(index, `import 'no-such-package';\n${readFileSync(index, 'utf8')}`);
+    const before = hashTree(pkg);
+    const r = runCli(pkg, ['move', PLANNER_MOVE.schemaFile, '--to', PLANNER_MOVE.to, '--no-verify']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^drizzle-reschema: drizzle-kit \S+ generate failed \(exit \d+\): Error: Cannot find module 'no-such-package'$/),
+    ]);
+    expect(hashTree(pkg)).toEqual(before);
+  }, 180_000);
+});

@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/**
+ * A fresh PGlite runs initdb in WebAssembly: about 2 s on a quiet machine,
+ * 10 to 20 s on a loaded one, for every verification. Restoring the data
+ * folder of a fresh start takes a fifth of that. So the first start on a
+ * machine saves its data folder, taken before any SQL ran, and later starts
+ * restore it. One file per PGlite version, in the user's cache folder
+ * (`$XDG_CACHE_HOME`, else `~/.cache`), which no one else may write: a
+ * planted data folder would be the database that verification trusts.
+ */
+export function templatePath(): string | undefined {
+  try {
+    const version = (JSON.parse(readFileSync(pglitePackageJson(), 'utf8')) as { version: string }).version;
+    const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'drizzle-reschema');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const owner = statSync(dir);
+    if ((process.getuid && owner.uid !== process.getuid()) || (owner.mode & 0o077) !== 0) return undefined;
+    return join(dir, `pglite-${version}.tar`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** PGlite's `exports` hide its package.json: found from its main file. */
+function pglitePackageJson(): string {
+  for (let dir = dirname(require.resolve('@electric-sql/pglite')); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'package.json');
+    if (dirname(dir) === dir) throw new Error('PGlite package.json not found');
+  }
+}
+
+export interface PgliteTemplate {
+  /** The saved data folder, when there is one. */
+  data: Blob | undefined;
+  /** Saves the data folder of a database that has run no SQL yet (once per machine and version). */
+  save(dump: () => Promise<Blob>): Promise<void>;
+  /** The saved data folder did not start: remove it. */
+  discard(): void;
+}
+
+export function pgliteTemplate(): PgliteTemplate {
+  const path = templatePath();
+  const data = path && existsSync(path) ? new Blob([readFileSync(path)]) : undefined;
+  let saved = data !== undefined;
+  return {
+    data,
+    async save(dump) {
+      if (!path || saved) return;
+      saved = true;
+      try {
+        const tar = Buffer.from(await (await dump()).arrayBuffer());
+        const partial = `${path}.${process.pid}.partial`;
+        writeFileSync(partial, tar, { mode: 0o600 });
+        renameSync(partial, path);
+      } catch {
+        // Only a speed-up: the next start is a fresh one again.
+      }
+    },
+    discard() {
+      saved = false;
+      if (path) rmSync(path, { force: true });
+    },
+  };
+}
