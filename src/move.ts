@@ -251,6 +251,7 @@ async function runMove(
         ...(options.engine ? { engine: options.engine } : {}),
         ...(options.rows !== undefined ? { rows: options.rows } : {}),
         ...(options.keepSource ? { keepSource: true } : {}),
+        grantRoles: options.grant ?? [],
         ...bookkeeping(config),
         ...platform,
       });

@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors';
+import { grantRolesOf, unexpectedAdditions } from './additions';
 import type { Database } from './database';
+import { checkFunctionBodies } from './functionBodies';
 import {
   compareFingerprints,
   fingerprint,
@@ -30,7 +32,9 @@ export async function compareAcrossMigration(
   inTransaction = false,
 ): Promise<void> {
   const transaction = !inTransaction;
-  const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude)));
+  const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
+  const skipTables = [`${table.schema}.${table.table}`];
+  const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { skipTables }));
   const failure = await timer.time('migrate', () => applyStatements(db, target.file, target.statements, { transaction }));
   if (failure?.platformGap && !inTransaction) {
     // A throwaway database without what the platform provides proves nothing about the migration.
@@ -42,9 +46,16 @@ export async function compareAcrossMigration(
   }
   const expected = relocateFingerprint(before, moves);
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
-  const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
+  const schemasAfter = await userSchemas(db, exclude);
+  const after = await timer.time('fingerprint', async () => fingerprint(db, schemasAfter, { columnsOf, skipTables }));
+  report.behaviour.push(...(await timer.time('function bodies', () => checkFunctionBodies(db, schemasAfter, moves, report.notes))));
   const { differences, added } = compareFingerprints(expected, after);
-  report.differences.push(...differences);
+  report.differences.push(...differences, ...notCompared(expected, moves));
+  const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
+  const movedGrants = new Set(
+    [...expected.values()].filter((e) => e.kind === 'grant' || e.kind === 'column grant').map((e) => `${e.schema}:${e.name.slice(e.name.lastIndexOf(':') + 1)}`),
+  );
+  report.differences.push(...unexpectedAdditions(added, { grantRoles, snapshot: target.snapshot, movedGrants }));
   report.added = added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`));
   if (!options.keepSource) {
     for (const m of moves) {
@@ -57,6 +68,7 @@ export async function compareAcrossMigration(
 
   if (!set.rollback) {
     report.notes.push(`no rollback file beside ${target.file}: rollback not exercised`);
+    report.notChecked.push('rollback');
     return;
   }
   // The rollback runs inside a transaction (a savepoint on a live server) that is
@@ -72,13 +84,23 @@ export async function compareAcrossMigration(
       return;
     }
     const restored = await timer.time('fingerprint', async () =>
-      fingerprint(db, await userSchemas(db, exclude), { columnsOf: (s, t) => before.get(`table ${s}.${t}`)?.columns }),
+      fingerprint(db, await userSchemas(db, exclude), { columnsOf: (s, t) => before.get(`table ${s}.${t}`)?.columns, skipTables }),
     );
     const back = compareFingerprints(before, restored).differences;
     report.rollback = { file: rollback.file, ok: back.length === 0, differences: back };
   } finally {
     await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_rollback' : 'ROLLBACK');
   }
+}
+
+/**
+ * A moved object with no entry where the migration puts it was never
+ * compared (its schema left out, say): the verdict cannot vouch for it.
+ */
+function notCompared(expected: Fingerprint, moves: Array<SchemaMove & { kind: string }>): FingerprintDifference[] {
+  return moves
+    .filter((m) => !expected.has(`${m.kind === 'materializedView' ? 'view' : m.kind} ${m.to}.${m.name}`))
+    .map((m) => ({ kind: 'table', object: `${m.to}.${m.name}`, before: `${m.kind} moved from ${m.from}`, after: 'not compared' }));
 }
 
 function migrationFailed(file: string, failure: StatementFailure): FingerprintDifference {

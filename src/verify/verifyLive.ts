@@ -4,6 +4,8 @@ import { redactSecrets, redactUrl } from '../report/redact';
 import { compareAcrossMigration } from './compareAcross';
 import { openUrl, type Database } from './database';
 import type { MigrationSet } from './migrationSet';
+import { userSchemas } from './fingerprint';
+import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { isOk, type Timer, type VerifyOptions, type VerifyReport } from './verifyReport';
 
@@ -49,8 +51,14 @@ export async function verifyLive(
       const failed = report.differences.length > 0 || report.rollback?.ok === false;
       if (!failed && !options.commit) {
         // Generated values start far above real ones; every probe is undone with the transaction.
-        await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, report.moves, 1_000_000_000, report, true));
+        await timer.time('behaviour', async () => {
+          await checkBehaviour(db, target.snapshot, report.moves, 1_000_000_000, report, true);
+          await probeTriggeredTables(db, target.snapshot, await userSchemas(db, exclude), report.moves, 1_000_000_000, report, true);
+        });
+      } else {
+        report.notChecked.push('probes');
       }
+      report.notChecked.push('drift');
       report.ok = isOk(report);
       if (options.commit && report.ok) {
         await db.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(table.schema)}`);

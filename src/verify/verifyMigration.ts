@@ -8,6 +8,8 @@ import { chooseEngine } from './engineChoice';
 import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
 import { platformBaseline, preparePlatform } from './platform';
+import { userSchemas } from './fingerprint';
+import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { applyStatements, describeFailure, extensionsCreatedBy } from './replay';
 import { planSeed } from './seedRows';
@@ -63,10 +65,11 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     drift: [],
     behaviour: [],
     committed: false,
+    notChecked: [],
     notes: [],
     timingsMs: timer.timings,
   };
-  const exclude = [...(options.excludeSchemas ?? ['drizzle'])];
+  const exclude = [...(options.excludeSchemas ?? [])];
   if (options.databaseUrl) return verifyLive(set, options, report, timer, exclude);
 
   const sqls = [...set.steps.slice(0, set.target + 1).map((s) => s.sql), set.rollback?.sql ?? ''];
@@ -108,7 +111,12 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     }
     await compareAcrossMigration(db, set, target, moves, options, report, timer, exclude);
     if (report.differences.length === 0 && report.rollback?.ok !== false) {
-      await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, moves, rows, report));
+      await timer.time('behaviour', async () => {
+        await checkBehaviour(db, target.snapshot, moves, rows, report);
+        await probeTriggeredTables(db, target.snapshot, await userSchemas(db, exclude), moves, rows, report);
+      });
+    } else {
+      report.notChecked.push('probes');
     }
     if (set.target === set.steps.length - 1) {
       const kept = options.keepSource ? moves.map((m) => `${m.from}.${m.name}`) : [];
@@ -116,6 +124,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
       report.drift = drift.filter((d) => !(d.expected === 'absent' && baseline.objects.has(d.object)));
     } else {
       report.notes.push(`drift not checked: ${set.steps.length - 1 - set.target} newer migration(s) follow ${target.tag}`);
+      report.notChecked.push('drift');
     }
   } finally {
     await db.close();
