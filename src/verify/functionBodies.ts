@@ -133,7 +133,7 @@ function referencesInPlpgsql(lib: LibPgQuery, definition: string): BodyReference
   return out;
 }
 
-/** Every RangeVar of a statement, less the names its WITH clauses define. */
+/** Every relation a statement names (its RangeVars), less the names its WITH clauses define. */
 function collectRelations(tree: Node, out: BodyReference[]): void {
   const ctes = new Set<string>();
   const found: BodyReference[] = [];
@@ -141,7 +141,8 @@ function collectRelations(tree: Node, out: BodyReference[]): void {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       const n = node as Node;
-      if (n.RangeVar) found.push({ schema: n.RangeVar.schemaname, name: n.RangeVar.relname });
+      // A RangeVar: wrapped as { RangeVar: {...} } in FROM lists, bare where a field can only be one (INSERT INTO's relation).
+      if (typeof n.relname === 'string') found.push({ schema: n.schemaname, name: n.relname });
       if (n.CommonTableExpr?.ctename) ctes.add(n.CommonTableExpr.ctename);
       Object.values(n).forEach(walk);
     }
