@@ -86,6 +86,17 @@ describe('a move that breaks the app fails (18.2)', () => {
     expect(failures(report)).toEqual([expect.stringMatching(/^function public\.open_jobs\(\): names jobs \(search_path postgres, public\), moved to growth\.jobs/)]);
   }, 120_000);
 
+  it("a function naming a moved sequence in nextval('...') by its old name is named", async () => {
+    const { set } = await movedSplit();
+    const report = await verifyMigration(
+      withEarlier(set, `CREATE FUNCTION public.next_invoice() RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('public.invoice_number_seq') $$;`),
+      { rows: ROWS },
+    );
+    expect(failures(report)).toEqual([
+      expect.stringMatching(/^function public\.next_invoice\(\): names public\.invoice_number_seq, moved to growth\.invoice_number_seq/),
+    ]);
+  }, 120_000);
+
   it('a function whose search_path follows the move passes', async () => {
     const { set } = await movedSplit();
     const report = await verifyMigration(

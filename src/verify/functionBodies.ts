@@ -143,12 +143,29 @@ function collectRelations(tree: Node, out: BodyReference[]): void {
       const n = node as Node;
       // A RangeVar: wrapped as { RangeVar: {...} } in FROM lists, bare where a field can only be one (INSERT INTO's relation).
       if (typeof n.relname === 'string') found.push({ schema: n.schemaname, name: n.relname });
+      // nextval('public.invoice_number_seq') and 'public.jobs'::regclass name a relation in a string, resolved when they run.
+      const call = n.FuncCall;
+      const callee = call?.funcname?.[call.funcname.length - 1]?.String?.sval;
+      if (callee && SEQUENCE_FUNCTIONS.has(callee)) nameInString(call.args?.[0], found);
+      const cast = n.TypeCast;
+      if (cast?.typeName?.names?.some((x: Node) => x.String?.sval === 'regclass')) nameInString(cast.arg, found);
       if (n.CommonTableExpr?.ctename) ctes.add(n.CommonTableExpr.ctename);
       Object.values(n).forEach(walk);
     }
   };
   walk(tree);
   out.push(...found.filter((r) => r.schema !== undefined || !ctes.has(r.name)));
+}
+
+const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval']);
+
+/** A string constant holding a relation name (`schema.name`, either part possibly quoted). */
+function nameInString(node: Node | undefined, out: BodyReference[]): void {
+  const text: unknown = node?.A_Const?.sval?.sval;
+  if (typeof text !== 'string') return;
+  const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.trim().toLowerCase()));
+  if (parts.length === 1) out.push({ schema: undefined, name: parts[0]! });
+  else if (parts.length === 2) out.push({ schema: parts[0], name: parts[1]! });
 }
 
 /**
