@@ -8,10 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { move } from '../src/move';
+import { openEmbeddedPostgres } from '../src/verify/database';
 import { loadMigrationSet, migrationStep, type MigrationSet } from '../src/verify/migrationSet';
+import { planSeed } from '../src/verify/seedRows';
 import { failures } from '../src/verify/summary';
 import { verifyMigration } from '../src/verify/verifyMigration';
-import { copyFixtureProject, removedAfterEach } from './helpers/tempProject';
+import { PROJECTS_DIR, copyFixtureProject, removedAfterEach } from './helpers/tempProject';
 import { runCli } from './helpers/run';
 
 const ROWS = 20;
@@ -56,6 +58,30 @@ describe('migrations: { schema: "public" } leaves out only the migrations table'
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/table growth\.jobs: 20 rows, checksum \w+ -> 10 rows/);
   }, 120_000);
+
+  it('verify --database-url --commit on a real server refuses it: nothing committed, every row still there', async () => {
+    const { dir, set } = await movedSplit();
+    inPublic(dir);
+    const server = await openEmbeddedPostgres();
+    try {
+      const { drizzle } = require('drizzle-orm/node-postgres');
+      const { migrate } = require('drizzle-orm/node-postgres/migrator');
+      const orm = drizzle(server.url!);
+      await migrate(orm, { migrationsFolder: join(PROJECTS_DIR, 'schema-split', 'drizzle'), migrationsSchema: 'public' });
+      await orm.$client.end();
+      const seed = planSeed(set.steps[set.target - 1]!.snapshot, ROWS);
+      for (const sql of [...seed.inserts, ...seed.updates]) await server.exec(sql);
+      const file = join(dir, set.steps[set.target]!.file);
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\n--> statement-breakpoint\nDELETE FROM "growth"."jobs" WHERE "id" % 2 = 0;`);
+      const r = runCli(dir, ['verify', '--database-url', server.url!, '--commit']);
+      expect(r.stderr).toMatch(/table growth\.jobs: 20 rows, checksum \w+ -> 10 rows/);
+      expect(r.status).toBe(1);
+      expect(await server.query(`SELECT count(*)::int AS n FROM public.jobs`)).toEqual([{ n: ROWS }]);
+      expect(await server.query(`SELECT count(*)::int AS n FROM public.__drizzle_migrations`)).toEqual([{ n: 1 }]);
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 });
 
 describe('a move that breaks the app fails (18.2)', () => {
