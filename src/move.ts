@@ -222,6 +222,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
         ...(options.engine ? { engine: options.engine } : {}),
         ...(options.rows !== undefined ? { rows: options.rows } : {}),
         ...(options.keepSource ? { keepSource: true } : {}),
+        grantRoles: options.grant ?? [],
         ...bookkeeping(config),
         ...platform,
       });

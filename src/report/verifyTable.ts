@@ -26,9 +26,12 @@ export function renderVerifyText(report: VerifyReport): string {
     .join(', ');
   out.push('');
   if (kinds) out.push(`compared: ${kinds}`);
+  const notChecked = new Set(report.notChecked);
   if (report.rollback) out.push(`rollback ${report.rollback.file}: ${report.rollback.ok ? 'restores every object' : 'FAILED'}`);
-  out.push(`drift against the latest snapshot: ${driftSummary(report)}`);
-  if (report.behaviour.length) {
+  else if (notChecked.has('rollback')) out.push('rollback: not checked');
+  out.push(`drift against the latest snapshot: ${notChecked.has('drift') ? 'not checked (see the notes)' : driftSummary(report)}`);
+  if (notChecked.has('probes')) out.push('after the migration: not checked (new-row and foreign-key probes)');
+  else if (report.behaviour.length) {
     const inserts = report.behaviour.filter((b) => b.object.startsWith('insert into'));
     const fks = report.behaviour.filter((b) => b.object.startsWith('foreign key'));
     out.push(
@@ -45,7 +48,7 @@ export function renderVerifyText(report: VerifyReport): string {
     out.push(`FAILED (${failed.length}):`);
     out.push(...failed.map((f) => `  ${f}`));
   } else {
-    out.push('ok: every row, index, constraint, sequence, trigger, policy and grant kept');
+    out.push(verdictLine(report));
   }
   return out.join('\n') + '\n';
 }
@@ -57,7 +60,22 @@ function driftSummary(report: VerifyReport): string {
   return `${report.drift.length ? `${report.drift.length} difference(s) introduced by this migration` : 'none introduced by this migration'}${existing}`;
 }
 
-const PLURALS: Record<string, string> = { index: 'indexes', columns: 'column lists', policy: 'policies' };
+/** The passing line names only what was compared: "ok: kept 6 tables (rows and checksums), 12 indexes, ...". */
+function verdictLine(report: VerifyReport): string {
+  const kept = Object.entries(report.checked)
+    .filter(([, c]) => c.objects > 0)
+    .map(([kind, c]) => `${c.objects} ${plural(kind, c.objects)}${kind === 'table' ? ' (rows and checksums)' : ''}`);
+  const notChecked = report.notChecked.length ? `; not checked: ${report.notChecked.join(', ')}` : '';
+  return kept.length ? `ok: kept ${kept.join(', ')}${notChecked}` : `ok: nothing to compare${notChecked}`;
+}
+
+const PLURALS: Record<string, string> = {
+  index: 'indexes',
+  columns: 'column lists',
+  policy: 'policies',
+  settings: 'settings',
+  'default privileges': 'default privileges',
+};
 function plural(kind: string, n: number): string {
   return n === 1 ? (kind === 'columns' ? 'column list' : kind) : (PLURALS[kind] ?? `${kind}s`);
 }

@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
+import { grantRolesOf, unexpectedAdditions } from './additions';
 import type { Database } from './database';
+import { checkFunctionBodies } from './functionBodies';
 import {
   compareFingerprints,
   entryKey,
@@ -32,7 +34,9 @@ export async function compareAcrossMigration(
   inTransaction = false,
 ): Promise<void> {
   const transaction = !inTransaction;
-  const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude)));
+  const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
+  const skipTables = [`${table.schema}.${table.table}`];
+  const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { skipTables }));
   const failure = await timer.time('migrate', () => applyStatements(db, target.file, target.statements, { transaction }));
   if (failure?.platformGap && !inTransaction) {
     // A throwaway database without what the platform provides proves nothing about the migration.
@@ -50,12 +54,19 @@ export async function compareAcrossMigration(
     if (dropped !== undefined) expected.delete(entryKey({ kind: 'schema', schema: dropped, name: dropped }));
   }
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
-  const after = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { columnsOf }));
+  const schemasAfter = await userSchemas(db, exclude);
+  const after = await timer.time('fingerprint', async () => fingerprint(db, schemasAfter, { columnsOf, skipTables }));
+  report.behaviour.push(...(await timer.time('function bodies', () => checkFunctionBodies(db, schemasAfter, moves, report.notes))));
   // Columns the migration adds besides the moves (a pending change riding along) are additions, not differences.
   const previous = set.steps[set.target - 1]?.snapshot;
   const pending = previous ? columnsAdded(previous, target.snapshot, moves) : { after: new Map(), before: new Map() };
   const { differences, added } = compareFingerprints(expected, withoutColumns(after, pending.after));
-  report.differences.push(...differences);
+  report.differences.push(...differences, ...notCompared(expected, moves));
+  const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
+  const movedGrants = new Set(
+    [...expected.values()].filter((e) => e.kind === 'grant' || e.kind === 'column grant').map((e) => `${e.schema}:${e.name.slice(e.name.lastIndexOf(':') + 1)}`),
+  );
+  report.differences.push(...unexpectedAdditions(added, { grantRoles, snapshot: target.snapshot, movedGrants }));
   report.added = [
     ...added.map((e) => (e.kind === 'schema' ? `schema ${e.name}` : `${e.kind} ${e.schema}.${e.name}`)),
     ...[...pending.after].flatMap(([table, columns]) => [...columns].map((c) => `column ${table}.${c}`)),
@@ -71,6 +82,7 @@ export async function compareAcrossMigration(
 
   if (!set.rollback) {
     report.notes.push(`no rollback file beside ${target.file}: rollback not exercised`);
+    report.notChecked.push('rollback');
     return;
   }
   // The rollback runs inside a transaction (a savepoint on a live server) that is
@@ -86,7 +98,7 @@ export async function compareAcrossMigration(
       return;
     }
     const restored = await timer.time('fingerprint', async () =>
-      fingerprint(db, await userSchemas(db, exclude), { columnsOf: (s, t) => before.get(`table ${s}.${t}`)?.columns }),
+      fingerprint(db, await userSchemas(db, exclude), { columnsOf: (s, t) => before.get(`table ${s}.${t}`)?.columns, skipTables }),
     );
     // The rollback moves things back; it does not drop what the migration added besides the moves.
     const back = compareFingerprints(before, withoutColumns(restored, pending.before)).differences;
@@ -96,7 +108,6 @@ export async function compareAcrossMigration(
   }
 }
 
-/** The migration itself failed on the replayed database with its generated rows: the migration's fault, said as such. */
 /**
  * Columns the target snapshot has that the previous one did not, per table:
  * keyed where the table is after the migration (`after`) and where it was
@@ -136,6 +147,16 @@ function withoutColumns(fp: Fingerprint, columns: Map<string, Set<string>>): Fin
     out.set(key, { ...e, columnDefs: kept, value: [...kept.map((c) => c.def), rls].join('; ') });
   }
   return out;
+}
+
+/**
+ * A moved object with no entry where the migration puts it was never
+ * compared (its schema left out, say): the verdict cannot vouch for it.
+ */
+function notCompared(expected: Fingerprint, moves: Array<SchemaMove & { kind: string }>): FingerprintDifference[] {
+  return moves
+    .filter((m) => !expected.has(`${m.kind === 'materializedView' ? 'view' : m.kind} ${m.to}.${m.name}`))
+    .map((m) => ({ kind: 'table', object: `${m.to}.${m.name}`, before: `${m.kind} moved from ${m.from}`, after: 'not compared' }));
 }
 
 function migrationFailed(file: string, failure: StatementFailure): FingerprintDifference {

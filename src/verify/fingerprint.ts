@@ -1,5 +1,6 @@
 import { ident, qualified } from '../patch/sql';
 import type { Database } from './database';
+import { readObjectSettings } from './objectSettings';
 
 /** What a fingerprint entry describes. */
 export type EntryKind =
@@ -13,7 +14,13 @@ export type EntryKind =
   | 'view'
   | 'trigger'
   | 'policy'
-  | 'grant';
+  | 'grant'
+  | 'settings'
+  | 'comment'
+  | 'rule'
+  | 'function'
+  | 'column grant'
+  | 'default privileges';
 
 /**
  * One object's state. `schema` is where it lives; `table` the table it hangs
@@ -56,6 +63,8 @@ export async function userSchemas(db: Database, exclude: string[] = []): Promise
 export interface FingerprintOptions {
   /** Only these columns count in a table's checksum (the columns it had before); by default all. */
   columnsOf?: (schema: string, table: string) => string[] | undefined;
+  /** Tables left out (`schema.table`), with what hangs off them: drizzle's migrations table, never its whole schema. */
+  skipTables?: string[];
 }
 
 /**
@@ -64,8 +73,9 @@ export interface FingerprintOptions {
  * across schemas by rewriting those names): per table the row count and a
  * content checksum, its columns, RLS flags; indexes, constraints with their
  * FK targets, sequences and their current values, enums and their labels,
- * views, triggers, policies, and grants with whether the grantee can still
- * reach the table (USAGE on its schema).
+ * views, triggers (and their enabled state), policies, and grants with whether
+ * the grantee can still reach the table (USAGE on its schema); then the
+ * settings, comments, rules, functions and privileges of `readObjectSettings`.
  */
 export async function fingerprint(db: Database, schemas: string[], options: FingerprintOptions = {}): Promise<Fingerprint> {
   const out: Fingerprint = new Map();
@@ -73,11 +83,11 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
   const [{ search_path: savedPath } = { search_path: '' }] = await db.query<{ search_path: string }>('SHOW search_path');
   await db.exec(`SET search_path = ''`);
   try {
-    for (const n of await db.query<{ name: string; acl: string | null }>(
-      `SELECT nspname AS name, nspacl::text AS acl FROM pg_namespace WHERE nspname = ANY($1)`,
+    for (const n of await db.query<{ name: string; acl: string | null; owner: string }>(
+      `SELECT nspname AS name, nspacl::text AS acl, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ANY($1)`,
       [schemas],
     )) {
-      add({ kind: 'schema', schema: n.name, name: n.name, value: `privileges ${n.acl ?? 'default'}` });
+      add({ kind: 'schema', schema: n.name, name: n.name, value: `owner ${n.owner}, privileges ${n.acl ?? 'default'}` });
     }
     const tables = await db.query<{ schema: string; name: string; rls: boolean; force: boolean }>(
       `SELECT n.nspname AS schema, c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS force
@@ -85,10 +95,22 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
        WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) ORDER BY 1, 2`,
       [schemas],
     );
-    const columns = await db.query<{ schema: string; tbl: string; name: string; type: string; notnull: boolean; def: string | null; identity: string; generated: string }>(
+    const columns = await db.query<{
+      schema: string;
+      tbl: string;
+      name: string;
+      type: string;
+      notnull: boolean;
+      def: string | null;
+      identity: string;
+      generated: string;
+      collation: string | null;
+    }>(
       `SELECT n.nspname AS schema, c.relname AS tbl, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-              a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS def, a.attidentity AS identity, a.attgenerated AS generated
+              a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS def, a.attidentity AS identity, a.attgenerated AS generated,
+              CASE WHEN a.attcollation <> ty.typcollation THEN (SELECT collname FROM pg_collation WHERE oid = a.attcollation) END AS collation
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_type ty ON ty.oid = a.atttypid
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
        ORDER BY 1, 2, a.attnum`,
@@ -120,7 +142,7 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
       const columnDefs = own.map((c) => ({
         name: c.name,
         def:
-          `${c.name} ${c.type}${c.notnull ? ' not null' : ''}${c.def !== null ? ` default ${c.def}` : ''}` +
+          `${c.name} ${c.type}${c.collation ? ` collate ${c.collation}` : ''}${c.notnull ? ' not null' : ''}${c.def !== null ? ` default ${c.def}` : ''}` +
           `${c.identity ? ` identity ${c.identity}` : ''}${c.generated ? ` generated ${c.generated}` : ''}`,
       }));
       add({
@@ -140,18 +162,25 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
       add({ kind: 'index', schema: i.schema, name: i.name, table: i.tbl, value: i.def });
     }
 
-    for (const c of await db.query<{ schema: string; tbl: string; name: string; def: string; validated: boolean }>(
-      `SELECT n.nspname AS schema, cl.relname AS tbl, co.conname AS name, pg_get_constraintdef(co.oid) AS def, co.convalidated AS validated
+    // A foreign key is enforced by internal triggers on both tables: DISABLE
+    // TRIGGER ALL on the referenced table stops deletes cascading while the
+    // constraint itself looks unchanged.
+    for (const c of await db.query<{ schema: string; tbl: string; name: string; def: string; validated: boolean; triggers: string | null }>(
+      `SELECT n.nspname AS schema, cl.relname AS tbl, co.conname AS name, pg_get_constraintdef(co.oid) AS def, co.convalidated AS validated,
+              (SELECT string_agg(DISTINCT CASE WHEN t.tgrelid = co.conrelid THEN 'referencing' ELSE 'referenced' END || ' side ' ||
+                        CASE t.tgenabled WHEN 'D' THEN 'disabled' WHEN 'R' THEN 'enabled replica' WHEN 'A' THEN 'enabled always' ELSE t.tgenabled::text END, ', ')
+                 FROM pg_trigger t WHERE t.tgconstraint = co.oid AND t.tgisinternal AND t.tgenabled <> 'O') AS triggers
        FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
        WHERE n.nspname = ANY($1)`,
       [schemas],
     )) {
-      add({ kind: 'constraint', schema: c.schema, name: `${c.tbl}.${c.name}`, table: c.tbl, value: `${c.def}${c.validated ? '' : ' NOT VALID'}` });
+      const state = c.triggers ? ` (triggers: ${c.triggers})` : '';
+      add({ kind: 'constraint', schema: c.schema, name: `${c.tbl}.${c.name}`, table: c.tbl, value: `${c.def}${c.validated ? '' : ' NOT VALID'}${state}` });
     }
 
     for (const s of await db.query<{ schema: string; name: string; last: string | null; def: string; owner: string | null }>(
       `SELECT s.schemaname AS schema, s.sequencename AS name, s.last_value::text AS last,
-              s.data_type::text || ' start ' || s.start_value || ' increment ' || s.increment_by || ' max ' || s.max_value || ' cycle ' || s.cycle AS def,
+              s.data_type::text || ' start ' || s.start_value || ' increment ' || s.increment_by || ' min ' || s.min_value || ' max ' || s.max_value || ' cache ' || s.cache_size || ' cycle ' || s.cycle AS def,
               (SELECT oc.relname FROM pg_depend d JOIN pg_class oc ON oc.oid = d.refobjid
                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) AS owner
        FROM pg_sequences s JOIN pg_namespace n ON n.nspname = s.schemaname JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = n.oid
@@ -191,7 +220,7 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
        WHERE NOT t.tgisinternal AND n.nspname = ANY($1)`,
       [schemas],
     )) {
-      add({ kind: 'trigger', schema: t.schema, name: `${t.tbl}.${t.name}`, table: t.tbl, value: `${t.def}${t.enabled === 'D' ? ' (disabled)' : ''}` });
+      add({ kind: 'trigger', schema: t.schema, name: `${t.tbl}.${t.name}`, table: t.tbl, value: `${t.def}${TRIGGER_STATE[t.enabled] ?? ''}` });
     }
 
     for (const p of await db.query<{ schema: string; tbl: string; name: string; cmd: string; permissive: boolean; roles: string; qual: string | null; check: string | null }>(
@@ -217,7 +246,7 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
     for (const g of await db.query<{ schema: string; name: string; grantee: string; privileges: string; reachable: boolean }>(
       `SELECT n.nspname AS schema, c.relname AS name,
               CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee) END AS grantee,
-              string_agg(a.privilege_type, ',' ORDER BY a.privilege_type) AS privileges,
+              string_agg(a.privilege_type || CASE WHEN a.is_grantable THEN ' with grant option' ELSE '' END, ',' ORDER BY a.privilege_type) AS privileges,
               CASE WHEN a.grantee = 0 THEN EXISTS (
                      SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) s WHERE s.grantee = 0 AND s.privilege_type = 'USAGE')
                    ELSE has_schema_privilege(a.grantee, n.oid, 'USAGE') END AS reachable
@@ -234,13 +263,19 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
         value: `${g.privileges}${g.reachable ? '' : ` (no USAGE on schema ${g.schema})`}`,
       });
     }
+    await readObjectSettings(db, schemas, add);
   } finally {
     await db.exec(`SET search_path = ${savedPath.trim() === '' || savedPath === '""' ? "''" : savedPath}`);
   }
+  const skipped = new Set(options.skipTables ?? []);
+  for (const [key, e] of out) if (e.kind !== 'schema' && skipped.has(`${e.schema}.${e.table ?? e.name}`)) out.delete(key);
   return out;
 }
 
 export { relocateFingerprint, type SchemaMove } from './relocateFingerprint';
+
+/** `tgenabled` other than `O` (fires in origin and local mode, the default). */
+const TRIGGER_STATE: Record<string, string> = { D: ' (disabled)', R: ' (enabled replica)', A: ' (enabled always)' };
 
 export interface FingerprintDifference {
   kind: EntryKind;

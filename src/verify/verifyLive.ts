@@ -4,6 +4,8 @@ import { redactSecrets, redactUrl } from '../report/redact';
 import { compareAcrossMigration } from './compareAcross';
 import { openUrl, type Database } from './database';
 import type { MigrationSet } from './migrationSet';
+import { userSchemas } from './fingerprint';
+import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { isOk, type Timer, type VerifyOptions, type VerifyReport } from './verifyReport';
 
@@ -53,13 +55,18 @@ export async function verifyLive(
         // --commit keeps the migration and the real tables must continue where they were.
         const sequences = await sequencePositions(db, [...new Set(report.moves.map((m) => m.to))]);
         try {
-          await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, report.moves, 1_000_000_000, report, true));
+          await timer.time('behaviour', async () => {
+            await checkBehaviour(db, target.snapshot, report.moves, 1_000_000_000, report, true);
+            await probeTriggeredTables(db, target.snapshot, await userSchemas(db, exclude), report.moves, 1_000_000_000, report, true);
+          });
         } finally {
           for (const s of sequences) await db.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [s.name, s.value, s.called]);
         }
       } else {
+        report.notChecked.push('probes');
         report.notes.push('behaviour probes not run: the comparison failed first');
       }
+      report.notChecked.push('drift');
       report.notes.push('drift not checked: --database-url verifies on your server, whose drift from the migrations `preflight` reports');
       report.ok = isOk(report);
       if (options.commit && report.ok) {

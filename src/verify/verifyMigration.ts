@@ -9,6 +9,8 @@ import { chooseEngine } from './engineChoice';
 import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
 import { platformBaseline, preparePlatform } from './platform';
+import { userSchemas } from './fingerprint';
+import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { applyStatements, describeFailure, extensionsCreatedBy, testDataFailure } from './replay';
 import { planSeed } from './seedRows';
@@ -68,10 +70,11 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     outsideDrizzle: [],
     behaviour: [],
     committed: false,
+    notChecked: [],
     notes: [],
     timingsMs: timer.timings,
   };
-  const exclude = [...(options.excludeSchemas ?? ['drizzle'])];
+  const exclude = [...(options.excludeSchemas ?? [])];
   if (options.databaseUrl) return verifyLive(set, options, report, timer, exclude);
 
   const sqls = [...set.steps.slice(0, set.target + 1).map((s) => s.sql), set.rollback?.sql ?? ''];
@@ -126,7 +129,12 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     }
     await compareAcrossMigration(db, set, target, moves, options, report, timer, exclude);
     if (report.differences.length === 0 && report.rollback?.ok !== false) {
-      await timer.time('behaviour', () => checkBehaviour(db, target.snapshot, moves, rows, report));
+      await timer.time('behaviour', async () => {
+        await checkBehaviour(db, target.snapshot, moves, rows, report);
+        await probeTriggeredTables(db, target.snapshot, await userSchemas(db, exclude), moves, rows, report);
+      });
+    } else {
+      report.notChecked.push('probes');
     }
     if (checksDrift) {
       const kept = options.keepSource ? moves.map((m) => `${m.from}.${m.name}`) : [];
@@ -134,6 +142,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
       recordDrift(report, after, driftBefore.filter(notBaseline), moves, notBaseline);
     } else {
       report.notes.push(`drift not checked: ${set.steps.length - 1 - set.target} newer migration(s) follow ${target.tag}`);
+      report.notChecked.push('drift');
     }
   } finally {
     await db.close();

@@ -16,12 +16,12 @@ export interface VerifyProjectOptions extends Omit<VerifyOptions, 'excludeSchema
   prelude?: string[];
 }
 
-/** Where drizzle's bookkeeping lives, left out of every comparison. */
-export function bookkeeping(config: DrizzleConfig): Pick<VerifyOptions, 'excludeSchemas' | 'migrationsTable'> {
-  return {
-    excludeSchemas: [config.migrationsSchema],
-    migrationsTable: { schema: config.migrationsSchema, table: config.migrationsTable },
-  };
+/**
+ * Where drizzle's bookkeeping lives: that table is left out of every
+ * comparison, never its schema (`migrations: { schema: "public" }` is common).
+ */
+export function bookkeeping(config: DrizzleConfig): Pick<VerifyOptions, 'migrationsTable'> {
+  return { migrationsTable: { schema: config.migrationsSchema, table: config.migrationsTable } };
 }
 
 /** `drizzle-reschema verify`: the project's migration, as written on disk. */

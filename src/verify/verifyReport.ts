@@ -13,10 +13,12 @@ export interface VerifyOptions {
   statementTimeoutMs?: number;
   /** Generated rows per table (embedded engines). */
   rows?: number;
-  /** Schemas left out of every comparison: drizzle's migrations table lives there. */
+  /** Schemas left out of every comparison (none by default). */
   excludeSchemas?: string[];
-  /** Where drizzle's migrator records applied migrations (for --commit). */
+  /** Where drizzle's migrator records applied migrations: left out of the fingerprints, written by --commit. */
   migrationsTable?: { schema: string; table: string };
+  /** The roles `--grant` names: the only ones the migration may give privileges to (read from the migration when not given). */
+  grantRoles?: string[];
   /** The old objects stay on purpose (copy strategy with keepSource). */
   keepSource?: boolean;
   /** Embedded engines: SQL run before the replay, for what the platform provides (functions, schemas, extensions). */
@@ -63,6 +65,8 @@ export interface VerifyReport {
   /** Behaviour after the migration: inserts continue, foreign keys hold. */
   behaviour: VerifyRow[];
   committed: boolean;
+  /** Checks that did not run (`drift`, `rollback`, `probes`, `function bodies`): never reported as passed. */
+  notChecked: string[];
   notes: string[];
   timingsMs: Record<string, number>;
 }

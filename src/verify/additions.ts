@@ -1,0 +1,108 @@
+import type { PgSnapshot } from '../generate/migrationsFolder';
+import { grantStatements } from '../patch/grants';
+import type { Entry, FingerprintDifference } from './fingerprint';
+
+/**
+ * What a move may add besides the objects it moves: the target schemas, the
+ * objects drizzle-kit writes for other pending changes (tables, columns,
+ * indexes, constraints, enums, sequences, views, and the policies the schema
+ * declares), and for each `--grant` role the privileges `grantStatements`
+ * gives. Anything else it adds widens access or changes behaviour (a trigger,
+ * a rule, a function, a grant to PUBLIC or of more than those privileges) and
+ * is a failure naming the object.
+ */
+export interface AllowedAdditions {
+  /** The `--grant` roles. */
+  grantRoles: string[];
+  /** The snapshot after the migration: its policies may appear. */
+  snapshot: PgSnapshot;
+  /**
+   * `schema:role` of the grants that moved into a schema with their objects:
+   * USAGE on that schema for that role restores the reach it had, it widens nothing.
+   */
+  movedGrants: Set<string>;
+}
+
+/** Privileges `--grant` gives on tables and sequences. */
+const GRANTED = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'USAGE']);
+/** The same as ACL letters (`aclitem`): r=SELECT a=INSERT w=UPDATE d=DELETE U=USAGE. */
+const GRANTED_LETTERS = /^[rawdU]+$/;
+
+/**
+ * The `--grant` roles of a migration read from disk, where the plan is gone:
+ * the roles it gives every one of the statements `--grant` writes for one of
+ * its schemas. A hand edit that grants a role less than that set still has to
+ * stay within it to pass.
+ */
+export function grantRolesOf(sql: string, schemas: string[]): string[] {
+  const candidates = new Set<string>();
+  for (const m of sql.matchAll(/GRANT USAGE ON SCHEMA \S+ TO ("(?:[^"]|"")+"|[^\s;]+);/g)) {
+    candidates.add(m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!);
+  }
+  return [...candidates].filter((role) => schemas.some((schema) => grantStatements(schema, role).every((g) => sql.includes(g))));
+}
+
+/** Each added entry the plan does not account for, as a difference naming it. */
+export function unexpectedAdditions(added: Entry[], allowed: AllowedAdditions): FingerprintDifference[] {
+  const roles = new Set(allowed.grantRoles);
+  const policies = new Set(
+    Object.values(allowed.snapshot.tables).flatMap((t) =>
+      Object.values((t as { policies?: Record<string, { name: string }> }).policies ?? {}).map((p) => `${t.schema || 'public'}.${t.name}.${p.name}`),
+    ),
+  );
+  const out: FingerprintDifference[] = [];
+  const refuse = (e: Entry, why: string) =>
+    out.push({ kind: e.kind, object: e.kind === 'schema' ? e.name : `${e.schema}.${e.name}`, before: 'not added by the plan', after: `${why}: ${e.value}` });
+  for (const e of added) {
+    switch (e.kind) {
+      case 'schema': {
+        const acl = /privileges \{(.*)\}$/.exec(e.value)?.[1];
+        const owner = /^owner (\S+),/.exec(e.value)?.[1];
+        const reaches = (role: string) => roles.has(role) || allowed.movedGrants.has(`${e.name}:${role}`);
+        const extra = acl ? aclItems(acl).filter((a) => a.grantee !== owner && !(reaches(a.grantee) && a.privileges === 'U')) : [];
+        if (extra.length) refuse(e, `schema privileges ${extra.map((a) => `${a.grantee || 'PUBLIC'}=${a.privileges}`).join(',')}`);
+        break;
+      }
+      case 'grant': {
+        const grantee = e.name.slice(e.name.lastIndexOf(':') + 1);
+        const privileges = e.value.replace(/ \(no USAGE.*\)$/, '').split(',');
+        if (grantee === 'public') refuse(e, 'granted to PUBLIC');
+        else if (!roles.has(grantee)) refuse(e, `granted to ${grantee}, not a --grant role`);
+        else if (!privileges.every((p) => GRANTED.has(p))) refuse(e, 'more than --grant gives');
+        break;
+      }
+      case 'default privileges': {
+        const extra = aclItems(e.value.replace(/^\{|\}$/g, '')).filter((a) => !(roles.has(a.grantee) && GRANTED_LETTERS.test(a.privileges)));
+        if (extra.length) refuse(e, `default privileges ${extra.map((a) => `${a.grantee || 'PUBLIC'}=${a.privileges}`).join(',')}`);
+        break;
+      }
+      case 'policy':
+        if (!policies.has(`${e.schema}.${e.name}`)) refuse(e, 'a policy the schema does not declare');
+        break;
+      case 'trigger':
+      case 'rule':
+      case 'function':
+      case 'column grant':
+        refuse(e, 'added by the migration');
+        break;
+      default:
+        // Tables, columns, indexes, constraints, enums, sequences, views, settings and
+        // comments of other pending changes: drizzle-kit's, compared with the snapshot by the drift check.
+        break;
+    }
+  }
+  return out;
+}
+
+/** `{postgres=UC/postgres,=U/postgres}` items; an empty grantee is PUBLIC. */
+function aclItems(acl: string): Array<{ grantee: string; privileges: string }> {
+  return acl
+    .split(',')
+    .filter(Boolean)
+    .map((item) => {
+      const [left = ''] = item.split('/');
+      const eq = left.lastIndexOf('=');
+      const grantee = left.slice(0, eq).replace(/^"|"$/g, '');
+      return { grantee, privileges: left.slice(eq + 1) };
+    });
+}
