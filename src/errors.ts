@@ -50,3 +50,17 @@ export class VerificationError extends ReschemaError {
 export function isReschemaError(error: unknown): error is ReschemaError {
   return error instanceof ReschemaError;
 }
+
+/**
+ * The row generator cannot fill a table for the embedded check: names the
+ * table and the constraint (or column) it could not satisfy, and why.
+ */
+export class SeedError extends ToolError {
+  constructor(
+    readonly table: string,
+    readonly constraint: string | undefined,
+    readonly reason: string,
+  ) {
+    super(`cannot generate rows for ${table}${constraint ? ` (${constraint})` : ''}: ${reason}`);
+  }
+}
