@@ -3,7 +3,7 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../patch/sql';
 import type { Database } from './database';
 import { seedOrder } from './seedOrder';
-import { candidateSelect, copyWidths, deferredUpdate, ROW, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, deferredUpdate, passes, ROW, rowSource, type RowSource } from './seedTable';
 
 export interface SeedStep {
   /** `schema.table` */
@@ -33,9 +33,9 @@ export function seedInsert(source: RowSource): string {
   const cols = source.columns.map(ident).join(', ');
   const into = source.columns.length ? `${target} (${cols})` : target;
   const alias = ident(source.table.name);
-  const where = source.checks.length ? ` WHERE ${source.checks.map((c) => `(${c.value})`).join(' AND ')}` : '';
+  const where = source.checks.length ? ` WHERE ${source.checks.map(passes).join(' AND ')}` : '';
   const body = source.variants.length
-    ? `SELECT DISTINCT ON (${ROW}) * FROM (${candidateSelect(source)}) AS ${alias}${where} ORDER BY ${[ROW, ...source.variants].join(', ')}`
+    ? `SELECT DISTINCT ON (${ROW}) * FROM (${candidateSelect(source)}) AS ${alias}${where} ORDER BY ${[ROW, ...(source.nulls ? [source.nulls] : []), ...source.variants].join(', ')}`
     : `${candidateSelect(source)}`;
   const wrapped = source.variants.length || !where ? body : `SELECT * FROM (${body}) AS ${alias}${where}`;
   // Keys a data migration already inserted, or values a small type repeats (a boolean key), skip the row instead of failing.
@@ -98,6 +98,11 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
       await applyStep(db, { ...step, sql: `${step.sql.slice(0, -ON_CONFLICT.length - 1)};` });
       return;
     }
+    const fk = e.code === '23502' && e.column ? step.source?.copiedFrom.get(e.column) : undefined;
+    if (fk) {
+      const parent = `${fk.schemaTo || 'public'}.${fk.tableTo}`;
+      throw new SeedError(step.table, `foreign key ${fk.name}`, `no row of ${parent} has a key (${fk.columnsTo.join(', ')}) without NULLs for NOT NULL ${e.column} to reference`);
+    }
     throw new SeedError(step.table, e.constraint ? `constraint ${e.constraint}` : e.column ? `column ${e.column}` : undefined, (e.message ?? String(error)).split('\n')[0]!);
   }
   await db.exec('RELEASE SAVEPOINT reschema_seed');
@@ -108,7 +113,7 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
 async function noRowsError(db: Database, source: RowSource): Promise<SeedError> {
   for (const check of source.checks) {
     const [{ n } = { n: 0 }] = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE (${check.value})`,
+      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE ${passes(check)}`,
     );
     if (n === 0) return new SeedError(source.key, `check ${check.name}`, `no generated value satisfies CHECK (${check.value})`);
   }

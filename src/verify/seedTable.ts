@@ -26,6 +26,10 @@ export interface RowSource {
   from: string;
   /** Variant columns, in the order a row prefers them (0 = the plain generated value). */
   variants: string[];
+  /** How many columns a combination leaves NULL, as SQL ('' when none can be): a row prefers values to NULLs, so every column gets exercised. */
+  nulls: string;
+  /** Foreign keys copied from parent rows, by column: a NOT NULL violation there means the parent has no key to give. */
+  copiedFrom: Map<string, SnapshotForeignKey>;
   /** CHECK constraints the candidates are filtered by, written over the SELECT's columns. */
   checks: SnapshotCheck[];
   /** Foreign keys left NULL, filled by an UPDATE afterwards. */
@@ -105,6 +109,7 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
   const columns = Object.values(table.columns);
   const joins: string[] = [];
   const byColumn = new Map<string, string>();
+  const copiedFrom = new Map<string, SnapshotForeignKey>();
   const deferred: SnapshotForeignKey[] = [];
   const selfCopies: Array<[from: string, to: string]> = [];
   const fks = Object.values(table.foreignKeys);
@@ -115,12 +120,17 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
     if (how === 'trivial') continue;
     if (how === 'deferred') {
       deferred.push(fk);
-      // Typed, or the outer SELECT sees a text column.
-      for (const c of fk.columnsFrom) byColumn.set(c, `NULL::${parseColumnType(table.columns[c]!.type, table.columns[c]!.typeSchema, ctx.snapshot.enums).sql}`);
+      // One NULL column is enough for MATCH SIMPLE; the NOT NULL ones get values of their own. Typed, or the outer SELECT sees text.
+      for (const c of fk.columnsFrom.filter((c) => !table.columns[c]?.notNull)) {
+        byColumn.set(c, `NULL::${parseColumnType(table.columns[c]!.type, table.columns[c]!.typeSchema, ctx.snapshot.enums).sql}`);
+      }
       continue;
     }
     if (how === 'self') {
-      fk.columnsFrom.forEach((c, i) => selfCopies.push([c, fk.columnsTo[i]!]));
+      fk.columnsFrom.forEach((c, i) => {
+        selfCopies.push([c, fk.columnsTo[i]!]);
+        copiedFrom.set(c, fk);
+      });
       continue;
     }
     const parent = qualified(fk.schemaTo || 'public', fk.tableTo);
@@ -142,7 +152,10 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
         `CROSS JOIN (SELECT ${cols.map((c) => `p.${c}`).join(', ')} FROM ${parent} p LEFT JOIN (${used}) u ON ${match} WHERE ${cols.map((c) => `p.${c} IS NOT NULL`).join(' AND ')} ORDER BY (u.${own[0]} IS NULL) DESC LIMIT ${probeLimit}) ${alias}`,
       );
     }
-    fk.columnsFrom.forEach((c, i) => byColumn.set(c, `${alias}.${ident(fk.columnsTo[i]!)}`));
+    fk.columnsFrom.forEach((c, i) => {
+      byColumn.set(c, `${alias}.${ident(fk.columnsTo[i]!)}`);
+      copiedFrom.set(c, fk);
+    });
   }
 
   const allChecks = tableChecks(table);
@@ -168,6 +181,7 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
     candidates.set(name, list.slice(0, Math.ceil(list.length / 2)));
   }
   const variants: string[] = [];
+  const nullChoices: string[] = [];
   const variantJoins: string[] = [];
   const values = new Map<string, string>();
   for (const c of given) {
@@ -176,6 +190,7 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
       const v = `${VARIANT}${variants.length + 1}`;
       variants.push(v);
       variantJoins.push(`CROSS JOIN generate_series(0, ${list.length - 1}) AS ${v}`);
+      if (list[list.length - 1] === 'NULL') nullChoices.push(`(${v} = ${list.length - 1})::int`);
       values.set(c.name, `CASE ${v} ${list.map((e, i) => `WHEN ${i} THEN ${e}`).join(' ')} END`);
       continue;
     }
@@ -209,11 +224,16 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
     exprs: filled.map((c) => values.get(c.name)!),
     from: [`generate_series(${firstRow}, ${lastRow}) AS ${ROW}`, ...variantJoins, ...joins].join(' '),
     variants,
+    nulls: nullChoices.join(' + '),
+    copiedFrom,
     checks,
     deferred,
     unfilled,
   };
 }
+
+/** A CHECK passes unless it is false: NULL passes too. */
+export const passes = (check: SnapshotCheck) => `(${check.value}) IS NOT FALSE`;
 
 /** The candidate rows as a SELECT of the table's own column names (plus the row number and variants), unfiltered. */
 export function candidateSelect(source: RowSource): string {
@@ -227,7 +247,7 @@ export function deferredUpdate(table: SnapshotTable, fk: SnapshotForeignKey): st
   const parent = qualified(fk.schemaTo || 'public', fk.tableTo);
   const cols = fk.columnsTo.map(ident);
   const present = cols.map((c) => `${c} IS NOT NULL`).join(' AND ');
-  const unset = fk.columnsFrom.map((c) => `${ident(c)} IS NULL`).join(' AND ');
+  const unset = fk.columnsFrom.filter((c) => !table.columns[c]?.notNull).map((c) => `${ident(c)} IS NULL`).join(' AND ');
   const sets = fk.columnsFrom.map((c, i) => `${ident(c)} = p.${cols[i]}`).join(', ');
   return (
     `UPDATE ${target} AS reschema_child SET ${sets} ` +
