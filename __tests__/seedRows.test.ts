@@ -6,6 +6,7 @@
 import type { PgSnapshot } from '../src/generate/migrationsFolder';
 import { openPglite } from '../src/verify/database';
 import { applySeed, planSeed } from '../src/verify/seedRows';
+import { fk, snapshotOf, table } from './helpers/snapshotTables';
 
 const snapshot = {
   id: 'x',
@@ -58,31 +59,6 @@ describe('planSeed', () => {
     }
   });
 });
-
-/** A snapshot table from compact column specs: `name: 'type'` (`!` for NOT NULL, `*` for primary key). */
-function table(schema: string, name: string, columns: Record<string, string>, extra: Record<string, unknown> = {}) {
-  return {
-    [`${schema}.${name}`]: {
-      name,
-      schema,
-      columns: Object.fromEntries(
-        Object.entries(columns).map(([c, spec]) => [
-          c,
-          { name: c, type: spec.replace(/[!*]/g, ''), primaryKey: spec.includes('*'), notNull: spec.includes('!') || spec.includes('*') },
-        ]),
-      ),
-      indexes: {},
-      foreignKeys: {},
-      ...extra,
-    },
-  };
-}
-
-const fk = (name: string, tableFrom: string, columnsFrom: string[], tableTo: string, columnsTo: string[], schemaTo = 's') => ({
-  [name]: { name, tableFrom, tableTo, schemaTo, columnsFrom, columnsTo },
-});
-
-const snapshotOf = (tables: Record<string, unknown>) => ({ ...snapshot, tables }) as unknown as PgSnapshot;
 
 describe('planSeed and applySeed on the shapes real schemas have', () => {
   let db: Awaited<ReturnType<typeof openPglite>>;

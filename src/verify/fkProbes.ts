@@ -59,7 +59,10 @@ async function inSavepoint(db: Database, run: () => Promise<void>): Promise<Outc
   }
 }
 
-const refusedBy = (o: Outcome, fk: ForeignKey) => o.error?.code === FOREIGN_KEY_VIOLATION && (o.error.constraint === undefined || o.error.constraint === fk.name);
+/** ON DELETE RESTRICT refuses with its own SQLSTATE. */
+const RESTRICT_VIOLATION = '23001';
+const refusedBy = (o: Outcome, fk: ForeignKey, codes = [FOREIGN_KEY_VIOLATION]) =>
+  o.error?.code !== undefined && codes.includes(o.error.code) && (o.error.constraint === undefined || o.error.constraint === fk.name);
 
 /** One child row gets, in its first FK column, a value of that column's type that no parent row has. */
 async function probeChild(db: Database, fk: ForeignKey, report: VerifyReport): Promise<void> {
@@ -119,10 +122,11 @@ async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport): 
     after = (await db.query<{ n: number }>(referencing, row.key))[0]!.n;
   });
   const restricts = fk.ondelete === 'a' || fk.ondelete === 'r';
-  if (outcome.error && !refusedBy(outcome, fk)) {
+  const refused = refusedBy(outcome, fk, [FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION]);
+  if (outcome.error && !refused) {
     report.notes.push(`${object}: delete probe not checked (${outcome.error.message})`);
     return;
   }
-  const happened = refusedBy(outcome, fk) ? 'restricts' : after === 0 ? (restricts ? 'deleted the parent under its children' : expected) : 'left rows pointing at a deleted parent';
-  report.behaviour.push({ object, before: expected, after: happened, ok: restricts ? refusedBy(outcome, fk) : !outcome.error && after === 0 });
+  const happened = refused ? 'restricts' : after === 0 ? (restricts ? 'deleted the parent under its children' : expected) : 'left rows pointing at a deleted parent';
+  report.behaviour.push({ object, before: expected, after: happened, ok: restricts ? refused : !outcome.error && after === 0 });
 }
