@@ -133,16 +133,17 @@ export function elementValue(t: ColumnType, n: string, tag: string, width?: numb
     case 'boolean':
       return `((${n}) % 2 = 0)`;
     case 'date':
-      return `(date '2000-01-01' + (${n})::integer)`;
+      // Row numbers on a live server start past 10^9: wrap before the calendar ends.
+      return `(date '2000-01-01' + ((${n}) % 1000000)::integer)`;
     case 'timestamp':
     case 'timestamptz':
-      return `(timestamp '2025-01-01' + (${n}) * interval '1 minute')::${t.elementSql}`;
+      return `(timestamp '2025-01-01' + ((${n}) % 100000000) * interval '1 minute')::${t.elementSql}`;
     case 'time':
     case 'timetz':
       return `(time '00:00' + ((${n}) % 86400) * interval '1 second')::${t.elementSql}`;
     case 'interval': {
       const unit = /(year|month|day|hour|minute|second)\s*(\(\d+\))?$/.exec(t.fields ?? '')?.[1] ?? 'second';
-      return `((${n}) * interval '1 ${unit}')::${t.elementSql}`;
+      return `(((${n}) % 100000) * interval '1 ${unit}')::${t.elementSql}`;
     }
     case 'json':
     case 'jsonb':

@@ -39,10 +39,18 @@ export async function probeForeignKeys(db: Database, tables: Set<string>, report
     [[...tables]],
   );
   for (const fk of fks) {
+    if (selfSameColumns(fk)) {
+      // users.id -> users.id: every value references its own row, so no probe can tell a missing parent.
+      report.notes.push(`foreign key ${fk.schema}.${fk.tbl}.${fk.name} references its own columns: no probe applies`);
+      continue;
+    }
     await probeChild(db, fk, report);
     await probeParent(db, fk, report);
   }
 }
+
+const isSelf = (fk: ForeignKey) => fk.schema === fk.pschema && fk.tbl === fk.ptbl;
+const selfSameColumns = (fk: ForeignKey) => isSelf(fk) && fk.cols.join('\0') === fk.pcols.join('\0');
 
 type Outcome = { error?: { code?: string; constraint?: string; message: string } };
 
@@ -109,10 +117,10 @@ async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport): 
   const match = fk.cols.map((c, i) => `c.${ident(c)} = p.${ident(fk.pcols[i]!)}`).join(' AND ');
   const [row] = await db.query<{ ctid: string; key: string[] }>(
     `SELECT p.ctid::text AS ctid, ARRAY[${fk.pcols.map((c) => `p.${ident(c)}::text`).join(', ')}] AS key
-     FROM ${parent} p WHERE EXISTS (SELECT 1 FROM ${child} c WHERE ${match}) LIMIT 1`,
+     FROM ${parent} p WHERE EXISTS (SELECT 1 FROM ${child} c WHERE ${match}${isSelf(fk) ? ' AND c.ctid <> p.ctid' : ''}) LIMIT 1`,
   );
   if (!row) {
-    report.notes.push(`${object}: delete probe not checked (no parent row is referenced)`);
+    report.notes.push(`${object}: delete probe not checked (no parent row is referenced${isSelf(fk) ? ' by another row' : ''})`);
     return;
   }
   const referencing = `SELECT count(*)::int AS n FROM ${child} c WHERE ${fk.cols.map((c, i) => `c.${ident(c)}::text = $${i + 1}`).join(' AND ')}`;

@@ -4,7 +4,7 @@ import type { Database } from './database';
 import { probeForeignKeys } from './fkProbes';
 import type { SchemaMove } from './fingerprint';
 import { seedOrder } from './seedOrder';
-import { candidateSelect, copyWidths, passes, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, rowSource, type RowSource } from './seedTable';
 import type { VerifyReport } from './verifyReport';
 
 /** Candidate new rows tried per table: row numbers after the existing ones. */
@@ -101,7 +101,7 @@ async function probeInsert(db: Database, source: RowSource, keys: string[][]): P
   const fresh = keys
     .filter((cols) => cols.every((c) => source.columns.includes(c)))
     .map((cols) => `NOT EXISTS (SELECT 1 FROM ${target} x WHERE ${cols.map((c) => `x.${ident(c)} = ${alias}.${ident(c)}`).join(' AND ')})`);
-  const where = [...source.checks.map(passes), ...fresh];
+  const where = [...source.filters.map((f) => f.sql), ...fresh];
   const cols = source.columns.map(ident).join(', ');
   const candidates = `SELECT ${cols} FROM (${candidateSelect(source)}) AS ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} LIMIT 1`;
   const [{ n } = { n: 0 }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${candidates}) AS c`);

@@ -3,7 +3,7 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../patch/sql';
 import type { Database } from './database';
 import { seedOrder } from './seedOrder';
-import { candidateSelect, copyWidths, deferredUpdate, passes, ROW, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, deferredUpdate, ROW, rowSource, type RowSource } from './seedTable';
 
 export interface SeedStep {
   /** `schema.table` */
@@ -33,7 +33,7 @@ export function seedInsert(source: RowSource): string {
   const cols = source.columns.map(ident).join(', ');
   const into = source.columns.length ? `${target} (${cols})` : target;
   const alias = ident(source.table.name);
-  const where = source.checks.length ? ` WHERE ${source.checks.map(passes).join(' AND ')}` : '';
+  const where = source.filters.length ? ` WHERE ${source.filters.map((f) => f.sql).join(' AND ')}` : '';
   const body = source.variants.length
     ? `SELECT DISTINCT ON (${ROW}) * FROM (${candidateSelect(source)}) AS ${alias}${where} ORDER BY ${[ROW, ...(source.nulls ? [source.nulls] : []), ...source.variants].join(', ')}`
     : `${candidateSelect(source)}`;
@@ -109,13 +109,13 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
   if (step.kind === 'insert' && step.source && (await count()) === before) throw await noRowsError(db, step.source);
 }
 
-/** Which CHECK left no candidate row (or, failing that, that none was inserted). */
+/** Which CHECK (or copied key) left no candidate row (or, failing that, that none was inserted). */
 async function noRowsError(db: Database, source: RowSource): Promise<SeedError> {
-  for (const check of source.checks) {
+  for (const filter of source.filters) {
     const [{ n } = { n: 0 }] = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE ${passes(check)}`,
+      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE ${filter.sql}`,
     );
-    if (n === 0) return new SeedError(source.key, `check ${check.name}`, `no generated value satisfies CHECK (${check.value})`);
+    if (n === 0) return new SeedError(source.key, filter.constraint, `no generated row satisfies ${filter.sql}`);
   }
   return new SeedError(source.key, undefined, 'every generated row was refused (a key repeated, a CHECK combination, or a rule or trigger dropped it)');
 }

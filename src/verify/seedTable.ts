@@ -8,7 +8,7 @@ import { parentKey, tableKey, type FkFill } from './seedOrder';
 export const ROW = 'reschema_g';
 const VARIANT = 'reschema_k';
 /** Combinations of CHECK candidates tried per row, at most. */
-const MAX_COMBINATIONS = 256;
+const MAX_COMBINATIONS = 64;
 
 export interface SnapshotCheck {
   name: string;
@@ -30,8 +30,11 @@ export interface RowSource {
   nulls: string;
   /** Foreign keys copied from parent rows, by column: a NOT NULL violation there means the parent has no key to give. */
   copiedFrom: Map<string, SnapshotForeignKey>;
-  /** CHECK constraints the candidates are filtered by, written over the SELECT's columns. */
-  checks: SnapshotCheck[];
+  /**
+   * Conditions a candidate row must meet, written over the SELECT's columns:
+   * the CHECK constraints, and a value in NOT NULL columns copied from the row's own key.
+   */
+  filters: Array<{ constraint: string; sql: string }>;
   /** Foreign keys left NULL, filled by an UPDATE afterwards. */
   deferred: SnapshotForeignKey[];
   /** Columns left to their default or NULL: no generator knows their type. */
@@ -216,7 +219,14 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
   const filled = given.filter((c) => values.has(c.name));
   // A CHECK that names a column the SELECT does not hold (identity, generated, unfilled) cannot filter the candidates.
   const absent = columns.filter((c) => !values.has(c.name)).map((c) => c.name);
-  const checks = allChecks.filter((k) => !absent.some((c) => mentions(k.value, c))).map((k) => ({ name: k.name, value: overTheRow(table, k.value) }));
+  const filters = allChecks
+    .filter((k) => !absent.some((c) => mentions(k.value, c)))
+    // A CHECK passes unless it is false: NULL passes too.
+    .map((k) => ({ constraint: `check ${k.name}`, sql: `(${overTheRow(table, k.value)}) IS NOT FALSE` }));
+  for (const [from] of selfCopies) {
+    const fk = fks.find((f) => f.columnsFrom.includes(from))!;
+    filters.push({ constraint: `foreign key ${fk.name}`, sql: `${ident(from)} IS NOT NULL` });
+  }
   return {
     key,
     table,
@@ -226,14 +236,11 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
     variants,
     nulls: nullChoices.join(' + '),
     copiedFrom,
-    checks,
+    filters,
     deferred,
     unfilled,
   };
 }
-
-/** A CHECK passes unless it is false: NULL passes too. */
-export const passes = (check: SnapshotCheck) => `(${check.value}) IS NOT FALSE`;
 
 /** The candidate rows as a SELECT of the table's own column names (plus the row number and variants), unfiltered. */
 export function candidateSelect(source: RowSource): string {
