@@ -3,7 +3,7 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../patch/sql';
 import type { Database } from './database';
 import { seedOrder } from './seedOrder';
-import { candidateSelect, copyWidths, deferredUpdate, ROW, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, deferredUpdate, mentions, ROW, rowSource, type RowSource } from './seedTable';
 
 export interface SeedStep {
   /** `schema.table` */
@@ -34,12 +34,19 @@ export function seedInsert(source: RowSource): string {
   const into = source.columns.length ? `${target} (${cols})` : target;
   const alias = ident(source.table.name);
   const where = source.filters.length ? ` WHERE ${source.filters.map((f) => f.sql).join(' AND ')}` : '';
-  const body = source.variants.length
-    ? `SELECT DISTINCT ON (${ROW}) * FROM (${candidateSelect(source)}) AS ${alias}${where} ORDER BY ${[ROW, ...(source.nulls ? [source.nulls] : []), ...source.variants].join(', ')}`
-    : `${candidateSelect(source)}`;
-  const wrapped = source.variants.length || !where ? body : `SELECT * FROM (${body}) AS ${alias}${where}`;
+  let rows: string;
+  if (source.variants.length) {
+    // Pick the combination per row over the columns the filters read only, then compute every column once.
+    const read = source.columns.filter((c) => source.filters.some((f) => mentions(f.sql, c)));
+    const order = [ROW, ...(source.nulls ? [source.nulls] : []), ...source.variants].join(', ');
+    const pick = `SELECT DISTINCT ON (${ROW}) ${[ROW, ...source.variants].join(', ')} FROM (${candidateSelect(source, read)}) AS ${alias}${where} ORDER BY ${order}`;
+    const named = source.columns.map((c, i) => `${source.exprs[i]} AS ${ident(c)}`);
+    rows = `SELECT ${[ROW, ...named].join(', ')} FROM (${pick}) AS reschema_pick ${source.joins.join(' ')}`;
+  } else {
+    rows = where ? `SELECT * FROM (${candidateSelect(source)}) AS ${alias}${where}` : candidateSelect(source);
+  }
   // Keys a data migration already inserted, or values a small type repeats (a boolean key), skip the row instead of failing.
-  return `INSERT INTO ${into} SELECT ${cols} FROM (${wrapped}) AS reschema_rows${ON_CONFLICT};`;
+  return `INSERT INTO ${into} SELECT ${cols} FROM (${rows}) AS reschema_rows${ON_CONFLICT};`;
 }
 
 /**

@@ -22,8 +22,9 @@ export interface RowSource {
   /** Columns given a value (raw names) and their expressions, in the same order. */
   columns: string[];
   exprs: string[];
-  /** FROM clause: the row numbers, the CHECK variants, the parents. */
-  from: string;
+  /** FROM clause: the row numbers and the CHECK variants (cross joined), then the parents. */
+  series: string;
+  joins: string[];
   /** Variant columns, in the order a row prefers them (0 = the plain generated value). */
   variants: string[];
   /** How many columns a combination leaves NULL, as SQL ('' when none can be): a row prefers values to NULLs, so every column gets exercised. */
@@ -232,7 +233,8 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
     table,
     columns: filled.map((c) => c.name),
     exprs: filled.map((c) => values.get(c.name)!),
-    from: [`generate_series(${firstRow}, ${lastRow}) AS ${ROW}`, ...variantJoins, ...joins].join(' '),
+    series: [`generate_series(${firstRow}, ${lastRow}) AS ${ROW}`, ...variantJoins].join(' '),
+    joins,
     variants,
     nulls: nullChoices.join(' + '),
     copiedFrom,
@@ -242,10 +244,13 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
   };
 }
 
-/** The candidate rows as a SELECT of the table's own column names (plus the row number and variants), unfiltered. */
-export function candidateSelect(source: RowSource): string {
-  const named = source.columns.map((c, i) => `${source.exprs[i]} AS ${ident(c)}`);
-  return `SELECT ${[ROW, ...source.variants, ...named].join(', ')} FROM ${source.from}`;
+/**
+ * The candidate rows as a SELECT of the table's own column names (plus the
+ * row number and variants), unfiltered; `only` some of the columns.
+ */
+export function candidateSelect(source: RowSource, only?: string[]): string {
+  const named = source.columns.flatMap((c, i) => (!only || only.includes(c) ? [`${source.exprs[i]} AS ${ident(c)}`] : []));
+  return `SELECT ${[ROW, ...source.variants, ...named].join(', ')} FROM ${[source.series, ...source.joins].join(' ')}`;
 }
 
 /** The UPDATE that points a deferred foreign key's NULLs at parent rows, the n-th child row at the n+1-th parent row. */
