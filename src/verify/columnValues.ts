@@ -218,6 +218,17 @@ function numberFits(t: ColumnType, value: number): boolean {
   return t.base === 'real' || t.base === 'double precision';
 }
 
+/** A value of the numeric type far above the generated ones, still in its range. */
+function largeValue(t: ColumnType, n: string): string | undefined {
+  if (t.base === 'smallint') return `(((${n}) % 16383) + 16384)::smallint`;
+  if (t.base === 'integer') return `(((${n}) % 1000000000) + 1000000000)::integer`;
+  if (t.base === 'bigint' || t.base === 'real' || t.base === 'double precision') return `((${n}) + 1000000000000)::${t.elementSql}`;
+  if (t.base !== 'numeric') return undefined;
+  const [p, s = 0] = t.args;
+  if (p === undefined) return `((${n}) + 1000000000000)::numeric`;
+  return p - s > 0 ? `(power(10::numeric, ${p - s}) - 1)::${t.elementSql}` : undefined;
+}
+
 /**
  * Values to try, in order, for a column a CHECK constraint names: the
  * generated value first, then values built from the constraint's own
@@ -239,10 +250,13 @@ export function checkCandidates(t: ColumnType, n: string, tag: string, check: st
         if (Number.isInteger(lo) && numberFits(t, lo) && numberFits(t, hi)) out.push(`(${lo} + ((${n}) % ${span}))::${t.elementSql}`);
       }
       for (const v of numbers.flatMap((x) => [x, x + 1, x - 1])) if (numberFits(t, v)) out.push(`(${v})::${t.elementSql}`);
-      // The generated value fits the type, and so does its negation.
+      // The generated value fits the type, and so does its negation; a large value passes comparisons with small ones.
       out.push(`(-(${base}))::${t.elementSql}`);
+      const large = largeValue(t, n);
+      if (large) out.push(large);
     } else if (['text', 'citext', 'varchar', 'char'].includes(t.base)) {
-      for (const s of strings) out.push(`${literal(s)}::${t.elementSql}`);
+      const limit = Math.min(width ?? Infinity, textWidth(t) ?? Infinity);
+      for (const s of strings) out.push(`${literal(Number.isFinite(limit) ? [...s].slice(0, limit).join('') : s)}::${t.elementSql}`);
     } else if (t.base === 'enum') {
       for (const s of strings) if (t.enumValues!.includes(s)) out.push(`${literal(s)}::${t.elementSql}`);
     } else if (['date', 'timestamp', 'timestamptz'].includes(t.base)) {

@@ -4,7 +4,7 @@ import type { Database } from './database';
 import { probeForeignKeys } from './fkProbes';
 import type { SchemaMove } from './fingerprint';
 import { seedOrder } from './seedOrder';
-import { candidateSelect, copyWidths, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, ROW, rowSource, type RowSource } from './seedTable';
 import type { VerifyReport } from './verifyReport';
 
 /** Candidate new rows tried per table: row numbers after the existing ones. */
@@ -103,7 +103,9 @@ async function probeInsert(db: Database, source: RowSource, keys: string[][]): P
     .map((cols) => `NOT EXISTS (SELECT 1 FROM ${target} x WHERE ${cols.map((c) => `x.${ident(c)} = ${alias}.${ident(c)}`).join(' AND ')})`);
   const where = [...source.filters.map((f) => f.sql), ...fresh];
   const cols = source.columns.map(ident).join(', ');
-  const candidates = `SELECT ${cols} FROM (${candidateSelect(source)}) AS ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} LIMIT 1`;
+  // The plain generated values first, as seeding prefers them: a CHECK's literal may be too wide for the children that copy it.
+  const order = [...(source.nulls ? [source.nulls] : []), ...source.variants, ROW];
+  const candidates = `SELECT ${cols} FROM (${candidateSelect(source)}) AS ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')} LIMIT 1`;
   const [{ n } = { n: 0 }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${candidates}) AS c`);
   if (n === 0) return 'no candidate';
   await db.exec('SAVEPOINT reschema_probe');

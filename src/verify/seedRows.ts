@@ -118,11 +118,13 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
 
 /** Which CHECK (or copied key) left no candidate row (or, failing that, that none was inserted). */
 async function noRowsError(db: Database, source: RowSource): Promise<SeedError> {
-  for (const filter of source.filters) {
+  // Filters added one at a time: the first that leaves no candidate is the one to name.
+  for (const [i, filter] of source.filters.entries()) {
+    const where = source.filters.slice(0, i + 1).map((f) => f.sql).join(' AND ');
     const [{ n } = { n: 0 }] = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE ${filter.sql}`,
+      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE ${where}`,
     );
-    if (n === 0) return new SeedError(source.key, filter.constraint, `no generated row satisfies ${filter.sql}`);
+    if (n === 0) return new SeedError(source.key, filter.constraint, `no generated row satisfies ${filter.sql}${i ? ' together with the constraints before it' : ''}`);
   }
   return new SeedError(source.key, undefined, 'every generated row was refused (a key repeated, a CHECK combination, or a rule or trigger dropped it)');
 }
