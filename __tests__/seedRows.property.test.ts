@@ -49,6 +49,8 @@ const REGRESSIONS: number[] = [
   9720, 9864,
   // A self-reference copying a key only NULL passes: named by adding the filters one at a time.
   9452,
+  // Two keys from one child to one parent, one cascading: the restricting one then finds no rows, as Postgres intends.
+  30043,
 ];
 
 const model = (seed: number, index: number): SchemaModel => fc.sample(fc.gen().map((draw) => schemaModel(draw, index)), { seed, numRuns: 1 })[0]!;

@@ -45,7 +45,9 @@ export async function probeForeignKeys(db: Database, tables: Set<string>, report
       continue;
     }
     await probeChild(db, fk, report);
-    await probeParent(db, fk, report);
+    // Another key from the same child to the same parent that cascades (or sets null) removes the rows a restricting one would see.
+    const actedOnBySibling = fks.some((o) => o !== fk && o.schema === fk.schema && o.tbl === fk.tbl && o.pschema === fk.pschema && o.ptbl === fk.ptbl && 'cnd'.includes(o.ondelete));
+    await probeParent(db, fk, report, actedOnBySibling);
   }
 }
 
@@ -109,7 +111,7 @@ async function probeChild(db: Database, fk: ForeignKey, report: VerifyReport): P
 }
 
 /** Deletes one referenced parent row: the declared ON DELETE must happen to the rows that referenced it. */
-async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport): Promise<void> {
+async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport, actedOnBySibling: boolean): Promise<void> {
   const child = qualified(fk.schema, fk.tbl);
   const parent = qualified(fk.pschema, fk.ptbl);
   const object = `on delete of ${fk.pschema}.${fk.ptbl}: ${fk.schema}.${fk.tbl}.${fk.name}`;
@@ -135,6 +137,15 @@ async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport): 
     report.notes.push(`${object}: delete probe not checked (${outcome.error.message})`);
     return;
   }
-  const happened = refused ? 'restricts' : after === 0 ? (restricts ? 'deleted the parent under its children' : expected) : 'left rows pointing at a deleted parent';
-  report.behaviour.push({ object, before: expected, after: happened, ok: restricts ? refused : !outcome.error && after === 0 });
+  const cleared = !outcome.error && after === 0;
+  const happened = refused
+    ? 'restricts'
+    : !cleared
+      ? 'left rows pointing at a deleted parent'
+      : !restricts
+        ? expected
+        : actedOnBySibling
+          ? 'restricts (another foreign key removed the children first)'
+          : 'deleted the parent under its children';
+  report.behaviour.push({ object, before: expected, after: happened, ok: restricts ? refused || (cleared && actedOnBySibling) : cleared });
 }
