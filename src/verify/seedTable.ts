@@ -181,8 +181,12 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
   let combinations = [...candidates.values()].reduce((p, l) => p * l.length, 1);
   while (combinations > MAX_COMBINATIONS) {
     const [name, list] = [...candidates.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
-    combinations = (combinations / list.length) * Math.ceil(list.length / 2);
-    candidates.set(name, list.slice(0, Math.ceil(list.length / 2)));
+    // Halve the longest list, keeping its plain value first and its NULL (the value a nullable column can always take) last.
+    const nullable = list.at(-1) === 'NULL';
+    const kept = [...list.slice(0, Math.max(1, Math.ceil(list.length / 2) - (nullable ? 1 : 0))), ...(nullable ? ['NULL'] : [])];
+    if (kept.length >= list.length) break;
+    combinations = (combinations / list.length) * kept.length;
+    candidates.set(name, kept);
   }
   const variants: string[] = [];
   const nullChoices: string[] = [];
