@@ -86,6 +86,16 @@ describe('checkBehaviour', () => {
     expect(failures[1]).toMatch(/^insert into app\.labels: /);
   });
 
+  it('inserts into a table that stays when a trigger on it writes elsewhere, and fails when that write breaks', async () => {
+    const hooks = snapshotOf({ ...snapshot.tables, ...table('app', 'hooks', { id: 'integer*' }) });
+    await db.exec(`CREATE TABLE app.hooks (id integer PRIMARY KEY);
+      CREATE FUNCTION app.log_hook() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.jobs VALUES (NEW.id); RETURN NEW; END $$;
+      CREATE TRIGGER log_hook AFTER INSERT ON app.hooks FOR EACH ROW EXECUTE FUNCTION app.log_hook();`);
+    const report = emptyReport();
+    await checkBehaviour(db, hooks, moves, ROWS, report);
+    expect(failing(report)).toEqual(['insert into app.hooks: relation "public.jobs" does not exist']);
+  });
+
   it('fails foreign keys that no longer hold on the child side or no longer act on the parent side', async () => {
     await db.exec('ALTER TABLE app.part_refs DISABLE TRIGGER ALL; ALTER TABLE app.users DISABLE TRIGGER ALL;');
     expect(failing(await probe())).toEqual([

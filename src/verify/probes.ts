@@ -12,7 +12,8 @@ const PROBE_ROWS = 4;
 
 /**
  * After the migration: a new row inserts into every moved table (its
- * sequences continue past the copied rows) and is there afterwards, and every
+ * sequences continue past the copied rows) and into every table with
+ * triggers or rules, and is there afterwards, and every
  * foreign key into or out of a moved table holds on both sides. All of it is
  * undone: the probes run in a transaction (a savepoint on a live server)
  * rolled back at the end, each in a savepoint of its own.
@@ -32,7 +33,9 @@ export async function checkBehaviour(
   await db.exec(inTransaction ? 'SAVEPOINT reschema_behaviour' : 'BEGIN');
   try {
     const only = new Set(movedTables.map((m) => `${m.to}.${m.name}`));
-    await probeNewRows(db, snapshot, only, rows, report);
+    // A trigger or rule on a table that stays may write to a moved one under its old name: insert there too.
+    const written = new Set([...only, ...(await tablesWithTriggersOrRules(db)).filter((t) => Object.values(snapshot.tables).some((s) => `${s.schema || 'public'}.${s.name}` === t))]);
+    await probeNewRows(db, snapshot, written, rows, report);
     await db.exec('ROLLBACK TO SAVEPOINT reschema_new_rows');
     await probeForeignKeys(db, only, report);
   } finally {
@@ -72,6 +75,17 @@ async function probeNewRows(db: Database, snapshot: PgSnapshot, only: Set<string
     }
     report.behaviour.push({ object: `insert into ${name}`, before: 'inserts', after: result ?? 'inserts', ok: result === undefined });
   }
+}
+
+/** Tables with triggers or rules of their own (not the internal ones of foreign keys, not a view's). */
+async function tablesWithTriggersOrRules(db: Database): Promise<string[]> {
+  const rows = await db.query<{ tbl: string }>(
+    `SELECT DISTINCT n.nspname || '.' || c.relname AS tbl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+            OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'))`,
+  );
+  return rows.map((r) => r.tbl);
 }
 
 /** UNIQUE and primary keys on plain columns, per `schema.table`. */
