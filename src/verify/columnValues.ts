@@ -250,10 +250,10 @@ export function checkCandidates(t: ColumnType, n: string, tag: string, check: st
         if (Number.isInteger(lo) && numberFits(t, lo) && numberFits(t, hi)) out.push(`(${lo} + ((${n}) % ${span}))::${t.elementSql}`);
       }
       for (const v of numbers.flatMap((x) => [x, x + 1, x - 1])) if (numberFits(t, v)) out.push(`(${v})::${t.elementSql}`);
-      // The generated value fits the type, and so does its negation; a large value passes comparisons with small ones.
+      // The generated value fits the type, and so does its negation; a large value (or its negation) passes comparisons with bounded ones.
       out.push(`(-(${base}))::${t.elementSql}`);
       const large = largeValue(t, n);
-      if (large) out.push(large);
+      if (large) out.push(large, `(-(${large}))::${t.elementSql}`);
     } else if (['text', 'citext', 'varchar', 'char'].includes(t.base)) {
       const limit = Math.min(width ?? Infinity, textWidth(t) ?? Infinity);
       for (const s of strings) out.push(`${literal(Number.isFinite(limit) ? [...s].slice(0, limit).join('') : s)}::${t.elementSql}`);
