@@ -136,7 +136,8 @@ describe('move with a multi-schema plan on schema-split (seed 004)', () => {
       const back = moves.map((m) => ({ name: m.name, from: m.to, to: m.from }));
       // The rollback revokes the --grant privileges (default ones included) and drops the new schemas on purpose; everything else is as before.
       const kept = compareFingerprints(relocateFingerprint(moved, back), rolledBack).differences;
-      expect(kept.filter((d) => d.kind !== 'grant' && d.kind !== 'schema' && d.kind !== 'default privileges')).toEqual([]);
+      // A dropped schema takes its comment with it (the migration's record of the privileges --grant roles held).
+      expect(kept.filter((d) => d.kind !== 'grant' && d.kind !== 'schema' && d.kind !== 'default privileges' && !(d.kind === 'comment' && d.object.endsWith(' (schema)')))).toEqual([]);
       for (const table of [...GROWTH, 'users']) expect(rolledBack.get(`table public.${table}`)).toBeDefined();
       const left = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname IN ('growth', 'shared', 'engineering', 'product')`);
       expect(left).toEqual([]);

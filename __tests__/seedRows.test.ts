@@ -5,7 +5,8 @@
  */
 import type { PgSnapshot } from '../src/generate/migrationsFolder';
 import { openPglite } from '../src/verify/database';
-import { planSeed } from '../src/verify/seedRows';
+import { applySeed, planSeed } from '../src/verify/seedRows';
+import { fk, snapshotOf, table } from './helpers/snapshotTables';
 
 const snapshot = {
   id: 'x',
@@ -56,5 +57,91 @@ describe('planSeed', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('planSeed and applySeed on the shapes real schemas have', () => {
+  let db: Awaited<ReturnType<typeof openPglite>>;
+  beforeAll(async () => {
+    db = await openPglite([]);
+  });
+  afterAll(async () => db.close());
+  beforeEach(async () => db.exec('DROP SCHEMA IF EXISTS s CASCADE; CREATE SCHEMA s'));
+  const count = async (t: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`))[0]!.n;
+
+  it('fills a column that references itself (users.id -> users.id, from drizzle-kit pull): not a cycle', async () => {
+    await db.exec(`CREATE TABLE s.users (id uuid PRIMARY KEY REFERENCES s.users(id), email text NOT NULL)`);
+    const snap = snapshotOf(table('s', 'users', { id: 'uuid*', email: 'text!' }, { foreignKeys: fk('users_id_fk', 'users', ['id'], 'users', ['id']) }));
+    await applySeed(db, planSeed(snap, 20));
+    expect(await count('s.users')).toBe(20);
+  });
+
+  it('keeps numeric(p, s) within its precision, and varchar(24) keys distinct, with narrower FK columns fitting', async () => {
+    await db.exec(`CREATE TABLE s.accounts (code varchar(24) PRIMARY KEY, ratio numeric(4, 3) NOT NULL);
+      CREATE TABLE s.entries (account varchar(8) NOT NULL REFERENCES s.accounts(code), amount numeric(6, 2) NOT NULL)`);
+    const snap = snapshotOf({
+      ...table('s', 'accounts', { code: 'varchar(24)*', ratio: 'numeric(4, 3)!' }),
+      ...table('s', 'entries', { account: 'varchar(8)!', amount: 'numeric(6, 2)!' }, { foreignKeys: fk('entries_account_fk', 'entries', ['account'], 'accounts', ['code']) }),
+    });
+    await applySeed(db, planSeed(snap, 300));
+    expect(await count('s.accounts')).toBe(300);
+    expect(await count('s.entries')).toBe(300);
+    const [r] = await db.query<{ max: string }>('SELECT max(ratio)::text AS max FROM s.accounts');
+    expect(Number(r!.max)).toBeLessThan(10);
+  });
+
+  it('satisfies a CHECK it can (a rating limited to 1..5) and names the one it cannot', async () => {
+    await db.exec(`CREATE TABLE s.reviews (id integer PRIMARY KEY, rating integer NOT NULL CONSTRAINT rating_range CHECK (rating BETWEEN 1 AND 5))`);
+    const reviews = table('s', 'reviews', { id: 'integer*', rating: 'integer!' }, {
+      checkConstraints: { rating_range: { name: 'rating_range', value: '"s"."reviews"."rating" BETWEEN 1 AND 5' } },
+    });
+    await applySeed(db, planSeed(snapshotOf(reviews), 50));
+    const [r] = await db.query<{ n: number; distinct: number }>('SELECT count(*)::int AS n, count(DISTINCT rating)::int AS distinct FROM s.reviews');
+    expect(r).toEqual({ n: 50, distinct: 5 });
+
+    await db.exec(`CREATE TABLE s.codes (code text NOT NULL CONSTRAINT code_format CHECK (code ~ '^[A-Z]{3}$'))`);
+    const codes = table('s', 'codes', { code: 'text!' }, { checkConstraints: { code_format: { name: 'code_format', value: `code ~ '^[A-Z]{3}$'` } } });
+    await expect(applySeed(db, planSeed(snapshotOf(codes), 5))).rejects.toMatchObject({ table: 's.codes', constraint: 'check code_format' });
+  });
+
+  it('skips keys that rows from a data migration already hold (a primary key that is also a foreign key)', async () => {
+    await db.exec(`CREATE TABLE s.users (id integer PRIMARY KEY);
+      CREATE TABLE s.profiles (user_id integer PRIMARY KEY REFERENCES s.users(id), bio text);
+      INSERT INTO s.users VALUES (1), (2); INSERT INTO s.profiles VALUES (1, 'admin'), (2, 'bot');`);
+    const snap = snapshotOf({
+      ...table('s', 'users', { id: 'integer*' }),
+      ...table('s', 'profiles', { user_id: 'integer*', bio: 'text' }, { foreignKeys: fk('profiles_user_fk', 'profiles', ['user_id'], 'users', ['id']) }),
+    });
+    await applySeed(db, planSeed(snap, 10));
+    expect(await count('s.users')).toBe(10);
+    expect(await count('s.profiles')).toBe(10);
+  });
+
+  it('fills a nullable FK cycle afterwards, and names a NOT NULL one with its constraint', async () => {
+    await db.exec(`CREATE TABLE s.a (id integer PRIMARY KEY, b_id integer); CREATE TABLE s.b (id integer PRIMARY KEY, a_id integer NOT NULL REFERENCES s.a(id));
+      ALTER TABLE s.a ADD FOREIGN KEY (b_id) REFERENCES s.b(id);`);
+    const tables = (aNotNull: boolean) =>
+      snapshotOf({
+        ...table('s', 'a', { id: 'integer*', b_id: aNotNull ? 'integer!' : 'integer' }, { foreignKeys: fk('a_b_fk', 'a', ['b_id'], 'b', ['id']) }),
+        ...table('s', 'b', { id: 'integer*', a_id: 'integer!' }, { foreignKeys: fk('b_a_fk', 'b', ['a_id'], 'a', ['id']) }),
+      });
+    await applySeed(db, planSeed(tables(false), 10));
+    const [r] = await db.query<{ n: number }>('SELECT count(b_id)::int AS n FROM s.a');
+    expect(r!.n).toBe(10);
+    expect(() => planSeed(tables(true), 10)).toThrow(expect.objectContaining({ constraint: expect.stringMatching(/^foreign key (a_b_fk|b_a_fk)$/) }));
+  });
+
+  it('gives every column a value: arrays of their dimensions, enum arrays, nullable columns of every type', async () => {
+    await db.exec(`CREATE TYPE s.mood AS ENUM ('ok', 'meh'); CREATE TABLE s.things (tags varchar(5)[], grid integer[][], moods s.mood[], at timetz, net macaddr, span interval day to second)`);
+    const snap = {
+      ...snapshotOf(table('s', 'things', { tags: 'varchar(5)[]', grid: 'integer[][]', at: 'time with time zone', net: 'macaddr', span: 'interval day to second' })),
+      enums: { 's.mood': { name: 'mood', schema: 's', values: ['ok', 'meh'] } },
+    } as PgSnapshot;
+    snap.tables['s.things']!.columns.moods = { name: 'moods', type: 'mood[]', typeSchema: 's', primaryKey: false, notNull: false };
+    await applySeed(db, planSeed(snap, 3));
+    const [r] = await db.query<Record<string, number>>(
+      `SELECT min(cardinality(tags))::int AS tags, min(array_ndims(grid))::int AS grid, min(cardinality(moods))::int AS moods, count(at)::int AS at, count(net)::int AS net, count(span)::int AS span FROM s.things`,
+    );
+    expect(r).toEqual({ tags: 2, grid: 2, moods: 2, at: 3, net: 3, span: 3 });
   });
 });

@@ -50,3 +50,20 @@ export class VerificationError extends ReschemaError {
 export function isReschemaError(error: unknown): error is ReschemaError {
   return error instanceof ReschemaError;
 }
+
+/**
+ * The row generator cannot fill a table for the embedded check: names the
+ * table and the constraint (or column) it could not satisfy, and why.
+ */
+export class SeedError extends ToolError {
+  constructor(
+    readonly table: string,
+    readonly constraint: string | undefined,
+    readonly reason: string,
+  ) {
+    super(
+      `the test data, not the migration: the row generator cannot fill table ${table}${constraint ? `, constraint ${constraint}` : ''}: ${reason}; ` +
+        'verify with --database-url on a copy with real rows, or move with --no-verify',
+    );
+  }
+}

@@ -1,15 +1,22 @@
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../patch/sql';
 import type { Database } from './database';
+import { probeForeignKeys } from './fkProbes';
 import type { SchemaMove } from './fingerprint';
-import { planSeed } from './seedRows';
+import { seedOrder } from './seedOrder';
+import { candidateSelect, copyWidths, ROW, rowSource, type RowSource } from './seedTable';
 import type { VerifyReport } from './verifyReport';
+
+/** Candidate new rows tried per table: row numbers after the existing ones. */
+const PROBE_ROWS = 4;
 
 /**
  * After the migration: a new row inserts into every moved table (its
- * sequences continue past the copied rows) and every foreign key of a moved
- * table still refuses a missing parent. Each probe runs in a savepoint that is
- * rolled back.
+ * sequences continue past the copied rows) and into every table with
+ * triggers or rules, and is there afterwards, and every
+ * foreign key into or out of a moved table holds on both sides. All of it is
+ * undone: the probes run in a transaction (a savepoint on a live server)
+ * rolled back at the end, each in a savepoint of its own.
  */
 export async function checkBehaviour(
   db: Database,
@@ -26,65 +33,109 @@ export async function checkBehaviour(
   await db.exec(inTransaction ? 'SAVEPOINT reschema_behaviour' : 'BEGIN');
   try {
     const only = new Set(movedTables.map((m) => `${m.to}.${m.name}`));
-    let seed: ReturnType<typeof planSeed> | undefined;
-    try {
-      seed = planSeed(snapshot, 1, rows + 1, only);
-    } catch (error) {
-      report.notes.push(`new-row probe skipped: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    for (const insert of seed?.inserts ?? []) {
-      const table = /^INSERT INTO (\S+)/.exec(insert)![1]!;
-      const failure = await probe(db, insert);
-      report.behaviour.push({ object: `insert into ${table.replace(/"/g, '')}`, before: 'inserts', after: failure ?? 'inserts', ok: failure === undefined });
-    }
-    const fks = await db.query<{ schema: string; tbl: string; name: string; col: string; parent: string; pcol: string; ptype: string }>(
-      `SELECT n.nspname AS schema, c.relname AS tbl, co.conname AS name, a.attname AS col,
-              pn.nspname || '.' || pc.relname AS parent, pa.attname AS pcol, format_type(pa.atttypid, pa.atttypmod) AS ptype
-       FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_class pc ON pc.oid = co.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-       JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = co.conkey[1]
-       JOIN pg_attribute pa ON pa.attrelid = co.confrelid AND pa.attnum = co.confkey[1]
-       WHERE co.contype = 'f' AND array_length(co.conkey, 1) = 1 AND (n.nspname || '.' || c.relname = ANY($1) OR pn.nspname || '.' || pc.relname = ANY($1))`,
-      [[...only]],
-    );
-    for (const fk of fks) {
-      const missing = missingKey(fk.ptype, fk.parent, fk.pcol);
-      if (!missing) continue;
-      const table = qualified(fk.schema, fk.tbl);
-      const sql = `UPDATE ${table} SET ${ident(fk.col)} = ${missing} WHERE ctid = (SELECT ctid FROM ${table} WHERE ${ident(fk.col)} IS NOT NULL LIMIT 1)`;
-      const [{ n } = { n: 0 }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE ${ident(fk.col)} IS NOT NULL`);
-      if (n === 0) continue;
-      const failure = await probe(db, sql);
-      const enforced = failure !== undefined && /foreign key|violates/i.test(failure);
-      report.behaviour.push({
-        object: `foreign key ${fk.schema}.${fk.tbl}.${fk.name}`,
-        before: 'refuses a missing parent',
-        after: enforced ? 'refuses a missing parent' : (failure ?? 'accepted a missing parent'),
-        ok: enforced,
-      });
-    }
+    // A trigger or rule on a table that stays may write to a moved one under its old name: insert there too.
+    const written = new Set([...only, ...(await tablesWithTriggersOrRules(db)).filter((t) => Object.values(snapshot.tables).some((s) => `${s.schema || 'public'}.${s.name}` === t))]);
+    await probeNewRows(db, snapshot, written, rows, report);
+    await db.exec('ROLLBACK TO SAVEPOINT reschema_new_rows');
+    await probeForeignKeys(db, only, report);
   } finally {
     await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_behaviour' : 'ROLLBACK');
   }
 }
 
-/** A value of the parent key's type that no parent row has. */
-function missingKey(type: string, parent: string, column: string): string | undefined {
-  const [schema, name] = [parent.slice(0, parent.indexOf('.')), parent.slice(parent.indexOf('.') + 1)];
-  if (type === 'uuid') return `'00000000-0000-4000-8000-00000000dead'::uuid`;
-  if (/^(integer|bigint|smallint)$/.test(type)) return `(SELECT coalesce(max(${ident(column)}), 0) + 1 FROM ${qualified(schema, name)})`;
-  if (/^(text|character varying)/.test(type)) return `'drizzle-reschema: no such parent'`;
-  return undefined;
+/**
+ * One new row per moved table, parents first. A row that went in stays until
+ * the last table is probed (so a child whose key is its parent's, one profile
+ * per user, can take the new parent), then all are undone.
+ */
+async function probeNewRows(db: Database, snapshot: PgSnapshot, only: Set<string>, rows: number, report: VerifyReport): Promise<void> {
+  await db.exec('SAVEPOINT reschema_new_rows');
+  let plan: ReturnType<typeof seedOrder>;
+  try {
+    plan = seedOrder(snapshot, only);
+  } catch (error) {
+    report.notes.push(`new-row probe not checked: ${error instanceof Error ? error.message : String(error)}`);
+    return;
+  }
+  const ctx = { snapshot, fill: plan.fill, widths: copyWidths(snapshot) };
+  const keys = await uniqueKeys(db, [...only]);
+  for (const table of plan.order) {
+    const name = `${table.schema || 'public'}.${table.name}`;
+    let source: RowSource;
+    try {
+      source = rowSource(table, ctx, rows + 1, rows + PROBE_ROWS, 'probe');
+    } catch (error) {
+      report.notes.push(`new-row probe of ${name} not checked: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    const result = await probeInsert(db, source, keys.get(name) ?? []);
+    if (result === 'no candidate') {
+      report.notes.push(`new-row probe of ${name} not checked: no generated row fits its keys and CHECK constraints`);
+      continue;
+    }
+    report.behaviour.push({ object: `insert into ${name}`, before: 'inserts', after: result ?? 'inserts', ok: result === undefined });
+  }
 }
 
-async function probe(db: Database, sql: string): Promise<string | undefined> {
+/** Tables with triggers or rules of their own (not the internal ones of foreign keys, not a view's). */
+async function tablesWithTriggersOrRules(db: Database): Promise<string[]> {
+  const rows = await db.query<{ tbl: string }>(
+    `SELECT DISTINCT n.nspname || '.' || c.relname AS tbl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+            OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'))`,
+  );
+  return rows.map((r) => r.tbl);
+}
+
+/** UNIQUE and primary keys on plain columns, per `schema.table`. */
+async function uniqueKeys(db: Database, tables: string[]): Promise<Map<string, string[][]>> {
+  const rows = await db.query<{ tbl: string; cols: string[] }>(
+    `SELECT n.nspname || '.' || c.relname AS tbl,
+            (SELECT array_agg(a.attname::text ORDER BY k.i) FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, i)
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS cols
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE i.indisunique AND i.indexprs IS NULL AND 0 <> ALL (i.indkey::int2[]) AND n.nspname || '.' || c.relname = ANY($1)`,
+    [tables],
+  );
+  const out = new Map<string, string[][]>();
+  for (const r of rows) out.set(r.tbl, [...(out.get(r.tbl) ?? []), r.cols]);
+  return out;
+}
+
+/**
+ * Inserts one candidate row that repeats no key, with RETURNING, and looks
+ * for it afterwards: a rule doing nothing instead or a BEFORE trigger
+ * returning NULL stores nothing, and that is a failure, not "inserts".
+ * Returns the failure, undefined when the row is there, or 'no candidate'.
+ */
+async function probeInsert(db: Database, source: RowSource, keys: string[][]): Promise<string | undefined | 'no candidate'> {
+  const target = qualified(source.table.schema || 'public', source.table.name);
+  const alias = ident(source.table.name);
+  const fresh = keys
+    .filter((cols) => cols.every((c) => source.columns.includes(c)))
+    .map((cols) => `NOT EXISTS (SELECT 1 FROM ${target} x WHERE ${cols.map((c) => `x.${ident(c)} = ${alias}.${ident(c)}`).join(' AND ')})`);
+  const where = [...source.filters.map((f) => f.sql), ...fresh];
+  const cols = source.columns.map(ident).join(', ');
+  // The plain generated values first, as seeding prefers them: a CHECK's literal may be too wide for the children that copy it.
+  const order = [...(source.nulls ? [source.nulls] : []), ...source.variants, ROW];
+  const candidates = `SELECT ${cols} FROM (${candidateSelect(source)}) AS ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order.join(', ')} LIMIT 1`;
+  const [{ n } = { n: 0 }] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${candidates}) AS c`);
+  if (n === 0) return 'no candidate';
   await db.exec('SAVEPOINT reschema_probe');
+  let failure: string | undefined;
   try {
-    await db.exec(sql);
-    return undefined;
+    const inserted = await db.query<{ ctid: string }>(`INSERT INTO ${target}${cols ? ` (${cols})` : ''} ${candidates} RETURNING ctid::text AS ctid`);
+    if (inserted.length === 0) {
+      failure = 'the row was not stored (a rule or a BEFORE INSERT trigger dropped it)';
+    } else {
+      const [{ there } = { there: 0 }] = await db.query<{ there: number }>(`SELECT count(*)::int AS there FROM ${target} WHERE ctid = $1::tid`, [inserted[0]!.ctid]);
+      if (there !== 1) failure = 'the row is gone after the insert (a trigger or rule removed it)';
+    }
   } catch (error) {
-    return (error instanceof Error ? error.message : String(error)).split('\n')[0];
-  } finally {
-    await db.exec('ROLLBACK TO SAVEPOINT reschema_probe');
+    failure = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   }
+  // A row that went in stays for the children probed next; a failed one is undone now.
+  await db.exec(failure === undefined ? 'RELEASE SAVEPOINT reschema_probe' : 'ROLLBACK TO SAVEPOINT reschema_probe');
+  return failure;
 }

@@ -88,16 +88,6 @@ export function culprit(f: StatementFailure): string {
   return [f.table ? `table ${f.table}` : '', f.constraint ? `constraint ${f.constraint}` : ''].filter(Boolean).join(', ');
 }
 
-/** Generated rows a table refused: the row generator's limit, not the migration's fault (nothing has migrated yet). */
-export function testDataFailure(f: StatementFailure): string {
-  const table = f.table ?? /^INSERT INTO (\S+)|^UPDATE (\S+)/.exec(f.firstLine)?.slice(1).find(Boolean)?.replace(/"/g, '');
-  const about = [table ? `table ${table}` : '', f.constraint ? `constraint ${f.constraint}` : ''].filter(Boolean).join(', ');
-  return (
-    `the test data, not the migration: the generated rows${about ? ` for ${about}` : ''} were refused before the migration ran: ${f.message}` +
-    `${f.detail ? ` (${f.detail})` : ''}; the row generator cannot satisfy it: verify with --database-url on a copy with real rows, or move with --no-verify`
-  );
-}
-
 export function describeFailure(f: StatementFailure): string {
   return `${f.file}: statement ${f.statement} (${f.firstLine}) failed: ${f.message}${f.hint ? `; hint: ${f.hint}` : ''}`;
 }

@@ -1,70 +1,17 @@
-import { ToolError } from '../errors';
-import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
+import { SeedError } from '../errors';
+import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../patch/sql';
+import type { Database } from './database';
+import { seedOrder } from './seedOrder';
+import { candidateSelect, copyWidths, deferredUpdate, mentions, ROW, rowSource, type RowSource } from './seedTable';
 
-const schemaOf = (table: SnapshotTable) => table.schema || 'public';
-
-/** Values for `g` = 1..N in a generate_series, per column type; undefined when the type is unknown. */
-function valueExpression(table: SnapshotTable, column: SnapshotColumn, snapshot: PgSnapshot): string | undefined {
-  const type = column.type.toLowerCase();
-  const tag = `'${table.name}.${column.name}.'`;
-  if (type.endsWith('[]')) return `'{}'`;
-  if (column.typeSchema !== undefined) {
-    const values = snapshot.enums[`${column.typeSchema}.${column.type}`]?.values;
-    if (!values?.length) return undefined;
-    const literals = values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
-    return `(ARRAY[${literals}])[((g - 1) % ${values.length}) + 1]::${qualified(column.typeSchema, column.type)}`;
-  }
-  const length = /\((\d+)\)/.exec(type)?.[1];
-  if (type === 'uuid') return `md5(${tag} || g)::uuid`;
-  const vector = /^(vector|halfvec)\((\d+)\)$/.exec(type);
-  if (vector) return `('[' || array_to_string(array_fill(((g % 97) + 1)::float8 / 100, ARRAY[${vector[2]}]), ',') || ']')::${column.type}`;
-  if (/^(text|citext|varchar|character varying|char|character)\b/.test(type)) {
-    const text = `${tag} || g || '.' || md5(g::text)`;
-    return length ? `left(${text}, ${length})` : `(${text})`;
-  }
-  if (/^(smallint|int2)$/.test(type)) return '(g % 32000)::smallint';
-  if (/^(integer|int|int4|bigint|int8)$/.test(type)) return 'g';
-  if (/^(numeric|decimal|real|double precision|float4|float8)/.test(type)) return `((g % 100) * 1.5)::${column.type}`;
-  if (type === 'boolean') return '(g % 2 = 0)';
-  if (/^(timestamp|date|time)/.test(type)) return `(timestamp '2025-01-01' + g * interval '1 minute')::${column.type}`;
-  if (type === 'interval') return `(g * interval '1 second')`;
-  if (type === 'jsonb' || type === 'json') return `json_build_object('i', g)::${type}`;
-  if (type === 'bytea') return `decode(md5(g::text), 'hex')`;
-  if (type === 'inet' || type === 'cidr') return `('10.' || (g / 65536) % 256 || '.' || (g / 256) % 256 || '.' || g % 256)::${type}`;
-  return undefined;
-}
-
-/** Columns the database fills itself: identity, serial, generated. */
-function filledByDatabase(column: SnapshotColumn): boolean {
-  return Boolean(column.identity || column.generated) || /^(small|big)?serial$/i.test(column.type);
-}
-
-/** Parents before children; a foreign key that closes a cycle (or points at itself) is filled afterwards. */
-function insertionOrder(tables: SnapshotTable[]): { order: SnapshotTable[]; deferred: Set<string> } {
-  const byKey = new Map(tables.map((t) => [`${schemaOf(t)}.${t.name}`, t]));
-  const order: SnapshotTable[] = [];
-  const state = new Map<SnapshotTable, 'visiting' | 'done'>();
-  const deferred = new Set<string>(); // "<table key>.<fk name>"
-  const visit = (table: SnapshotTable) => {
-    if (state.get(table) === 'done') return;
-    state.set(table, 'visiting');
-    for (const fk of Object.values(table.foreignKeys)) {
-      const parent = byKey.get(`${fk.schemaTo || 'public'}.${fk.tableTo}`);
-      // A table no migration creates (Supabase's auth.users, made by a prelude) is a parent
-      // that exists already: its rows are used as they are, not deferred as a cycle.
-      if (!parent) continue;
-      if (parent === table || state.get(parent) === 'visiting') {
-        deferred.add(`${schemaOf(table)}.${table.name}.${fk.name}`);
-        continue;
-      }
-      visit(parent);
-    }
-    state.set(table, 'done');
-    order.push(table);
-  };
-  for (const table of tables) visit(table);
-  return { order, deferred };
+export interface SeedStep {
+  /** `schema.table` */
+  table: string;
+  sql: string;
+  kind: 'insert' | 'update';
+  /** For an insert: the candidate rows, to tell which CHECK left none. */
+  source?: RowSource;
 }
 
 export interface SeedPlan {
@@ -72,68 +19,117 @@ export interface SeedPlan {
   inserts: string[];
   /** UPDATEs that fill the foreign keys deferred to break cycles and self-references. */
   updates: string[];
+  /** The same statements in order, with the table each fills. */
+  steps: SeedStep[];
+  /** `schema.table.column` left to its default or NULL: no generator knows its type. */
+  unfilled: string[];
+}
+
+const ON_CONFLICT = ' ON CONFLICT DO NOTHING';
+
+/** The INSERT of a row source: per row number, the first combination of CHECK candidates that passes. */
+export function seedInsert(source: RowSource): string {
+  const target = qualified(source.table.schema || 'public', source.table.name);
+  const cols = source.columns.map(ident).join(', ');
+  const into = source.columns.length ? `${target} (${cols})` : target;
+  const alias = ident(source.table.name);
+  const where = source.filters.length ? ` WHERE ${source.filters.map((f) => f.sql).join(' AND ')}` : '';
+  let rows: string;
+  if (source.variants.length) {
+    // Pick the combination per row over the columns the filters read only, then compute every column once.
+    const read = source.columns.filter((c) => source.filters.some((f) => mentions(f.sql, c)));
+    const order = [ROW, ...(source.nulls ? [source.nulls] : []), ...source.variants].join(', ');
+    const pick = `SELECT DISTINCT ON (${ROW}) ${[ROW, ...source.variants].join(', ')} FROM (${candidateSelect(source, read)}) AS ${alias}${where} ORDER BY ${order}`;
+    const named = source.columns.map((c, i) => `${source.exprs[i]} AS ${ident(c)}`);
+    rows = `SELECT ${[ROW, ...named].join(', ')} FROM (${pick}) AS reschema_pick ${source.joins.join(' ')}`;
+  } else {
+    rows = where ? `SELECT * FROM (${candidateSelect(source)}) AS ${alias}${where}` : candidateSelect(source);
+  }
+  // Keys a data migration already inserted, or values a small type repeats (a boolean key), skip the row instead of failing.
+  return `INSERT INTO ${into} SELECT ${cols} FROM (${rows}) AS reschema_rows${ON_CONFLICT};`;
 }
 
 /**
- * SQL that fills every table of the snapshot with `rows` generated rows
- * (rows numbered from `firstRow`) that satisfy the schema: types, NOT NULL,
- * enums, FKs (nullable ones pointing at existing rows), identity and serial
- * left to their sequences. `only` (keys `schema.table`) limits the inserts to
- * those tables; the others must already hold rows.
+ * SQL that fills every table of the snapshot with up to `rows` generated rows
+ * (numbered from `firstRow`) that satisfy the schema: every column typed and
+ * within its modifiers, NOT NULL, enums, CHECK constraints (values searched
+ * among the constraint's literals), UNIQUE and primary keys (rows that would
+ * repeat a key are skipped), FKs pointing at existing rows (self-references
+ * and cycles filled afterwards), identity and serial left to their sequences.
+ * `only` (keys `schema.table`) limits the inserts to those tables; the others
+ * must already hold rows. Throws a SeedError naming the table and constraint
+ * it cannot satisfy.
  */
 export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1, only?: Set<string>): SeedPlan {
-  const tables = Object.values(snapshot.tables);
-  const { order, deferred } = insertionOrder(tables);
-  const inserts: string[] = [];
-  const updates: string[] = [];
-  const last = firstRow + rows - 1;
+  const { order, fill } = seedOrder(snapshot, only);
+  const ctx = { snapshot, fill, widths: copyWidths(snapshot) };
+  const steps: SeedStep[] = [];
+  const updates: SeedStep[] = [];
+  const unfilled: string[] = [];
   for (const table of order) {
-    const key = `${schemaOf(table)}.${table.name}`;
-    if (only && !only.has(key)) continue;
-    const fkByColumn = new Map<string, { target: string; column: string; deferred: boolean; alias: string }>();
-    const joins: string[] = [];
-    for (const fk of Object.values(table.foreignKeys)) {
-      const isDeferred = deferred.has(`${key}.${fk.name}`);
-      const target = qualified(fk.schemaTo || 'public', fk.tableTo);
-      const alias = `p${joins.length + 1}`;
-      if (!isDeferred) {
-        // The g-th row gets the parent numbered g (cycling): one pass over the parent, not one lookup per row.
-        const cols = fk.columnsTo.map(ident).join(', ');
-        joins.push(
-          `LEFT JOIN (SELECT ${cols}, row_number() OVER (ORDER BY ${cols}) AS rn FROM ${target}) ${alias} ON ${alias}.rn = ((g - 1) % greatest((SELECT count(*) FROM ${target}), 1)) + 1`,
-        );
-      }
-      fk.columnsFrom.forEach((from, i) => fkByColumn.set(from, { target, column: fk.columnsTo[i]!, deferred: isDeferred, alias }));
-    }
-    const columns: string[] = [];
-    const values: string[] = [];
-    for (const column of Object.values(table.columns)) {
-      if (filledByDatabase(column)) continue;
-      const fk = fkByColumn.get(column.name);
-      let value: string | undefined;
-      if (fk && !fk.deferred) {
-        value = `${fk.alias}.${ident(fk.column)}`;
-      } else if (fk && fk.deferred) {
-        if (column.notNull) {
-          throw new ToolError(`cannot generate rows for ${key}: NOT NULL column ${column.name} closes a foreign-key cycle`);
-        }
-        value = 'NULL';
-        updates.push(
-          `UPDATE ${qualified(schemaOf(table), table.name)} SET ${ident(column.name)} = (SELECT p.${ident(fk.column)} FROM ${fk.target} p ORDER BY 1 LIMIT 1);`,
-        );
-      } else {
-        value = valueExpression(table, column, snapshot);
-        if (value === undefined) {
-          if (column.default !== undefined || !column.notNull) continue;
-          throw new ToolError(`cannot generate values for ${key}.${column.name} of type ${column.type}`);
-        }
-      }
-      columns.push(ident(column.name));
-      values.push(value);
-    }
-    inserts.push(
-      `INSERT INTO ${qualified(schemaOf(table), table.name)} (${columns.join(', ')}) SELECT ${values.join(', ')} FROM generate_series(${firstRow}, ${last}) AS g${joins.map((j) => ` ${j}`).join('')};`,
-    );
+    const source = rowSource(table, ctx, firstRow, firstRow + rows - 1);
+    steps.push({ table: source.key, sql: seedInsert(source), kind: 'insert', source });
+    unfilled.push(...source.unfilled.map((c) => `${source.key}.${c}`));
+    for (const fk of source.deferred) updates.push({ table: source.key, sql: deferredUpdate(table, fk), kind: 'update' });
   }
-  return { inserts, updates };
+  return { inserts: steps.map((s) => s.sql), updates: updates.map((s) => s.sql), steps: [...steps, ...updates], unfilled };
+}
+
+/**
+ * Runs the plan in one transaction. A table that gets no row, or a statement
+ * Postgres refuses, is a SeedError naming the table and the constraint; the
+ * transaction is then rolled back.
+ */
+export async function applySeed(db: Database, plan: SeedPlan): Promise<void> {
+  await db.exec('BEGIN');
+  try {
+    for (const step of plan.steps) await applyStep(db, step);
+    await db.exec('COMMIT');
+  } catch (error) {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function applyStep(db: Database, step: SeedStep): Promise<void> {
+  const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified(...splitKey(step.table))}`))[0]!.n;
+  const before = step.kind === 'insert' ? await count() : 0;
+  await db.exec('SAVEPOINT reschema_seed');
+  try {
+    await db.exec(step.sql);
+  } catch (error) {
+    await db.exec('ROLLBACK TO SAVEPOINT reschema_seed');
+    const e = error as { message?: string; code?: string; constraint?: string; column?: string };
+    // ON CONFLICT is refused on a table with INSERT rules: the plain INSERT is then the best try.
+    if (e.code === '0A000' && step.sql.endsWith(`${ON_CONFLICT};`)) {
+      await applyStep(db, { ...step, sql: `${step.sql.slice(0, -ON_CONFLICT.length - 1)};` });
+      return;
+    }
+    const fk = e.code === '23502' && e.column ? step.source?.copiedFrom.get(e.column) : undefined;
+    if (fk) {
+      const parent = `${fk.schemaTo || 'public'}.${fk.tableTo}`;
+      throw new SeedError(step.table, `foreign key ${fk.name}`, `no row of ${parent} has a key (${fk.columnsTo.join(', ')}) without NULLs for NOT NULL ${e.column} to reference`);
+    }
+    throw new SeedError(step.table, e.constraint ? `constraint ${e.constraint}` : e.column ? `column ${e.column}` : undefined, (e.message ?? String(error)).split('\n')[0]!);
+  }
+  await db.exec('RELEASE SAVEPOINT reschema_seed');
+  if (step.kind === 'insert' && step.source && (await count()) === before) throw await noRowsError(db, step.source);
+}
+
+/** Which CHECK (or copied key) left no candidate row (or, failing that, that none was inserted). */
+async function noRowsError(db: Database, source: RowSource): Promise<SeedError> {
+  // Filters added one at a time: the first that leaves no candidate is the one to name.
+  for (const [i, filter] of source.filters.entries()) {
+    const where = source.filters.slice(0, i + 1).map((f) => f.sql).join(' AND ');
+    const [{ n } = { n: 0 }] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (${candidateSelect(source)} LIMIT 10000) AS ${ident(source.table.name)} WHERE ${where}`,
+    );
+    if (n === 0) return new SeedError(source.key, filter.constraint, `no generated row satisfies ${filter.sql}${i ? ' together with the constraints before it' : ''}`);
+  }
+  return new SeedError(source.key, undefined, 'every generated row was refused (a key repeated, a CHECK combination, or a rule or trigger dropped it)');
+}
+
+function splitKey(key: string): [string, string] {
+  const dot = key.indexOf('.');
+  return [key.slice(0, dot), key.slice(dot + 1)];
 }
