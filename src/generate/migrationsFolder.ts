@@ -85,6 +85,13 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
   const display = relative(root, out) || out;
   const journalPath = join(out, 'meta', '_journal.json');
   if (!existsSync(journalPath)) {
+    const v1 = existsSync(out) ? readdirSync(out).find((f) => /^\d{14}_.+$/.test(f) && existsSync(join(out, f, 'migration.sql'))) : undefined;
+    if (v1) {
+      // drizzle-kit 1.0's layout (checked on 1.0.0-rc.5): one folder per migration, no journal.
+      throw new ConfigError(
+        `${display}: is a drizzle-kit 1.0 migrations folder (${v1}/migration.sql, no meta/_journal.json) but the project's drizzle-kit is 0.x; install drizzle-kit 1.0 in the project (\`drizzle-kit up\` converts 0.x folders to 1.0, not back)`,
+      );
+    }
     throw new ConfigError(
       `${display}: no migrations yet (no meta/_journal.json), so nothing records where the objects live today; run drizzle-kit generate once to baseline, or pass --no-migration`,
     );
