@@ -170,3 +170,53 @@ describe('pending changes of the user under drizzle-kit 1.0', () => {
     expect(JSON.parse(runKit10(dir, ['generate', '--output', 'json']).stdout.trim().split('\n').pop()!).status).toBe('no_changes');
   }, 60_000);
 });
+
+describe('views over moved tables under drizzle-kit 1.0', () => {
+  const track = removedAfterEach();
+  const database = fixtureDatabase('pglite');
+
+  it('keeps them (no DROP VIEW), with their OID, rows and grants', async () => {
+    const dir = track(copyKit10Project('feature-planner-v1'));
+    writeFileSync(
+      join(dir, 'src/lib/db/schema/views.schema.ts'),
+      [
+        "import { sql } from 'drizzle-orm';",
+        "import { pgMaterializedView, pgView } from 'drizzle-orm/pg-core';",
+        "import { featurePlans } from './feature-planner.schema';",
+        "export const planTitles = pgView('plan_titles').as((qb) => qb.select({ id: featurePlans.id }).from(featurePlans));",
+        "export const planCount = pgMaterializedView('plan_count').as((qb) => qb.select({ n: sql<number>`count(*)`.as('n') }).from(featurePlans));",
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'src/lib/db/schema/index.ts'), `${readFileSync(join(dir, 'src/lib/db/schema/index.ts'), 'utf8')}export * from './views.schema';\n`);
+    expect(runKit10(dir, ['generate', '--name', 'views']).status).toBe(0);
+    const baseline = track(`${dir}-baseline`);
+    cpSync(join(dir, out), baseline, { recursive: true });
+
+    const cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify']);
+    expect(cli.stderr).not.toMatch(/error/i);
+    expect(cli.status).toBe(0);
+    const folder = readdirSync(join(dir, out)).find((f) => f.endsWith('_move_to_feature_planner'))!;
+    expect(readFileSync(join(dir, out, folder, 'migration.sql'), 'utf8')).not.toMatch(/VIEW/);
+    expect(JSON.parse(runKit10(dir, ['generate', '--output', 'json']).stdout.trim().split('\n').pop()!).status).toBe('no_changes');
+
+    const db = database() as ReturnType<typeof database> & { raw: unknown };
+    await migrate10(db.raw, baseline);
+    const previous = readMigrationsState(join(PROJECTS_DIR, 'feature-planner', out), PROJECTS_DIR).head!.snapshot;
+    const seed = planSeed(previous, ROWS);
+    for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+    await db.exec('REFRESH MATERIALIZED VIEW "plan_count"');
+    await db.exec('GRANT SELECT ON "plan_titles" TO app_user');
+    const oids = `SELECT relname, oid::int AS oid FROM pg_class WHERE relname IN ('plan_titles', 'plan_count') ORDER BY relname`;
+    const before = await db.query<{ relname: string; oid: number }>(oids);
+    const rowsBefore = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM "plan_titles"');
+    expect(rowsBefore[0]!.n).toBeGreaterThan(0);
+
+    await migrate10(db.raw, join(dir, out));
+    expect(await db.query(oids)).toEqual(before);
+    expect(await db.query('SELECT count(*)::int AS n FROM "public"."plan_titles"')).toEqual(rowsBefore);
+    expect(await db.query('SELECT n::int AS n FROM "public"."plan_count"')).toEqual(rowsBefore);
+    const [grant] = await db.query<{ ok: boolean }>(`SELECT has_table_privilege('app_user', '"public"."plan_titles"', 'SELECT') AS ok`);
+    expect(grant!.ok).toBe(true);
+  }, 120_000);
+});

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ToolError } from '../../errors';
 import type { DrizzleConfig } from '../drizzleConfig';
 import { runDrizzleKit, type DrizzleKit, type KitRun } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
 import { migrationFolders, readKit10Folder } from './folder';
 import { hintsForMoves, isKitMoveStatement, type Hint, type UnresolvedItem } from './hints';
+import { keepViewsAcrossMoves, type KitView } from './views';
 
 const BREAKPOINT = '--> statement-breakpoint';
 
@@ -73,7 +74,11 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   const sql = readFileSync(join(out, written.sqlFile), 'utf8');
   const breakpoints = request.config.breakpoints;
   const statements = breakpoints ? sql.split(BREAKPOINT) : sql.split(/(?<=;)\s*\n/);
-  const kept = statements.map((s) => s.trim()).filter((s) => s && !isKitMoveStatement(s, applied));
+  let kept = statements.map((s) => s.trim()).filter((s) => s && !isKitMoveStatement(s, applied));
+  if (applied.length > 0 && kept.some((s) => /^DROP (MATERIALIZED )?VIEW /.test(s))) {
+    const [before, after] = await Promise.all([viewsOf(kit, request.config.out, written.tag, false), viewsOf(kit, out, written.tag, true)]);
+    kept = keepViewsAcrossMoves(kept, before, after, applied);
+  }
   return {
     tag: written.tag,
     sqlFile: written.sqlFile,
@@ -85,6 +90,27 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     files: [{ file: written.snapshotFile, after: readFileSync(join(out, written.snapshotFile), 'utf8') }],
     when: written.when,
   };
+}
+
+/**
+ * The views of the schema the migrations folder describes, before or after
+ * migration `tag`, rebuilt by drizzle-kit's own `reconstruct()` from
+ * `drizzle-kit/api-postgres` (rc.5: snapshots keyed by folder, the head's id): its
+ * snapshots after the first are diffs, so no single file holds a view's definition.
+ */
+async function viewsOf(kit: DrizzleKit, out: string, tag: string, includeTag: boolean): Promise<KitView[]> {
+  const files: Record<string, { id: string }> = {};
+  for (const folder of migrationFolders(out)) {
+    if (folder > tag || (folder === tag && !includeTag)) continue;
+    files[folder] = JSON.parse(readFileSync(join(out, folder, 'snapshot.json'), 'utf8')) as { id: string };
+  }
+  const head = Object.keys(files).sort().pop();
+  if (!head) return [];
+  const api = require(join(dirname(kit.bin), 'api-postgres.js')) as {
+    reconstruct(files: Record<string, unknown>, id?: string): Promise<{ ddl: Array<{ entityType: string }> }>;
+  };
+  const state = await api.reconstruct(files, files[head]!.id);
+  return state.ddl.filter((e) => e.entityType === 'views') as unknown as KitView[];
 }
 
 async function generateOnce(kit: DrizzleKit, args: string[], cwd: string, describe: (run: KitRun) => string): Promise<KitAnswer> {
