@@ -138,6 +138,27 @@ describe('drizzle-kit line and folder layout must match', () => {
   });
 });
 
+describe('what does not read drizzle-kit 1.0 folders yet says so', () => {
+  const track = removedAfterEach();
+
+  it.each([
+    ['move (default verification)', ['move', schemaFile, '--to', to], /verifying a migration of drizzle-kit 1\.0\.0-rc\.5 is not built yet: pass --no-verify/],
+    // After the move: a --check that read no migration would wrongly say it is missing (exit 1).
+    ['move --check after a move', ['move', schemaFile, '--to', to, '--check'], /is a drizzle-kit 1\.0 migrations folder .*read only drizzle-kit 0\.x folders so far/],
+    ['verify', ['verify'], /is a drizzle-kit 1\.0 migrations folder .*read only drizzle-kit 0\.x folders so far/],
+  ])('%s: exit 2, one line, nothing written', (_name, args, message) => {
+    const dir = track(copyKit10Project('feature-planner-v1'));
+    if (args.includes('--check')) expect(runCli(dir, ['move', schemaFile, '--to', to, '--no-verify']).status).toBe(0);
+    const before = hashTree(dir);
+    const cli = runCli(dir, args as string[]);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cli.stderr).toMatch(message as RegExp);
+    expect(cli.stderr).not.toMatch(/no migrations yet|missing/);
+    expect(cli.status).toBe(2);
+    expect(hashTree(dir)).toEqual(before);
+  }, 60_000);
+});
+
 describe('pending changes of the user under drizzle-kit 1.0', () => {
   const track = removedAfterEach();
   const usersFile = join('src', 'lib', 'db', 'schema', 'users.schema.ts');
@@ -167,6 +188,7 @@ describe('pending changes of the user under drizzle-kit 1.0', () => {
     const sql = readFileSync(join(dir, out, folder, 'migration.sql'), 'utf8');
     expect(sql).toMatch(/ALTER TABLE "users" ADD COLUMN "bio" varchar\(500\);/);
     expect(sql).toContain(`ALTER TABLE "public"."feature_plans" SET SCHEMA "${to}";`);
+    expect(cli.stderr).toContain('migration by drizzle-kit 1.0.0-rc.5, line 1.0 (<timestamp>_<name>/migration.sql)\n');
     expect(JSON.parse(runKit10(dir, ['generate', '--output', 'json']).stdout.trim().split('\n').pop()!).status).toBe('no_changes');
   }, 60_000);
 });

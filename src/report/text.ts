@@ -33,6 +33,10 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
       err.push(`${report.written ? paint('green', 'moved') : 'would move'} ${r.what}: ${r.from} -> ${r.to}`);
     }
   }
+  if (report.migration) {
+    const kit = report.migration.drizzleKit;
+    err.push(`migration by drizzle-kit ${kit.version}, line ${kit.line}`);
+  }
   if (report.hazards) err.push(...hazardLines(report.hazards, paint));
   if (report.verification) err.push(...verificationLines(report.verification, paint));
 
