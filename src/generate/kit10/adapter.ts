@@ -5,7 +5,7 @@ import type { DrizzleConfig } from '../drizzleConfig';
 import { runDrizzleKit, type DrizzleKit, type KitRun } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
 import { migrationFolders, readKit10Folder } from './folder';
-import { hintsForMoves, isKitMoveStatement, type Hint, type UnresolvedItem } from './hints';
+import { isKitMoveStatement, moveHints, openQuestionError, type UnresolvedItem } from './hints';
 import { keepViewsAcrossMoves, type KitView } from './views';
 
 const BREAKPOINT = '--> statement-breakpoint';
@@ -49,18 +49,9 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   }
   const before = readKit10Folder(request.config.out, request.root, kit.version);
   const args = ['generate', '--config', configArg, '--name', name, '--output', 'json'];
-  const ask = (hints: Hint[]) => generateOnce(kit, hints.length > 0 ? [...args, '--hints', JSON.stringify(hints)] : args, cwd, describe);
-
-  let answer = await ask([]);
-  let applied: KitMigration['relocations'] = [];
-  if (answer.status === 'missing_hints') {
-    const resolved = hintsForMoves(answer.unresolved ?? [], request.relocations, request.strategy);
-    applied = resolved.applied;
-    answer = await ask(resolved.hints);
-    if (answer.status === 'missing_hints') {
-      throw new ToolError(`drizzle-kit ${kit.version} still asks for hints after ours: ${JSON.stringify(answer.unresolved)}`);
-    }
-  }
+  const hints = moveHints(request.relocations);
+  const answer = await generateOnce(kit, hints.length > 0 ? [...args, '--hints', JSON.stringify(hints)] : args, cwd, describe);
+  if (answer.status === 'missing_hints') throw openQuestionError(answer.unresolved ?? []);
   if (answer.status === 'no_changes') {
     const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', name], cwd);
     if (custom.code !== 0) throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${describe(custom)}`);
@@ -74,10 +65,13 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   const sql = readFileSync(join(out, written.sqlFile), 'utf8');
   const breakpoints = request.config.breakpoints;
   const statements = breakpoints ? sql.split(BREAKPOINT) : sql.split(/(?<=;)\s*\n/);
-  let kept = statements.map((s) => s.trim()).filter((s) => s && !isKitMoveStatement(s, applied));
+  const trimmed = statements.map((s) => s.trim()).filter(Boolean);
+  // The moves drizzle-kit took a hint for: objects its previous snapshot holds, which need SQL.
+  const applied = request.relocations.filter((r) => trimmed.some((s) => isKitMoveStatement(s, [r])));
+  let kept = trimmed.filter((s) => !isKitMoveStatement(s, applied));
   if (applied.length > 0 && kept.some((s) => /^DROP (MATERIALIZED )?VIEW /.test(s))) {
-    const [before, after] = await Promise.all([viewsOf(kit, request.config.out, written.tag, false), viewsOf(kit, out, written.tag, true)]);
-    kept = keepViewsAcrossMoves(kept, before, after, applied);
+    const [viewsBefore, viewsAfter] = await Promise.all([viewsOf(kit, request.config.out, written.tag, false), viewsOf(kit, out, written.tag, true)]);
+    kept = keepViewsAcrossMoves(kept, viewsBefore, viewsAfter, applied);
   }
   return {
     tag: written.tag,

@@ -27,36 +27,23 @@ const HINT_KIND: Record<ObjectKind, string> = {
   materializedView: 'view',
 };
 
-export interface ResolvedHints {
-  hints: Hint[];
-  /** The relocations drizzle-kit asked about: objects its previous snapshot knows. */
-  applied: Relocation[];
+/**
+ * A rename hint for every moved object, given up front: drizzle-kit uses a
+ * hint only when it has the question (an object its previous snapshot holds)
+ * and ignores the others (checked on rc.5), so one run is enough.
+ */
+export function moveHints(relocations: Relocation[]): Hint[] {
+  return relocations.map((r) => ({ type: 'rename', kind: HINT_KIND[r.kind], from: [r.from, r.name], to: [r.to, r.name] }));
 }
 
 /**
- * Answers each question drizzle-kit asked about a moved object: a rename for
- * `move`, a create for `copy`. A question about anything else is the user's own
- * pending decision, which this tool must not guess: a ConfigError naming it
- * and the hint that would answer it.
+ * A question left open after the moves' hints is the user's own pending
+ * decision, which this tool must not guess: a ConfigError naming it and the
+ * hint that would answer it.
  */
-export function hintsForMoves(unresolved: UnresolvedItem[], relocations: Relocation[], strategy: 'move' | 'copy'): ResolvedHints {
-  const hints: Hint[] = [];
-  const applied: Relocation[] = [];
-  for (const item of unresolved) {
-    const [schema, name] = item.entity;
-    const r =
-      item.type === 'rename_or_create'
-        ? relocations.find((x) => HINT_KIND[x.kind] === item.kind && x.to === schema && x.name === name)
-        : undefined;
-    if (!r) throw new ConfigError(unresolvedMessage(item));
-    applied.push(r);
-    hints.push(
-      strategy === 'move'
-        ? { type: 'rename', kind: item.kind, from: [r.from, r.name], to: [r.to, r.name] }
-        : { type: 'create', kind: item.kind, entity: [r.to, r.name] },
-    );
-  }
-  return { hints, applied };
+export function openQuestionError(unresolved: UnresolvedItem[]): ConfigError {
+  const item = unresolved[0] ?? { type: 'unknown', kind: 'object', entity: [] };
+  return new ConfigError(unresolvedMessage(item));
 }
 
 function unresolvedMessage(item: UnresolvedItem): string {
