@@ -8,12 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
-import { relocateSnapshot } from '../src/generate/relocateSnapshot';
+import { relocateSnapshot, type Relocation } from '../src/generate/relocateSnapshot';
 import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/verify/fingerprint';
 import { planSeed } from '../src/verify/seedRows';
 import { movesBetween } from '../src/verify/verifyMigration';
 import { copyKit10Project, kit10Bin } from './helpers/kit10Project';
-import { PLANNER_MOVE } from './helpers/cases';
+import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 import { fixtureDatabase, runCli } from './helpers/run';
 import { PROJECTS_DIR, REPO_ROOT, copyFixtureProject, hashTree, removeTemp, removedAfterEach } from './helpers/tempProject';
 
@@ -31,18 +31,24 @@ async function migrate10(raw: unknown, folder: string): Promise<void> {
   await migrate(drizzle({ client: raw }), { migrationsFolder: folder });
 }
 
-describe('move on feature-planner-v1 (drizzle-kit 1.0.0-rc.5)', () => {
+const CASES: Array<[string, FixtureMove]> = [
+  ['feature-planner-v1', PLANNER_MOVE],
+  ['schema-split-v1', SPLIT_MOVE],
+];
+
+describe.each(CASES)('move on %s (drizzle-kit 1.0.0-rc.5)', (fixture, c) => {
+  const { schemaFile, out, to, moved } = c;
   let dir: string;
   let baseline: string;
   let cli: ReturnType<typeof runCli>;
   let folder: string;
 
   beforeAll(() => {
-    dir = copyKit10Project('feature-planner-v1');
+    dir = copyKit10Project(fixture);
     baseline = `${dir}-baseline`;
     cpSync(join(dir, out), baseline, { recursive: true });
     cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify', '--format', 'json']);
-    folder = readdirSync(join(dir, out)).find((f) => f.endsWith('_move_to_feature_planner')) ?? '';
+    folder = readdirSync(join(dir, out)).find((f) => f.endsWith(`_move_to_${to}`)) ?? '';
   }, 120_000);
   afterAll(() => {
     removeTemp(dir);
@@ -81,18 +87,15 @@ describe('move on feature-planner-v1 (drizzle-kit 1.0.0-rc.5)', () => {
     it('keeps every row, index, constraint and sequence; FKs and identity still work', async () => {
       const db = database() as ReturnType<typeof database> & { raw: unknown };
       await migrate10(db.raw, baseline);
-      // The 0.31 fixture has the same schema files, so its snapshot describes this database too
+      // The 0.31 fixture (c.fixture) has the same schema files, so its snapshot describes this database too
       // (the seeder reads drizzle-kit 0.x snapshots); the fingerprint check below would catch a mismatch.
-      const previous = readMigrationsState(join(PROJECTS_DIR, 'feature-planner', out), PROJECTS_DIR).head!.snapshot;
+      const previous = readMigrationsState(join(PROJECTS_DIR, c.fixture, out), PROJECTS_DIR).head!.snapshot;
       const seed = planSeed(previous, ROWS);
       for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
       const before = await fingerprint(db, ['public']);
       expect(before.get(`table public.${moved[0]}`)!.rows).toBe(ROWS);
       await migrate10(db.raw, join(dir, out));
-      const relocations = [
-        ...Object.values(previous.enums).map((e) => ({ kind: 'enum' as const, name: e.name, from: 'public', to })),
-        ...moved.map((name) => ({ kind: 'table' as const, name, from: 'public', to })),
-      ];
+      const relocations = (JSON.parse(cli.stdout) as { moves: Relocation[] }).moves.map(({ kind, name, from, to }) => ({ kind, name, from, to }));
       const next = relocateSnapshot(previous, relocations).snapshot;
       const moves = movesBetween(previous, next);
       expect(moves.filter((m) => m.kind === 'table').map((m) => m.name).sort()).toEqual([...moved].sort());
@@ -102,7 +105,7 @@ describe('move on feature-planner-v1 (drizzle-kit 1.0.0-rc.5)', () => {
       expect(added.filter((e) => !(e.kind === 'schema' && e.name === to))).toEqual([]);
       for (const table of moved) expect(after.get(`table ${to}.${table}`)!.rows).toBe(ROWS);
 
-      await expect(db.exec(`UPDATE "${to}"."feature_plans" SET "user_id" = '00000000-0000-0000-0000-000000000000'`)).rejects.toThrow(/foreign key/i);
+      await expect(db.exec(`UPDATE "${to}"."${c.fkToUsers.table}" SET "${c.fkToUsers.column}" = '00000000-0000-0000-0000-000000000000'`)).rejects.toThrow(/foreign key/i);
       const more = planSeed(next, 1, ROWS + 1);
       for (const statement of more.inserts) await db.exec(statement);
       const grown = await fingerprint(db, ['public', to]);
