@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
-import { InputError } from './errors';
+import { InputError, ToolError } from './errors';
 import { armFault, checkpoint } from './faults';
-import { besideMigration, loadDrizzleConfig, rollbackPathFor } from './generate/drizzleConfig';
+import { loadDrizzleConfig } from './generate/drizzleConfig';
 import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
@@ -73,7 +73,8 @@ export interface MigrationResult {
   dropSourcePath?: string;
   /** Statements drizzle-kit generated for other pending changes, kept after the moves. */
   otherChanges: string[];
-  drizzleKit: { version: string; source: 'project' | 'bundled' };
+  /** The drizzle-kit that wrote the migration, and its line (KitAdapter.line). */
+  drizzleKit: { version: string; source: 'project' | 'bundled'; line: string };
 }
 
 /** One object's move, as reported. */
@@ -174,7 +175,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       tag: generated.tag,
     };
     const patched =
-      strategy === 'copy' && generated.previous
+      strategy === 'copy' && generated.previous && generated.next
         ? await copyMigration({
             ...patchInput,
             previous: generated.previous,
@@ -185,12 +186,12 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
         : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
     hazards = patched.hazards;
     checkpoint('patch:done');
-    const rollbackPath = rollbackPathFor(config, generated.tag);
+    const rollbackPath = generated.rollbackPath;
     const sqlChange: FileChange = { path: generated.sqlPath, before: undefined, after: patched.sql };
     const rollbackChange: FileChange = { path: rollbackPath, before: undefined, after: patched.rollbackSql };
     changes.push(sqlChange, rollbackChange, ...generated.files);
     reviewable.push(sqlChange, rollbackChange);
-    const dropSourcePath = patched.dropSourceSql !== undefined ? besideMigration(config, generated.tag, 'drop-source') : undefined;
+    const dropSourcePath = patched.dropSourceSql !== undefined ? generated.dropSourcePath : undefined;
     if (dropSourcePath !== undefined) {
       const dropChange: FileChange = { path: dropSourcePath, before: undefined, after: patched.dropSourceSql! };
       changes.push(dropChange);
@@ -205,9 +206,12 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       strategy,
       ...(dropSourcePath !== undefined ? { dropSourcePath: relative(root, dropSourcePath) } : {}),
       otherChanges: patched.otherChanges,
-      drizzleKit: { version: generated.kit.version, source: generated.kit.source },
+      drizzleKit: { version: generated.kit.version, source: generated.kit.source, line: generated.line },
     };
     if (options.verify !== false) {
+      if (!generated.next) {
+        throw new ToolError(`verifying a migration of drizzle-kit ${generated.kit.version} is not built yet: pass --no-verify (nothing was written)`);
+      }
       progress('verifying the migration on a throwaway database');
       const set = pendingMigrationSet(root, config, {
         tag: generated.tag,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkpoint } from '../faults';
 import type { FileChange } from '../report/unifiedDiff';
@@ -7,7 +7,7 @@ import type { DrizzleConfig } from './drizzleConfig';
 import { kitOutputExcerpt, resolveDrizzleKit, type DrizzleKit } from './drizzleKit';
 import { adapterFor } from './kitAdapter';
 import type { PgSnapshot } from './migrationsFolder';
-import { hideRelocatedObjects, relocateSnapshot, type Relocation } from './relocateSnapshot';
+import type { Relocation } from './relocateSnapshot';
 import { ShadowProject, assertInsideProject } from './shadowProject';
 
 export const BREAKPOINT = '--> statement-breakpoint';
@@ -23,13 +23,19 @@ export interface GeneratedMigration {
   when: number;
   /** Relocations of objects the previous snapshot knows: these need SQL. */
   relocations: Relocation[];
+  /** Where this line keeps the migration's rollback, and the copy strategy's drop-source script. */
+  rollbackPath: string;
+  dropSourcePath: string;
   /** The snapshot and journal changes (the SQL file is the patch stage's). */
   files: FileChange[];
   previous: PgSnapshot | undefined;
-  next: PgSnapshot;
+  /** drizzle-kit 0.x's snapshot after it; undefined on lines whose snapshots are diffs. */
+  next: PgSnapshot | undefined;
   kit: DrizzleKit;
   /** What the migrations folder has that drizzle-kit accepts but a reviewer should know (readMigrationsState). */
   warnings: string[];
+  /** The drizzle-kit line and folder layout (KitAdapter.line). */
+  line: string;
 }
 
 export interface GenerateInput {
@@ -48,33 +54,28 @@ export interface GenerateInput {
 
 /**
  * Has the project's own drizzle-kit write the migration, in a throwaway copy
- * of the project whose latest snapshot already shows the moved objects in
- * their new schema: drizzle-kit then sees no move, asks nothing, and writes
- * every other pending change (CREATE SCHEMA at least) with its own naming,
- * snapshot and journal conventions.
+ * of the project, told about the moves the way its line allows (kitAdapter):
+ * it writes every other pending change (CREATE SCHEMA at least) with its own
+ * naming, snapshot and folder conventions, and the patch stage adds the moves.
  */
 export async function generateMigration(input: GenerateInput): Promise<GeneratedMigration> {
   const { root, config } = input;
   assertInsideProject(config.out, root, 'the migrations folder');
   const adapter = adapterFor(resolveDrizzleKit(root));
-  const state = adapter.readState(config, root);
+  adapter.checkFolder(config, root);
   const shadow = ShadowProject.create(root);
   try {
     for (const edit of input.schemaEdits) shadow.write(edit.path, edit.after);
-    let relocations: Relocation[] = [];
-    if (state.head) {
-      const doctor = input.strategy === 'copy' ? hideRelocatedObjects : relocateSnapshot;
-      const doctored = doctor(state.head.snapshot, input.relocations);
-      relocations = doctored.applied;
-      writeFileSync(shadow.map(state.head.path), JSON.stringify(doctored.snapshot, null, 2));
-    }
     checkpoint('generate:before-kit');
     const written = await adapter.generate({
+      root,
+      config,
+      relocations: input.relocations,
+      strategy: input.strategy ?? 'move',
       cwd: shadow.root,
       configArg: relative(root, config.path),
       out: shadow.map(config.out),
       name: input.name,
-      state,
       // drizzle-kit's messages name files by their shadow path, a folder gone by the time the user reads them.
       describe: (run) => kitOutputExcerpt(run).split(shadow.root).join(root),
     });
@@ -85,15 +86,18 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       statements: splitStatements(written.sql, written.breakpoints),
       breakpoints: written.breakpoints,
       when: written.when,
-      relocations,
+      relocations: written.relocations,
+      rollbackPath: adapter.besideMigration(config, written.tag, 'rollback'),
+      dropSourcePath: adapter.besideMigration(config, written.tag, 'drop-source'),
       files: written.files.map(({ file, after }) => {
         const path = join(config.out, file);
         return { path, before: existsSync(path) ? readFileSync(path, 'utf8') : undefined, after };
       }),
-      previous: state.head?.snapshot,
+      previous: written.previous,
       next: written.next,
       kit: adapter.kit,
-      warnings: state.warnings,
+      warnings: written.warnings,
+      line: adapter.line,
     };
   } finally {
     shadow.dispose();

@@ -2,23 +2,35 @@ import { ToolError } from '../errors';
 import type { DrizzleConfig } from './drizzleConfig';
 import type { DrizzleKit, KitRun } from './drizzleKit';
 import { kit031Adapter } from './kit031/adapter';
-import type { MigrationsState, PgSnapshot } from './migrationsFolder';
+import { kit10Adapter } from './kit10/adapter';
+import type { PgSnapshot } from './migrationsFolder';
+import type { Relocation } from './relocateSnapshot';
 
 /**
  * What the generate stage needs from one line of drizzle-kit: how it lays out
  * the migrations folder, and how its `generate` runs and what it writes. One
  * adapter per line, picked once per run (adapterFor); a new line is a new
- * folder beside `kit031/`, not new branches in generateMigration.
+ * folder beside `kit031/` and `kit10/`, not new branches in generateMigration.
  */
 export interface KitAdapter {
   kit: DrizzleKit;
-  /** The migrations folder of `config`, as the project's last migration left it. */
-  readState(config: DrizzleConfig, root: string): MigrationsState;
+  /** The line as a report says it, with the folder layout it reads ("0.x (meta/_journal.json)"). */
+  line: string;
+  /**
+   * Checks the project's migrations folder is this line's layout and has a
+   * baseline; a ConfigError naming the fix (`drizzle-kit up`, a first generate) when not.
+   */
+  checkFolder(config: DrizzleConfig, root: string): void;
   /** Runs `generate` in a copy of the project and reads back the one migration it wrote. */
   generate(request: KitGenerateRequest): Promise<KitMigration>;
+  /** Where a file that goes with migration `tag` but is not one (`rollback`, `drop-source`) lives. */
+  besideMigration(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string, suffix: 'rollback' | 'drop-source'): string;
 }
 
 export interface KitGenerateRequest {
+  /** The project, where the migrations folder is read (never written). */
+  root: string;
+  config: DrizzleConfig;
   /** The project copy drizzle-kit runs in (ShadowProject.root). */
   cwd: string;
   /** The config file, relative to `cwd` (the same as in the project). */
@@ -26,8 +38,13 @@ export interface KitGenerateRequest {
   /** The migrations folder in the copy. */
   out: string;
   name: string;
-  /** The state readState gave, before drizzle-kit ran. */
-  state: MigrationsState;
+  /** What moves, as the plan says; the adapter tells drizzle-kit in its line's own way. */
+  relocations: Relocation[];
+  /**
+   * `move`: drizzle-kit must see the objects as moved (no SQL of its own for them).
+   * `copy`: as new objects in their target schemas (CREATE, the copy strategy's input).
+   */
+  strategy: 'move' | 'copy';
   /** drizzle-kit's output as the user should read it (paths in the copy named as in the project). */
   describe(run: KitRun): string;
 }
@@ -36,20 +53,27 @@ export interface KitGenerateRequest {
 export interface KitMigration {
   tag: string;
   sqlFile: string;
+  /** drizzle-kit's SQL without statements for the moves themselves: the patch stage writes those. */
   sql: string;
   breakpoints: boolean;
-  /** The snapshot of the schema after it. */
-  next: PgSnapshot;
+  /** Relocations of objects the previous migrations know: these need SQL. */
+  relocations: Relocation[];
+  /** The 0.x snapshots before and after it (the copy strategy and verification read them). */
+  previous: PgSnapshot | undefined;
+  next: PgSnapshot | undefined;
   /** Every other file it wrote or changed (snapshot, journal), with its new content. */
   files: Array<{ file: string; after: string }>;
-  /** The journal entry's time, for the migrator's bookkeeping. */
+  /** What drizzle's migrator records as the migration's time (ms). */
   when: number;
+  /** What the migrations folder has that drizzle-kit accepts but a reviewer should know (a broken snapshot chain, say). */
+  warnings: string[];
 }
 
 export function adapterFor(kit: DrizzleKit): KitAdapter {
   const major = Number(kit.version.split('.')[0]);
   if (major === 0) return kit031Adapter(kit);
+  if (major === 1) return kit10Adapter(kit);
   throw new ToolError(
-    `drizzle-kit ${kit.version} (the ${kit.source === 'project' ? "project's" : 'bundled'} one) is not supported yet: this drizzle-reschema drives drizzle-kit 0.x (checked on 0.31)`,
+    `drizzle-kit ${kit.version} (the ${kit.source === 'project' ? "project's" : 'bundled'} one) is not supported yet: this drizzle-reschema drives drizzle-kit 0.x (checked on 0.31) and 1.0 (checked on 1.0.0-rc.5)`,
   );
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { ConfigError } from '../errors';
+import { resolveDrizzleKit } from './drizzleKit';
 
 export interface JournalEntry {
   idx: number;
@@ -89,10 +90,30 @@ function readJson<T>(path: string, root: string): T {
   }
 }
 
+/** A migration folder in drizzle-kit 1.0's layout (`<YYYYMMDDHHMMSS>_<name>/migration.sql`, rc.5), if any. */
+function kit10Migration(out: string): string | undefined {
+  return existsSync(out) ? readdirSync(out).find((f) => /^\d{14}_.+$/.test(f) && existsSync(join(out, f, 'migration.sql'))) : undefined;
+}
+
+/** No migration of either drizzle-kit line yet: no journal, no 1.0 migration folder. */
+export function hasNoMigrations(out: string): boolean {
+  return !existsSync(join(out, 'meta', '_journal.json')) && kit10Migration(out) === undefined;
+}
+
 export function readMigrationsState(out: string, root: string): MigrationsState {
   const display = relative(root, out) || out;
   const journalPath = join(out, 'meta', '_journal.json');
   if (!existsSync(journalPath)) {
+    const v1 = kit10Migration(out);
+    if (v1) {
+      // drizzle-kit 1.0's layout (checked on 1.0.0-rc.5): one folder per migration, no journal.
+      const kit = resolveDrizzleKit(root);
+      throw new ConfigError(
+        kit.version.startsWith('0.')
+          ? `${display}: is a drizzle-kit 1.0 migrations folder (${v1}/migration.sql, no meta/_journal.json) but the project's drizzle-kit is ${kit.version}; install drizzle-kit 1.0 in the project (\`drizzle-kit up\` converts 0.x folders to 1.0, not back)`
+          : `${display}: is a drizzle-kit 1.0 migrations folder (${v1}/migration.sql); verify, --check and preflight read only drizzle-kit 0.x folders so far (move --no-verify works; \`drizzle-kit up\` has no way back)`,
+      );
+    }
     throw new ConfigError(
       `${display}: no migrations yet (no meta/_journal.json), so nothing records where the objects live today; run drizzle-kit generate once to baseline, or pass --no-migration`,
     );

@@ -32,7 +32,8 @@ export function buildMoveReport(result: MoveResult, context: ReportContext): Mov
     const rel = slash(relative(root, change.path));
     if (result.migration && rel === slash(result.migration.sqlPath)) return 'migration';
     if (result.migration && rel === slash(result.migration.rollbackPath)) return 'rollback';
-    if (/(^|\/)meta\/[^/]*_snapshot\.json$/.test(rel)) return 'snapshot';
+    // drizzle-kit 0.x: meta/<idx>_snapshot.json; 1.0: <timestamp>_<name>/snapshot.json.
+    if (/(^|\/)meta\/[^/]*_snapshot\.json$|(^|\/)\d{14}_[^/]+\/snapshot\.json$/.test(rel)) return 'snapshot';
     if (/(^|\/)meta\/_journal\.json$/.test(rel)) return 'journal';
     return 'schema';
   };

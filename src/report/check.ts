@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { DrizzleConfig } from '../generate/drizzleConfig';
-import { readMigrationsState, type PgSnapshot } from '../generate/migrationsFolder';
+import { hasNoMigrations, readMigrationsState, type PgSnapshot } from '../generate/migrationsFolder';
 import type { MovedObject, MoveResult } from '../move';
 import type { CheckOutcome } from './types';
 
@@ -14,7 +13,7 @@ export interface LatestSnapshot {
 
 /** 'no-migrations' when the folder has no journal yet (for --check, a missing migration, not a broken config). */
 export function readLatestSnapshot(root: string, config: DrizzleConfig): LatestSnapshot | 'no-migrations' {
-  if (!existsSync(join(config.out, 'meta', '_journal.json'))) return 'no-migrations';
+  if (hasNoMigrations(config.out)) return 'no-migrations';
   const state = readMigrationsState(config.out, root);
   return state.head ? { path: relative(root, state.head.path).split('\\').join('/'), snapshot: state.head.snapshot } : 'no-migrations';
 }

@@ -35,6 +35,10 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
     }
     for (const m of report.moves) if (m.follows) err.push(followLine(m));
   }
+  if (report.migration) {
+    const kit = report.migration.drizzleKit;
+    err.push(`migration by drizzle-kit ${kit.version}, line ${kit.line}`);
+  }
   if (report.hazards) err.push(...hazardLines(report.hazards, paint));
   if (report.verification) err.push(...verificationLines(report.verification, paint));
 

@@ -1,9 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ToolError } from '../../errors';
+import { besideMigration } from '../drizzleConfig';
 import { kitErrorLine, runDrizzleKit, type DrizzleKit } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
 import { readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
+import { hideRelocatedObjects, relocateSnapshot, type Relocation } from '../relocateSnapshot';
 
 /**
  * drizzle-kit 0.x, checked on 0.31: a journal (`meta/_journal.json`) lists
@@ -15,13 +17,23 @@ import { readMigrationsState, type Journal, type PgSnapshot } from '../migration
 export function kit031Adapter(kit: DrizzleKit): KitAdapter {
   return {
     kit,
-    readState: (config, root) => readMigrationsState(config.out, root),
+    line: '0.x (meta/_journal.json)',
+    checkFolder: (config, root) => void readMigrationsState(config.out, root),
     generate: (request) => generate(kit, request),
+    besideMigration,
   };
 }
 
 async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<KitMigration> {
-  const { cwd, configArg, out, name, state, describe } = request;
+  const { cwd, configArg, out, name, describe } = request;
+  const state = readMigrationsState(request.config.out, request.root);
+  let relocations: Relocation[] = [];
+  if (state.head) {
+    const doctor = request.strategy === 'copy' ? hideRelocatedObjects : relocateSnapshot;
+    const doctored = doctor(state.head.snapshot, request.relocations);
+    relocations = doctored.applied;
+    writeFileSync(join(out, relative(request.config.out, state.head.path)), JSON.stringify(doctored.snapshot, null, 2));
+  }
   const before = listFiles(out);
   const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', name], cwd);
   // drizzle-kit 0.31 exits 0 when a schema file fails to load, printing only the error.
@@ -62,12 +74,15 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     sqlFile,
     sql: readFileSync(join(out, sqlFile), 'utf8'),
     breakpoints: entry.breakpoints,
+    relocations,
+    previous: state.head?.snapshot,
     next: JSON.parse(snapshotText) as PgSnapshot,
     files: [
       { file: snapshotFile, after: snapshotText },
       { file: journalFile, after: journalText },
     ],
     when: entry.when,
+    warnings: state.warnings,
   };
 }
 

@@ -1,0 +1,78 @@
+import { ConfigError } from '../../errors';
+import type { ObjectKind } from '../../plan/types';
+import type { Relocation } from '../relocateSnapshot';
+
+/**
+ * drizzle-kit 1.0's decisions as data, checked on 1.0.0-rc.5: without a TTY,
+ * `generate --output json` exits 2 printing
+ * `{"status":"missing_hints","unresolved":[{"type":"rename_or_create","kind":"table","entity":["auth","users"]}]}`
+ * and `--hints '<json array>'` answers each one.
+ */
+export interface UnresolvedItem {
+  type: string;
+  kind: string;
+  entity: string[];
+}
+
+export type Hint =
+  | { type: 'rename'; kind: string; from: [string, string]; to: [string, string] }
+  | { type: 'create'; kind: string; entity: [string, string] };
+
+/** The postgres resolvers' kinds in rc.5 (`resolver("view", ...)` covers materialized views too). */
+const HINT_KIND: Record<ObjectKind, string> = {
+  enum: 'enum',
+  sequence: 'sequence',
+  table: 'table',
+  view: 'view',
+  materializedView: 'view',
+};
+
+/**
+ * A rename hint for every moved object, given up front: drizzle-kit uses a
+ * hint only when it has the question (an object its previous snapshot holds)
+ * and ignores the others (checked on rc.5), so one run is enough.
+ */
+export function moveHints(relocations: Relocation[]): Hint[] {
+  return relocations.map((r) => ({ type: 'rename', kind: HINT_KIND[r.kind], from: [r.from, r.name], to: [r.to, r.name] }));
+}
+
+/**
+ * A question left open after the moves' hints is the user's own pending
+ * decision, which this tool must not guess: a ConfigError naming it and the
+ * hint that would answer it.
+ */
+export function openQuestionError(unresolved: UnresolvedItem[]): ConfigError {
+  const item = unresolved[0] ?? { type: 'unknown', kind: 'object', entity: [] };
+  return new ConfigError(unresolvedMessage(item));
+}
+
+function unresolvedMessage(item: UnresolvedItem): string {
+  const entity = item.entity.map((p) => `"${p}"`).join('.');
+  if (item.type === 'rename_or_create') {
+    return `drizzle-kit asks whether ${item.kind} ${entity} is a rename or a new ${item.kind}, and it is none of the moves: settle that pending change first (drizzle-kit generate --hints '[{"type":"create","kind":"${item.kind}","entity":${JSON.stringify(item.entity)}}]', or a {"type":"rename",...,"from":[schema,name]} hint), then move`;
+  }
+  return `drizzle-kit asks to confirm ${item.type.replace(/_/g, ' ')} for ${item.kind} ${entity}, a pending change that is none of the moves: settle it with drizzle-kit generate --hints '[{"type":"${item.type}","kind":"${item.kind}","entity":${JSON.stringify(item.entity)}}]' first, then move`;
+}
+
+const ALTER_KEYWORD: Record<ObjectKind, string> = {
+  enum: 'TYPE',
+  sequence: 'SEQUENCE',
+  table: 'TABLE',
+  view: 'VIEW',
+  materializedView: 'MATERIALIZED VIEW',
+};
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * drizzle-kit 1.0 answers a rename hint with its own `ALTER TABLE "users" SET
+ * SCHEMA "auth";` (unqualified when the object was in public). The patch stage
+ * writes every move itself, qualified and in dependency order, as on 0.x, so
+ * these statements are the ones left out of drizzle-kit's list.
+ */
+export function isKitMoveStatement(statement: string, applied: Relocation[]): boolean {
+  const text = statement.trim().replace(/;$/, '');
+  return applied.some((r) => {
+    const from = r.from === 'public' ? [quote(r.name), `${quote('public')}.${quote(r.name)}`] : [`${quote(r.from)}.${quote(r.name)}`];
+    return from.some((f) => text === `ALTER ${ALTER_KEYWORD[r.kind]} ${f} SET SCHEMA ${quote(r.to)}`);
+  });
+}
