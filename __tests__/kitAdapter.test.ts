@@ -29,7 +29,7 @@ it("picks the 0.31 adapter for the project's drizzle-kit 0.31", () => {
 });
 
 it('refuses a drizzle-kit line it has no adapter for, naming the version', () => {
-  const kit = resolveDrizzleKit(projectWithKit('1.0.0-beta.2'));
+  const kit = resolveDrizzleKit(projectWithKit('2.0.0-beta.2'));
   expect(() => adapterFor(kit)).toThrow(ToolError);
-  expect(() => adapterFor(kit)).toThrow(/drizzle-kit 1\.0\.0-beta\.2 \(the project's one\) is not supported yet.*0\.31/);
+  expect(() => adapterFor(kit)).toThrow(/drizzle-kit 2\.0\.0-beta\.2 \(the project's one\) is not supported yet.*0\.31.*1\.0\.0-rc\.5/);
 });
