@@ -32,8 +32,9 @@ const key = (schema: string, table: string) => `${schema}.${table}`;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 async function catalogColumns(db: Database, schemas: string[]): Promise<CatalogColumn[]> {
+  if (schemas.length === 0) return [];
   return db.query<CatalogColumn>(
-    `SELECT n.nspname AS schema, c.relname AS "table", a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+    `SELECT n.nspname::text AS schema, c.relname::text AS "table", a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type,
             en.nspname AS enum_schema, et.typname AS enum_name, a.attndims AS dims, a.attnotnull AS not_null, a.atthasdef AS has_default,
             a.attidentity::text AS identity, a.attgenerated::text AS generated
        FROM pg_attribute a
@@ -48,12 +49,13 @@ async function catalogColumns(db: Database, schemas: string[]): Promise<CatalogC
 }
 
 async function catalogConstraints(db: Database, schemas: string[]): Promise<CatalogConstraint[]> {
+  if (schemas.length === 0) return [];
   return db.query<CatalogConstraint>(
     `SELECT n.nspname AS schema, c.relname AS "table", k.conname AS name, k.contype::text AS kind, pg_get_constraintdef(k.oid) AS def,
-            (SELECT array_agg(a.attname ORDER BY i.ord) FROM unnest(k.conkey) WITH ORDINALITY AS i(num, ord)
+            (SELECT array_agg(a.attname::text ORDER BY i.ord) FROM unnest(k.conkey) WITH ORDINALITY AS i(num, ord)
                JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = i.num) AS cols,
             rn.nspname AS ref_schema, r.relname AS ref_table,
-            (SELECT array_agg(a.attname ORDER BY i.ord) FROM unnest(k.confkey) WITH ORDINALITY AS i(num, ord)
+            (SELECT array_agg(a.attname::text ORDER BY i.ord) FROM unnest(k.confkey) WITH ORDINALITY AS i(num, ord)
                JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = i.num) AS ref_cols
        FROM pg_constraint k
        JOIN pg_class c ON c.oid = k.conrelid
