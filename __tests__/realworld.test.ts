@@ -21,7 +21,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadDrizzleConfig, type DrizzleConfig } from '../src/generate/drizzleConfig';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
-import { planSeed } from '../src/verify/seedRows';
+import { applySeed, planSeed } from '../src/verify/seedRows';
+import { seedableSnapshot } from '../src/verify/seedCatalog';
 import { openPglite, type Database } from '../src/verify/database';
 import { preparePlatform, projectPlatform } from '../src/verify/platform';
 import { migrateWith, runCli, runKit } from './helpers/run';
@@ -161,8 +162,8 @@ async function moveKeepsEverything(project: string, c: RealworldCase, track: (di
   try {
     await preparePlatform(db, migrationStatements(out), projectPlatform(dir, config), []);
     await applyAsDrizzleWould(db, out, config);
-    const seed = planSeed(readMigrationsState(out, out).head!.snapshot, c.rows);
-    for (const statement of [...seed.inserts, ...seed.updates]) await db.exec(statement);
+    // Seeded as verification seeds: from what the replayed database has, since upstream migrations drift from their snapshots.
+    await applySeed(db, planSeed(await seedableSnapshot(db, readMigrationsState(out, out).head!.snapshot), c.rows));
     const before = new Map<string, string>();
     for (const [from, , table] of movedTables(c)) before.set(table, await rowsOf(db, from, table));
 

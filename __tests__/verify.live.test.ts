@@ -84,6 +84,19 @@ describe('verify --database-url on a real server with the earlier migrations app
     expect(`${r.stdout}${r.stderr}`).not.toContain(password);
   });
 
+  it('probes with the columns the server has: a NOT NULL column no snapshot knows gets a value in the new-row probe', async () => {
+    await server.exec(`ALTER TABLE public.jobs ADD COLUMN legacy_code text NOT NULL DEFAULT 'x'; ALTER TABLE public.jobs ALTER COLUMN legacy_code DROP DEFAULT`);
+    try {
+      const r = cli(dir, ['verify', '--database-url', url, '--format', 'json']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const report = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
+      expect(report.behaviour.filter((b) => b.object === 'insert into growth.jobs')).toEqual([expect.objectContaining({ ok: true })]);
+    } finally {
+      await server.exec('ALTER TABLE public.jobs DROP COLUMN legacy_code');
+    }
+  }, 120_000);
+
   it('--commit applies the migration, records it as drizzle does, and a second verify says it is applied', async () => {
     const sequences = () =>
       server.query<{ name: string; last: string | null }>(`SELECT sequencename AS name, last_value::text AS last FROM pg_sequences WHERE schemaname IN ('public', 'growth') ORDER BY 1`);

@@ -113,7 +113,8 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
     throw new SeedError(step.table, e.constraint ? `constraint ${e.constraint}` : e.column ? `column ${e.column}` : undefined, (e.message ?? String(error)).split('\n')[0]!);
   }
   await db.exec('RELEASE SAVEPOINT reschema_seed');
-  if (step.kind === 'insert' && step.source && (await count()) === before) throw await noRowsError(db, step.source);
+  // Rows already there (a data migration's, or a trigger's on a parent filled earlier) are rows to reference: only an empty table fails.
+  if (step.kind === 'insert' && step.source && (await count()) === 0) throw await noRowsError(db, step.source);
 }
 
 /** Which CHECK (or copied key) left no candidate row (or, failing that, that none was inserted). */
