@@ -144,6 +144,21 @@ describe('verify on the 000 fixture after a move', () => {
     expect(failures(fixed)).toEqual([]);
   }, 60_000);
 
+  it('--grant to a role that already held a grant on a moved table: what it had plus what --grant gives; the rollback takes back only that', async () => {
+    const held = withEarlier(set, 'GRANT SELECT ON "public"."feature_plans" TO authenticated;');
+    const report = await run(held);
+    expect(failures(report)).toEqual([]);
+    expect(report.rollback).toEqual(expect.objectContaining({ ok: true, differences: [] }));
+    // More than --grant gives is still a difference.
+    const wider = await run(tamper(held, { sql: (sql) => `${sql}\n--> statement-breakpoint\nGRANT TRUNCATE ON "feature_planner"."feature_plans" TO authenticated;` }));
+    expect(wider.differences).toContainEqual(
+      expect.objectContaining({ kind: 'grant', object: 'feature_planner.feature_plans:authenticated', before: 'DELETE,INSERT,SELECT,UPDATE', after: 'DELETE,INSERT,SELECT,TRUNCATE,UPDATE' }),
+    );
+    // A rollback that revoked what the role held before is a difference after the rollback.
+    const revoked = await run(tamper(held, { rollback: (sql) => `${sql}\n--> statement-breakpoint\nREVOKE ALL ON "public"."feature_plans" FROM authenticated;` }));
+    expect(revoked.rollback!.differences).toContainEqual(expect.objectContaining({ kind: 'grant', object: 'public.feature_plans:authenticated', before: 'SELECT', after: 'missing' }));
+  }, 60_000);
+
   it('catches a rollback that does not restore everything, and one that fails', async () => {
     const incomplete = await run(
       tamper(set, {

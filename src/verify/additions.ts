@@ -1,6 +1,6 @@
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { grantStatements } from '../patch/grants';
-import type { Entry, FingerprintDifference } from './fingerprint';
+import { entryKey, type Entry, type Fingerprint, type FingerprintDifference } from './fingerprint';
 
 /**
  * What a move may add besides the objects it moves: the target schemas, the
@@ -40,6 +40,31 @@ export function grantRolesOf(sql: string, schemas: string[]): string[] {
     candidates.add(m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!);
   }
   return [...candidates].filter((role) => schemas.some((schema) => grantStatements(schema, role).every((g) => sql.includes(g))));
+}
+
+/** What `grantStatements` gives a role on each kind of relation of the schema. */
+const GRANTED_ON = { table: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'], sequence: ['SELECT', 'USAGE'] };
+
+/**
+ * A role that already held privileges on a moved object, and is a `--grant`
+ * role of its target schema, holds after the migration what it had plus what
+ * the grants give (and reaches the schema): the expected grant entries are
+ * widened to that, in place, so that only a grant beyond it is a difference.
+ * The rollback is compared with the state before, unwidened.
+ */
+export function widenByGrants(expected: Fingerprint, grantRoles: string[], targets: Set<string>): void {
+  if (grantRoles.length === 0) return;
+  const roles = new Set(grantRoles);
+  for (const [key, e] of expected) {
+    const grantee = e.name.slice(e.name.lastIndexOf(':') + 1);
+    if (e.kind !== 'grant' || !targets.has(e.schema) || !roles.has(grantee)) continue;
+    const held = e.value.replace(/ \(no USAGE.*\)$/, '').split(',');
+    const isSequence = expected.has(entryKey({ kind: 'sequence', schema: e.schema, name: e.table ?? '' }));
+    const given = GRANTED_ON[isSequence ? 'sequence' : 'table'].filter((p) => !held.some((h) => h.split(' ')[0] === p));
+    // aclexplode's order (privilege_type), as the fingerprint's string_agg prints it.
+    const widened = [...held, ...given].sort((a, b) => (a.split(' ')[0]! < b.split(' ')[0]! ? -1 : 1));
+    expected.set(key, { ...e, value: widened.join(',') });
+  }
 }
 
 /** Each added entry the plan does not account for, as a difference naming it. */

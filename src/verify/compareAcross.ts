@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
-import { grantRolesOf, unexpectedAdditions } from './additions';
+import { grantRolesOf, unexpectedAdditions, widenByGrants } from './additions';
 import type { Database } from './database';
 import { checkFunctionBodies } from './functionBodies';
 import {
@@ -53,6 +53,8 @@ export async function compareAcrossMigration(
     const dropped = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i.exec(statement.trim())?.[1]?.replace(/""/g, '"');
     if (dropped !== undefined) expected.delete(entryKey({ kind: 'schema', schema: dropped, name: dropped }));
   }
+  const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
+  widenByGrants(expected, grantRoles, new Set(moves.map((m) => m.to)));
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
   const schemasAfter = await userSchemas(db, exclude);
   const after = await timer.time('fingerprint', async () => fingerprint(db, schemasAfter, { columnsOf, skipTables }));
@@ -62,7 +64,6 @@ export async function compareAcrossMigration(
   const pending = previous ? columnsAdded(previous, target.snapshot, moves) : { after: new Map(), before: new Map() };
   const { differences, added } = compareFingerprints(expected, withoutColumns(after, pending.after));
   report.differences.push(...differences, ...notCompared(expected, moves));
-  const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
   const movedGrants = new Set(
     [...expected.values()].filter((e) => e.kind === 'grant' || e.kind === 'column grant').map((e) => `${e.schema}:${e.name.slice(e.name.lastIndexOf(':') + 1)}`),
   );
