@@ -4,8 +4,6 @@ import { redactSecrets, redactUrl } from '../report/redact';
 import { compareAcrossMigration } from './compareAcross';
 import { openUrl, type Database } from './database';
 import type { MigrationSet } from './migrationSet';
-import { userSchemas } from './fingerprint';
-import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { isOk, type Timer, type VerifyOptions, type VerifyReport } from './verifyReport';
 
@@ -57,7 +55,6 @@ export async function verifyLive(
         try {
           await timer.time('behaviour', async () => {
             await checkBehaviour(db, target.snapshot, report.moves, 1_000_000_000, report, true);
-            await probeTriggeredTables(db, target.snapshot, await userSchemas(db, exclude), report.moves, 1_000_000_000, report, true);
           });
         } finally {
           for (const s of sequences) await db.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [s.name, s.value, s.called]);

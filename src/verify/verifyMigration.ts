@@ -9,8 +9,6 @@ import { chooseEngine } from './engineChoice';
 import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
 import { platformBaseline, preparePlatform } from './platform';
-import { userSchemas } from './fingerprint';
-import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { applyStatements, describeFailure, extensionsCreatedBy } from './replay';
 import { applySeed, planSeed } from './seedRows';
@@ -131,7 +129,6 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     if (report.differences.length === 0 && report.rollback?.ok !== false) {
       await timer.time('behaviour', async () => {
         await checkBehaviour(db, target.snapshot, moves, rows, report);
-        await probeTriggeredTables(db, target.snapshot, await userSchemas(db, exclude), moves, rows, report);
       });
     } else {
       report.notChecked.push('probes');

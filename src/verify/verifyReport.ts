@@ -81,6 +81,12 @@ export function isOk(r: VerifyReport): boolean {
   );
 }
 
+/** A probe that could not run: said in the notes, and counted as not checked so that the verdict does not claim it. */
+export function probeNotChecked(report: VerifyReport, probe: string, why: string): void {
+  report.notes.push(`${probe} not checked: ${why}`);
+  report.notChecked.push(probe);
+}
+
 /** Wall time per phase, summed, in whole milliseconds (the report's `timingsMs`). */
 export class Timer {
   readonly timings: Record<string, number> = {};
