@@ -212,6 +212,9 @@ describe('verify on the 004 fixture', () => {
     const report = await run(set);
     expect(failures(report)).toEqual([]);
     expect(report.moves).toContainEqual({ kind: 'sequence', name: 'invoice_number_seq', from: 'public', to: 'growth' });
+    // The rows each seeded table really got, for the report's "on N generated rows" line.
+    expect(Object.keys(report.seededRowsByTable!).sort()).toEqual(report.seededTables);
+    expect(Object.values(report.seededRowsByTable!)).toEqual(report.seededTables!.map(() => ROWS));
   }, 60_000);
 
   it('catches a sequence left behind', async () => {

@@ -113,7 +113,7 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
       const scope = seedScope(previous, moves, target.sql);
       await timer.time('seed', async () => {
         const seed = planSeed(previous, rows, 1, scope.tables);
-        await applySeed(db, seed);
+        report.seededRowsByTable = await applySeed(db, seed);
         if (seed.unfilled.length) report.notes.push(`no generated values (default or NULL) for ${seed.unfilled.join(', ')}: no generator knows their types`);
       });
       report.seededRows = rows;

@@ -43,6 +43,8 @@ export interface VerifyReport {
   moves: Array<SchemaMove & { kind: string }>;
   /** Rows generated per table before the migration (0 on a live database). */
   seededRows: number;
+  /** Rows actually generated per seeded table (`schema.table`): fewer than `seededRows` where its keys allow fewer. */
+  seededRowsByTable?: Record<string, number>;
   /** Per moved (or kept) table: rows before and after. */
   tables: VerifyRow[];
   /** What was compared, by kind: how many objects, how many differ. */
