@@ -244,6 +244,26 @@ describe('verify on the 004 fixture', () => {
   }, 120_000);
 });
 
+describe('two moves into one schema with --grant', () => {
+  it("the second verifies: the schema's comment keeps --grant's record of what the roles held, and a comment lost on the way is still named", async () => {
+    const dir = copyFixtureProject(SPLIT.fixture);
+    try {
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, tables: ['entities'], grant: ['reader'], verify: false });
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, grant: ['reader'], verify: false });
+      const config = loadDrizzleConfig(dir);
+      const set = loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag));
+      expect(set.steps[set.target - 1]!.sql).toContain('COMMENT ON SCHEMA');
+      const report = await run(set);
+      expect(failures(report)).toEqual([]);
+      expect(report.moves.map((m) => m.name)).toContain('jobs');
+      const overwritten = await run(tamper(set, { sql: (sql) => `${sql}\n--> statement-breakpoint\nCOMMENT ON SCHEMA "growth" IS 'replaced';` }));
+      expect(overwritten.differences).toContainEqual(expect.objectContaining({ kind: 'comment', object: 'growth.growth (schema)', after: 'replaced' }));
+    } finally {
+      removeTemp(dir);
+    }
+  }, 180_000);
+});
+
 describe('move verifies before it writes', () => {
   it('a run that would lose data (a column dropped along with the move) exits 1 naming it, and writes nothing', () => {
     const dir = copyFixtureProject(PLANNER.fixture);

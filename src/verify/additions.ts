@@ -67,6 +67,38 @@ export function widenByGrants(expected: Fingerprint, grantRoles: string[], targe
   }
 }
 
+/**
+ * The fingerprint with each schema comment that holds `--grant`'s record of
+ * the privileges held before (`recordHeldPrivileges` in src/patch/grants.ts)
+ * read as the comment it keeps inside: the user's comment, or none. A record
+ * the plan did not write (no `--grant` role) is left as it is.
+ */
+export function withoutGrantRecords(fp: Fingerprint, grantRoles: string[]): Fingerprint {
+  if (grantRoles.length === 0) return fp;
+  const out: Fingerprint = new Map(fp);
+  for (const [key, e] of fp) {
+    if (e.kind !== 'comment' || e.name !== `${e.schema} (schema)`) continue;
+    const kept = grantRecord(e.value);
+    if (kept === undefined) continue;
+    if (kept === null) out.delete(key);
+    else out.set(key, { ...e, value: kept });
+  }
+  return out;
+}
+
+/** The comment a `--grant` record keeps (null: none), or undefined when `comment` is not such a record. */
+function grantRecord(comment: string): string | null | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(comment);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || !('drizzle-reschema' in parsed) || !('held' in parsed)) return undefined;
+  const inner = (parsed as { comment?: unknown }).comment;
+  return typeof inner === 'string' ? inner : null;
+}
+
 /** Each added entry the plan does not account for, as a difference naming it. */
 export function unexpectedAdditions(added: Entry[], allowed: AllowedAdditions): FingerprintDifference[] {
   const roles = new Set(allowed.grantRoles);
