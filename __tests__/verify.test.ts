@@ -262,6 +262,20 @@ describe('two moves into one schema with --grant', () => {
       removeTemp(dir);
     }
   }, 180_000);
+
+  it('--grant into a schema an earlier move made without it: the role gains USAGE on it, not a difference', async () => {
+    const dir = copyFixtureProject(SPLIT.fixture);
+    try {
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, tables: ['entities'], verify: false });
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, grant: ['reader'], verify: false });
+      const config = loadDrizzleConfig(dir);
+      const report = await run(loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag)));
+      expect(failures(report)).toEqual([]);
+      expect(report.rollback?.ok).toBe(true);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 180_000);
 });
 
 describe('move verifies before it writes', () => {

@@ -68,6 +68,30 @@ export function widenByGrants(expected: Fingerprint, grantRoles: string[], targe
 }
 
 /**
+ * A target schema that was there before the migration: `--grant` gives its
+ * roles USAGE on it, which widens nothing they are not meant to have. Its
+ * privileges are compared without those roles' plain USAGE items, on both
+ * sides; the rollback is compared with the state before as it is.
+ */
+export function withoutGrantedUsage(fp: Fingerprint, grantRoles: string[], targets: Set<string>): Fingerprint {
+  if (grantRoles.length === 0) return fp;
+  const roles = new Set(grantRoles);
+  const out: Fingerprint = new Map(fp);
+  for (const [key, e] of fp) {
+    const m = e.kind === 'schema' && targets.has(e.name) ? /^owner (\S+), privileges (.*)$/.exec(e.value) : null;
+    if (!m) continue;
+    const owner = m[1]!;
+    const acl = m[2]!.replace(/^\{|\}$/g, '');
+    const kept = acl.split(',').filter((item) => {
+      const a = aclItems(item)[0];
+      return !(a && roles.has(a.grantee) && a.privileges === 'U');
+    });
+    out.set(key, { ...e, value: `owner ${owner}, privileges {${kept.join(',')}}` });
+  }
+  return out;
+}
+
+/**
  * The fingerprint with each schema comment that holds `--grant`'s record of
  * the privileges held before (`recordHeldPrivileges` in src/patch/grants.ts)
  * read as the comment it keeps inside: the user's comment, or none. A record

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
-import { grantRolesOf, unexpectedAdditions, widenByGrants, withoutGrantRecords } from './additions';
+import { grantRolesOf, unexpectedAdditions, widenByGrants, withoutGrantedUsage, withoutGrantRecords } from './additions';
 import type { Database } from './database';
 import { checkFunctionBodies } from './functionBodies';
 import {
@@ -62,7 +62,11 @@ export async function compareAcrossMigration(
   // Columns the migration adds besides the moves (a pending change riding along) are additions, not differences.
   const previous = set.steps[set.target - 1]?.snapshot;
   const pending = previous ? columnsAdded(previous, target.snapshot, moves) : { after: new Map(), before: new Map() };
-  const { differences, added } = compareFingerprints(expected, withoutGrantRecords(withoutColumns(after, pending.after), grantRoles));
+  const targets = new Set(moves.map((m) => m.to));
+  const { differences, added } = compareFingerprints(
+    withoutGrantedUsage(expected, grantRoles, targets),
+    withoutGrantedUsage(withoutGrantRecords(withoutColumns(after, pending.after), grantRoles), grantRoles, targets),
+  );
   report.differences.push(...differences, ...notCompared(expected, moves));
   const movedGrants = new Set(
     [...expected.values()].filter((e) => e.kind === 'grant' || e.kind === 'column grant').map((e) => `${e.schema}:${e.name.slice(e.name.lastIndexOf(':') + 1)}`),
