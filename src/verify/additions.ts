@@ -52,10 +52,15 @@ const GRANTED_ON = { table: ['DELETE', 'INSERT', 'SELECT', 'UPDATE'], sequence: 
  * widened to that, in place, so that only a grant beyond it is a difference.
  * The rollback is compared with the state before, unwidened.
  */
-export function widenByGrants(expected: Fingerprint, grantRoles: string[], targets: Set<string>): void {
+export function widenByGrants(expected: Fingerprint, grantRoles: string[], targets: Set<string>, creator: string): void {
   if (grantRoles.length === 0) return;
   const roles = new Set(grantRoles);
   for (const [key, e] of expected) {
+    if (e.kind === 'default privileges' && targets.has(e.schema)) {
+      const letters = e.name === `tables created by ${creator}` ? 'arwd' : e.name === `sequences created by ${creator}` ? 'rU' : undefined;
+      if (letters) expected.set(key, { ...e, value: widenAcl(e.value, grantRoles, letters, creator) });
+      continue;
+    }
     const grantee = e.name.slice(e.name.lastIndexOf(':') + 1);
     if (e.kind !== 'grant' || !targets.has(e.schema) || !roles.has(grantee)) continue;
     const held = e.value.replace(/ \(no USAGE.*\)$/, '').split(',');
@@ -65,6 +70,27 @@ export function widenByGrants(expected: Fingerprint, grantRoles: string[], targe
     const widened = [...held, ...given].sort((a, b) => (a.split(' ')[0]! < b.split(' ')[0]! ? -1 : 1));
     expected.set(key, { ...e, value: widened.join(',') });
   }
+}
+
+/** Postgres' order of privilege letters in an aclitem (ACL_ALL_RIGHTS_STR). */
+const ACL_LETTERS = 'arwdDxtXUCTcsAm';
+
+/**
+ * `{reader=r/postgres}` after `ALTER DEFAULT PRIVILEGES ... GRANT` of
+ * `letters` to `roles` by `grantor`: an item of the role gains them in place,
+ * a role without one is appended, as Postgres edits the array.
+ */
+function widenAcl(acl: string, roles: string[], letters: string, grantor: string): string {
+  const items = acl.replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+  for (const role of roles) {
+    const at = items.findIndex((item) => aclItems(item)[0]?.grantee === role && item.endsWith(`/${grantor}`));
+    const held = at < 0 ? '' : aclItems(items[at]!)[0]!.privileges;
+    const union = [...ACL_LETTERS].filter((l) => held.includes(l) || letters.includes(l)).join('');
+    const item = `${items[at]?.slice(0, items[at]!.lastIndexOf('=')) ?? role}=${union}/${grantor}`;
+    if (at < 0) items.push(item);
+    else items[at] = item;
+  }
+  return `{${items.join(',')}}`;
 }
 
 /**

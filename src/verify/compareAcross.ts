@@ -54,7 +54,8 @@ export async function compareAcrossMigration(
     if (dropped !== undefined) expected.delete(entryKey({ kind: 'schema', schema: dropped, name: dropped }));
   }
   const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
-  widenByGrants(expected, grantRoles, new Set(moves.map((m) => m.to)));
+  const [{ user } = { user: '' }] = await db.query<{ user: string }>('SELECT current_user AS user');
+  widenByGrants(expected, grantRoles, new Set(moves.map((m) => m.to)), user);
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
   const schemasAfter = await userSchemas(db, exclude);
   const after = await timer.time('fingerprint', async () => fingerprint(db, schemasAfter, { columnsOf, skipTables }));
