@@ -93,7 +93,27 @@ describe('checkBehaviour', () => {
       CREATE TRIGGER log_hook AFTER INSERT ON app.hooks FOR EACH ROW EXECUTE FUNCTION app.log_hook();`);
     const report = emptyReport();
     await checkBehaviour(db, hooks, moves, ROWS, report);
-    expect(failing(report)).toEqual(['insert into app.hooks: relation "public.jobs" does not exist']);
+    expect(failing(report)).toEqual(['insert into app.hooks (triggers or rules): relation "public.jobs" does not exist']);
+  });
+
+  it('holds a table that stays to the same strict probe: a BEFORE trigger dropping the row fails it', async () => {
+    const hooks = snapshotOf({ ...snapshot.tables, ...table('app', 'hooks', { id: 'integer*' }) });
+    await db.exec(`CREATE TABLE app.hooks (id integer PRIMARY KEY);
+      CREATE FUNCTION app.drop_hook() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+      CREATE TRIGGER drop_hook BEFORE INSERT ON app.hooks FOR EACH ROW EXECUTE FUNCTION app.drop_hook();`);
+    const report = emptyReport();
+    await checkBehaviour(db, hooks, moves, ROWS, report);
+    expect(failing(report)).toEqual([expect.stringMatching(/^insert into app\.hooks \(triggers or rules\): the row was not stored/)]);
+  });
+
+  it('a probe that cannot run is not checked, not passed: a boolean key whose two values are taken', async () => {
+    const flags = snapshotOf({ ...snapshot.tables, ...table('app', 'flags', { on: 'boolean*' }) });
+    await db.exec(`CREATE TABLE app.flags ("on" boolean PRIMARY KEY); INSERT INTO app.flags VALUES (true), (false);`);
+    const report = emptyReport();
+    await checkBehaviour(db, flags, [...moves, { kind: 'table', name: 'flags', from: 'public', to: 'app' }], ROWS, report);
+    expect(report.behaviour.map((b) => b.object)).not.toContain('insert into app.flags');
+    expect(report.notChecked).toContain('insert into app.flags');
+    expect(report.notes).toContainEqual(expect.stringMatching(/^insert into app\.flags not checked: no generated row fits its keys/));
   });
 
   it('fails foreign keys that no longer hold on the child side or no longer act on the parent side', async () => {

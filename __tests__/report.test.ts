@@ -13,6 +13,8 @@ import { appendStepSummary } from '../src/report/stepSummary';
 import { renderText } from '../src/report/text';
 import { colourEnabled, painter, progress } from '../src/report/tty';
 import type { MoveReport, VerificationReport } from '../src/report/types';
+import { renderVerifyText, toVerificationReport } from '../src/report/verifyTable';
+import type { VerifyReport } from '../src/verify/verifyReport';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp, writeTempTree } from './helpers/tempProject';
 
 const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8'));
@@ -249,6 +251,39 @@ export const members = pgTable('members', {
     ]);
     expect(valid(JSON.parse(renderJson(report)))).toBe('valid');
     expect(schemaDiagram(report)).toContain('  after_s0_0 -->|"member_org_id, member_user_id → org_id, userId"| after_s1_0\n');
+  });
+});
+
+describe('what a verification did not check, and what its rows were', () => {
+  const passed: VerifyReport = {
+    ok: true, engine: 'pglite', migration: { tag: '0001_move', file: 'drizzle/0001_move.sql' },
+    moves: [{ kind: 'table', name: 'flags', from: 'public', to: 'app' }],
+    seededRows: 100, seededRowsByTable: { 'public.flags': 2, 'public.users': 100 }, seededTables: ['public.flags', 'public.users'],
+    tables: [{ object: 'public.flags -> app.flags', before: '2 rows', after: '2 rows', ok: true }],
+    checked: { table: { objects: 2, differing: 0 } }, differences: [], added: [], drift: [], driftExisting: [], driftChecked: false,
+    outsideDrizzle: [], behaviour: [{ object: 'insert into app.users', before: 'inserts', after: 'inserts', ok: true }], committed: false,
+    notChecked: ['drift', 'insert into app.flags'], notes: ['insert into app.flags not checked: no generated row fits its keys and CHECK constraints'], timingsMs: {},
+  };
+  const DATA = 'on 100 generated rows per table in 2 tables (not your data: verify with --database-url on a copy for real rows); fewer where the keys allow no more: public.flags 2';
+
+  it('text: the rows are generated, with the real count of a table that got fewer; skipped probes and drift are not checked', () => {
+    const text = renderVerifyText(passed);
+    expect(text.split('\n')[1]).toBe(DATA);
+    expect(text).toContain('drift against the latest snapshot: not checked');
+    expect(text).toContain('after the migration: 1/1 tables take a new row, 0/0 foreign keys refuse a missing parent; 1 probe not checked (see the notes)');
+    expect(text).toContain('; not checked: drift, insert into app.flags\n');
+  });
+
+  it('JSON and markdown: the same sentence, and "not checked" where a check did not run', () => {
+    const verification = toVerificationReport(passed);
+    expect(verification).toMatchObject({ data: DATA, notChecked: ['drift', 'insert into app.flags'] });
+    const versioned = buildVerifyCommandReport(verification);
+    expect(valid(JSON.parse(JSON.stringify({ ...versioned, details: passed })))).toBe('valid');
+    const markdown = renderVerificationMarkdown(versioned);
+    expect(markdown).toContain('✅ 3 checks passed on pglite, on 100 generated rows per table in 2 tables (not your data: verify with --database-url on a copy for real rows); fewer where the keys allow no more: public.flags 2.');
+    expect(markdown).toContain('⚠️ Not checked: `drift`, `insert into app.flags` (see the notes).');
+    // A live run has no generated rows: no sentence about them.
+    expect(toVerificationReport({ ...passed, seededRows: 0 }).data).toBeUndefined();
   });
 });
 

@@ -110,7 +110,7 @@ async function check(db: Database, m: SchemaModel, snapshot: PgSnapshot): Promis
     if (bare.length) return `${key}: every array in ${bare.join(', ')} is empty`;
   }
   // Nothing is broken here, so every probe that runs must pass.
-  const report = { behaviour: [], notes: [] } as unknown as VerifyReport;
+  const report = { behaviour: [], notes: [], notChecked: [] } as unknown as VerifyReport;
   const moves = m.tables.map((t) => ({ kind: 'table', name: t.name, from: 'public', to: m.schema }));
   await checkBehaviour(db, snapshot, moves, ROWS, report);
   const failed = report.behaviour.filter((b) => !b.ok);

@@ -117,6 +117,13 @@ describe('planSeed and applySeed on the shapes real schemas have', () => {
     expect(await count('s.profiles')).toBe(10);
   });
 
+  it('returns the rows each table got: fewer than asked where a boolean key allows only two', async () => {
+    await db.exec(`CREATE TABLE s.flags ("on" boolean PRIMARY KEY); CREATE TABLE s.notes (id integer PRIMARY KEY)`);
+    const snap = snapshotOf({ ...table('s', 'flags', { on: 'boolean*' }), ...table('s', 'notes', { id: 'integer*' }) });
+    expect(await applySeed(db, planSeed(snap, 10))).toEqual({ 's.flags': 2, 's.notes': 10 });
+    expect(await count('s.flags')).toBe(2);
+  });
+
   it('fills a nullable FK cycle afterwards, and names a NOT NULL one with its constraint', async () => {
     await db.exec(`CREATE TABLE s.a (id integer PRIMARY KEY, b_id integer); CREATE TABLE s.b (id integer PRIMARY KEY, a_id integer NOT NULL REFERENCES s.a(id));
       ALTER TABLE s.a ADD FOREIGN KEY (b_id) REFERENCES s.b(id);`);

@@ -144,6 +144,21 @@ describe('verify on the 000 fixture after a move', () => {
     expect(failures(fixed)).toEqual([]);
   }, 60_000);
 
+  it('--grant to a role that already held a grant on a moved table: what it had plus what --grant gives; the rollback takes back only that', async () => {
+    const held = withEarlier(set, 'GRANT SELECT ON "public"."feature_plans" TO authenticated;');
+    const report = await run(held);
+    expect(failures(report)).toEqual([]);
+    expect(report.rollback).toEqual(expect.objectContaining({ ok: true, differences: [] }));
+    // More than --grant gives is still a difference.
+    const wider = await run(tamper(held, { sql: (sql) => `${sql}\n--> statement-breakpoint\nGRANT TRUNCATE ON "feature_planner"."feature_plans" TO authenticated;` }));
+    expect(wider.differences).toContainEqual(
+      expect.objectContaining({ kind: 'grant', object: 'feature_planner.feature_plans:authenticated', before: 'DELETE,INSERT,SELECT,UPDATE', after: 'DELETE,INSERT,SELECT,TRUNCATE,UPDATE' }),
+    );
+    // A rollback that revoked what the role held before is a difference after the rollback.
+    const revoked = await run(tamper(held, { rollback: (sql) => `${sql}\n--> statement-breakpoint\nREVOKE ALL ON "public"."feature_plans" FROM authenticated;` }));
+    expect(revoked.rollback!.differences).toContainEqual(expect.objectContaining({ kind: 'grant', object: 'public.feature_plans:authenticated', before: 'SELECT', after: 'missing' }));
+  }, 60_000);
+
   it('catches a rollback that does not restore everything, and one that fails', async () => {
     const incomplete = await run(
       tamper(set, {
@@ -197,6 +212,9 @@ describe('verify on the 004 fixture', () => {
     const report = await run(set);
     expect(failures(report)).toEqual([]);
     expect(report.moves).toContainEqual({ kind: 'sequence', name: 'invoice_number_seq', from: 'public', to: 'growth' });
+    // The rows each seeded table really got, for the report's "on N generated rows" line.
+    expect(Object.keys(report.seededRowsByTable!).sort()).toEqual(report.seededTables);
+    expect(Object.values(report.seededRowsByTable!)).toEqual(report.seededTables!.map(() => ROWS));
   }, 60_000);
 
   it('catches a sequence left behind', async () => {
@@ -224,6 +242,44 @@ describe('verify on the 004 fixture', () => {
       else process.env.DRIZZLE_RESCHEMA_EMBEDDED_POSTGRES = saved;
     }
   }, 120_000);
+});
+
+describe('two moves into one schema with --grant', () => {
+  it("the second verifies: the schema's comment keeps --grant's record of what the roles held, and a comment lost on the way is still named", async () => {
+    const dir = copyFixtureProject(SPLIT.fixture);
+    try {
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, tables: ['entities'], grant: ['reader'], verify: false });
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, grant: ['reader'], verify: false });
+      const config = loadDrizzleConfig(dir);
+      const set = loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag));
+      expect(set.steps[set.target - 1]!.sql).toContain('COMMENT ON SCHEMA');
+      const report = await run(set);
+      expect(failures(report)).toEqual([]);
+      expect(report.moves.map((m) => m.name)).toContain('jobs');
+      const overwritten = await run(tamper(set, { sql: (sql) => `${sql}\n--> statement-breakpoint\nCOMMENT ON SCHEMA "growth" IS 'replaced';` }));
+      expect(overwritten.differences).toContainEqual(expect.objectContaining({ kind: 'comment', object: 'growth.growth (schema)', after: 'replaced' }));
+    } finally {
+      removeTemp(dir);
+    }
+  }, 180_000);
+
+  it('--grant into a schema an earlier move made without it: the role gains USAGE on it, not a difference', async () => {
+    const dir = copyFixtureProject(SPLIT.fixture);
+    try {
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, tables: ['entities'], verify: false });
+      await move({ cwd: dir, files: [SPLIT.file], to: SPLIT.to, grant: ['reader'], verify: false });
+      const config = loadDrizzleConfig(dir);
+      const set = loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag));
+      const report = await run(set);
+      expect(failures(report)).toEqual([]);
+      expect(report.rollback?.ok).toBe(true);
+      // Default privileges the role already had there: what it had plus what --grant gives; the rollback keeps them.
+      const held = await run(withEarlier(set, 'ALTER DEFAULT PRIVILEGES IN SCHEMA "growth" GRANT SELECT ON TABLES TO reader;'));
+      expect(failures(held)).toEqual([]);
+    } finally {
+      removeTemp(dir);
+    }
+  }, 180_000);
 });
 
 describe('move verifies before it writes', () => {

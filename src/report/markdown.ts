@@ -130,7 +130,8 @@ export function verificationSection(v: VerificationReport): string[] {
   const verdict = v.summary.ok
     ? `✅ ${plural(v.summary.checked, 'check')} passed`
     : `❌ ${v.summary.failed} of ${plural(v.summary.checked, 'check')} failed`;
-  out.push(`${verdict}${v.engine ? ` on ${v.engine}` : ''}.`, '');
+  out.push(`${verdict}${v.engine ? ` on ${v.engine}` : ''}${v.data ? `, ${escapeInline(v.data)}` : ''}.`, '');
+  if (v.notChecked?.length) out.push(`⚠️ Not checked: ${v.notChecked.map(code).join(', ')} (see the notes).`, '');
   if (v.rows.length > 0) {
     out.push('| object | kind | before | after | ok |', '| --- | --- | --- | --- | --- |');
     for (const r of v.rows) {

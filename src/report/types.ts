@@ -24,6 +24,10 @@ export interface VerificationRow {
 export interface VerificationReport {
   /** The database engine the migration was replayed on (`pglite`, `postgres`). */
   engine?: string;
+  /** What the rows were: "on N generated rows per table in M tables (not your data: ...)"; absent on a live database. */
+  data?: string;
+  /** Checks that did not run: shown as "not checked", never counted as passed. */
+  notChecked?: string[];
   rows: VerificationRow[];
   summary: { ok: boolean; checked: number; failed: number };
 }

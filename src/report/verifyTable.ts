@@ -13,7 +13,9 @@ function table(rows: VerifyRow[]): string[] {
 /** The human report of a verification: the table (object, before, after, ok), then what failed. */
 export function renderVerifyText(report: VerifyReport): string {
   const out: string[] = [];
-  out.push(`verify ${report.migration.file} on ${report.engine}${report.seededRows ? ` (${report.seededRows} generated rows per table)` : ''}`);
+  out.push(`verify ${report.migration.file} on ${report.engine}`);
+  const data = generatedRowsLine(report);
+  if (data) out.push(data);
   out.push('');
   out.push(...table(report.tables));
   const broken = report.behaviour.filter((b) => !b.ok);
@@ -34,9 +36,11 @@ export function renderVerifyText(report: VerifyReport): string {
   else if (report.behaviour.length) {
     const inserts = report.behaviour.filter((b) => b.object.startsWith('insert into'));
     const fks = report.behaviour.filter((b) => b.object.startsWith('foreign key'));
+    const skipped = report.notChecked.filter((c) => c.startsWith('insert into') || c.includes(' probe'));
     out.push(
-      `after the migration: ${inserts.filter((b) => b.ok).length}/${inserts.length} moved tables take a new row, ` +
-        `${fks.filter((b) => b.ok).length}/${fks.length} foreign keys refuse a missing parent`,
+      `after the migration: ${inserts.filter((b) => b.ok).length}/${inserts.length} tables take a new row, ` +
+        `${fks.filter((b) => b.ok).length}/${fks.length} foreign keys refuse a missing parent` +
+        (skipped.length ? `; ${skipped.length} probe${skipped.length === 1 ? '' : 's'} not checked (see the notes)` : ''),
     );
   }
   if (report.added.length) out.push(`added by the migration: ${summarizeAdded(report.added)}`);
@@ -51,6 +55,25 @@ export function renderVerifyText(report: VerifyReport): string {
     out.push(verdictLine(report));
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * What the rows of an embedded check are: generated, not the user's. A table
+ * whose keys allow fewer rows than asked (a boolean key, a small enum, a
+ * narrow CHECK) shows the count it got. Undefined on a live database.
+ */
+export function generatedRowsLine(report: VerifyReport): string | undefined {
+  if (!report.seededRows) return undefined;
+  const counts = report.seededRowsByTable;
+  const tables = counts ? Object.keys(counts).length : (report.seededTables?.length ?? 0);
+  const fewer = Object.entries(counts ?? {})
+    .filter(([, n]) => n < report.seededRows)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return (
+    `on ${report.seededRows} generated rows per table in ${tables} table${tables === 1 ? '' : 's'} ` +
+    '(not your data: verify with --database-url on a copy for real rows)' +
+    (fewer.length ? `; fewer where the keys allow no more: ${fewer.map(([t, n]) => `${t} ${n}`).join(', ')}` : '')
+  );
 }
 
 /** What the drift check found, or that it did not run: never "none" for a check that did not run. */
@@ -111,8 +134,11 @@ export function toVerificationReport(report: VerifyReport): VerificationReport {
     ...report.drift.map((d) => ({ object: d.object, kind: 'drift', before: d.expected, after: d.actual, ok: false })),
   ];
   const compared = Object.values(report.checked).reduce((n, c) => n + c.objects, 0);
+  const data = generatedRowsLine(report);
   return {
     engine: report.engine,
+    ...(data ? { data } : {}),
+    ...(report.notChecked.length ? { notChecked: [...report.notChecked] } : {}),
     rows,
     summary: { ok: report.ok, checked: compared + report.behaviour.length + (report.rollback ? 1 : 0), failed: failures(report).length },
   };

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
-import { grantRolesOf, unexpectedAdditions } from './additions';
+import { grantRolesOf, unexpectedAdditions, widenByGrants, withoutGrantedUsage, withoutGrantRecords } from './additions';
 import type { Database } from './database';
 import { checkFunctionBodies } from './functionBodies';
 import {
@@ -53,6 +53,9 @@ export async function compareAcrossMigration(
     const dropped = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i.exec(statement.trim())?.[1]?.replace(/""/g, '"');
     if (dropped !== undefined) expected.delete(entryKey({ kind: 'schema', schema: dropped, name: dropped }));
   }
+  const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
+  const [{ user } = { user: '' }] = await db.query<{ user: string }>('SELECT current_user AS user');
+  widenByGrants(expected, grantRoles, new Set(moves.map((m) => m.to)), user);
   const columnsOf = (schema: string, table: string) => expected.get(`table ${schema}.${table}`)?.columns;
   const schemasAfter = await userSchemas(db, exclude);
   const after = await timer.time('fingerprint', async () => fingerprint(db, schemasAfter, { columnsOf, skipTables }));
@@ -60,9 +63,12 @@ export async function compareAcrossMigration(
   // Columns the migration adds besides the moves (a pending change riding along) are additions, not differences.
   const previous = set.steps[set.target - 1]?.snapshot;
   const pending = previous ? columnsAdded(previous, target.snapshot, moves) : { after: new Map(), before: new Map() };
-  const { differences, added } = compareFingerprints(expected, withoutColumns(after, pending.after));
+  const targets = new Set(moves.map((m) => m.to));
+  const { differences, added } = compareFingerprints(
+    withoutGrantedUsage(expected, grantRoles, targets),
+    withoutGrantedUsage(withoutGrantRecords(withoutColumns(after, pending.after), grantRoles), grantRoles, targets),
+  );
   report.differences.push(...differences, ...notCompared(expected, moves));
-  const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
   const movedGrants = new Set(
     [...expected.values()].filter((e) => e.kind === 'grant' || e.kind === 'column grant').map((e) => `${e.schema}:${e.name.slice(e.name.lastIndexOf(':') + 1)}`),
   );

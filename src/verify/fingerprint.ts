@@ -84,7 +84,8 @@ export async function fingerprint(db: Database, schemas: string[], options: Fing
   await db.exec(`SET search_path = ''`);
   try {
     for (const n of await db.query<{ name: string; acl: string | null; owner: string }>(
-      `SELECT nspname AS name, nspacl::text AS acl, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ANY($1)`,
+      // A NULL ACL is the default one spelled out: a REVOKE of all a GRANT gave leaves it explicit, the same privileges.
+      `SELECT nspname AS name, coalesce(nspacl, acldefault('n', nspowner))::text AS acl, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ANY($1)`,
       [schemas],
     )) {
       add({ kind: 'schema', schema: n.name, name: n.name, value: `owner ${n.owner}, privileges ${n.acl ?? 'default'}` });

@@ -1,7 +1,7 @@
 import { ident, qualified } from '../patch/sql';
 import { elementValue, parseColumnType } from './columnValues';
 import type { Database } from './database';
-import type { VerifyReport } from './verifyReport';
+import { probeNotChecked, type VerifyReport } from './verifyReport';
 
 interface ForeignKey {
   name: string;
@@ -82,7 +82,7 @@ async function probeChild(db: Database, fk: ForeignKey, report: VerifyReport): P
   const set = fk.cols.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ');
   const [row] = await db.query<{ ctid: string }>(`SELECT ctid::text AS ctid FROM ${child} WHERE ${set} LIMIT 1`);
   if (!row) {
-    report.notes.push(`${object}: missing-parent probe not checked (no row has every column of the key set)`);
+    probeNotChecked(report, `${object}: missing-parent probe`, 'no row has every column of the key set');
     return;
   }
   // Any one column of the key outside the parent's values makes the whole key missing.
@@ -107,7 +107,7 @@ async function probeChild(db: Database, fk: ForeignKey, report: VerifyReport): P
       return;
     }
   }
-  report.notes.push(`${object}: missing-parent probe not checked (no value of the key's types outside the parent's keys fits the row)`);
+  probeNotChecked(report, `${object}: missing-parent probe`, "no value of the key's types outside the parent's keys fits the row");
 }
 
 /** Deletes one referenced parent row: the declared ON DELETE must happen to the rows that referenced it. */
@@ -122,7 +122,7 @@ async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport, a
      FROM ${parent} p WHERE EXISTS (SELECT 1 FROM ${child} c WHERE ${match}${isSelf(fk) ? ' AND c.ctid <> p.ctid' : ''}) LIMIT 1`,
   );
   if (!row) {
-    report.notes.push(`${object}: delete probe not checked (no parent row is referenced${isSelf(fk) ? ' by another row' : ''})`);
+    probeNotChecked(report, `${object}: delete probe`, `no parent row is referenced${isSelf(fk) ? ' by another row' : ''}`);
     return;
   }
   const referencing = `SELECT count(*)::int AS n FROM ${child} c WHERE ${fk.cols.map((c, i) => `c.${ident(c)}::text = $${i + 1}`).join(' AND ')}`;
@@ -134,7 +134,7 @@ async function probeParent(db: Database, fk: ForeignKey, report: VerifyReport, a
   const restricts = fk.ondelete === 'a' || fk.ondelete === 'r';
   const refused = refusedBy(outcome, fk, [FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION]);
   if (outcome.error && !refused) {
-    report.notes.push(`${object}: delete probe not checked (${outcome.error.message})`);
+    probeNotChecked(report, `${object}: delete probe`, outcome.error.message);
     return;
   }
   const cleared = !outcome.error && after === 0;

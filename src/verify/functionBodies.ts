@@ -1,9 +1,7 @@
-import type { PgSnapshot } from '../generate/migrationsFolder';
 import { loadPgParser } from '../patch/pgParser';
 import type { Database } from './database';
 import type { SchemaMove } from './fingerprint';
-import { planSeed } from './seedRows';
-import type { VerifyReport, VerifyRow } from './verifyReport';
+import type { VerifyRow } from './verifyReport';
 
 type Node = Record<string, any>; // the parser's JSON AST
 
@@ -166,61 +164,4 @@ function nameInString(node: Node | undefined, out: BodyReference[]): void {
   const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.trim().toLowerCase()));
   if (parts.length === 1) out.push({ schema: undefined, name: parts[0]! });
   else if (parts.length === 2) out.push({ schema: parts[0], name: parts[1]! });
-}
-
-/**
- * Tables the migration does not move can still break: a user trigger or rule
- * on them may write to a moved table. A new row must insert into each of
- * them (in a savepoint, undone); a failure names the table and the error.
- */
-export async function probeTriggeredTables(
-  db: Database,
-  snapshot: PgSnapshot,
-  schemas: string[],
-  moves: Array<SchemaMove & { kind: string }>,
-  rows: number,
-  report: VerifyReport,
-  /** Already inside the caller's transaction (a live server): a savepoint instead of a transaction of its own. */
-  inTransaction = false,
-): Promise<void> {
-  const moved = new Set(moves.filter((m) => m.kind === 'table').map((m) => `${m.to}.${m.name}`));
-  const tables = (
-    await db.query<{ name: string }>(
-      `SELECT DISTINCT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)
-         AND (EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
-              OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'))`,
-      [schemas],
-    )
-  )
-    .map((r) => r.name)
-    .filter((t) => !moved.has(t));
-  if (tables.length === 0) return;
-  let seed: ReturnType<typeof planSeed>;
-  try {
-    seed = planSeed(snapshot, 1, rows + 1, new Set(tables));
-  } catch (error) {
-    report.notes.push(`new-row probe of tables with triggers or rules skipped: ${error instanceof Error ? error.message : String(error)}`);
-    report.notChecked.push('tables with triggers or rules');
-    return;
-  }
-  await db.exec(inTransaction ? 'SAVEPOINT reschema_triggered' : 'BEGIN');
-  try {
-    for (const insert of seed.inserts) {
-      const table = /^INSERT INTO (\S+)/.exec(insert)![1]!;
-      await db.exec('SAVEPOINT reschema_trigger_probe');
-      let failure: string | undefined;
-      try {
-        await db.exec(insert);
-      } catch (error) {
-        failure = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-      } finally {
-        await db.exec('ROLLBACK TO SAVEPOINT reschema_trigger_probe');
-      }
-      const object = `new row in ${table.replace(/"/g, '')} (triggers or rules)`;
-      report.behaviour.push({ object, before: 'inserts', after: failure ?? 'inserts', ok: failure === undefined });
-    }
-  } finally {
-    await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_triggered' : 'ROLLBACK');
-  }
 }

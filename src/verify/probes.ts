@@ -5,18 +5,19 @@ import { probeForeignKeys } from './fkProbes';
 import type { SchemaMove } from './fingerprint';
 import { seedOrder } from './seedOrder';
 import { candidateSelect, copyWidths, ROW, rowSource, type RowSource } from './seedTable';
-import type { VerifyReport } from './verifyReport';
+import { probeNotChecked, type VerifyReport } from './verifyReport';
 
 /** Candidate new rows tried per table: row numbers after the existing ones. */
 const PROBE_ROWS = 4;
 
 /**
  * After the migration: a new row inserts into every moved table (its
- * sequences continue past the copied rows) and into every table with
- * triggers or rules, and is there afterwards, and every
- * foreign key into or out of a moved table holds on both sides. All of it is
- * undone: the probes run in a transaction (a savepoint on a live server)
- * rolled back at the end, each in a savepoint of its own.
+ * sequences continue past the copied rows) and into every table with user
+ * triggers or rules, moved or not (one may write to a moved table under its
+ * old name), and is there afterwards; every foreign key into or out of a
+ * moved table holds on both sides. All of it is undone: the probes run in a
+ * transaction (a savepoint on a live server) rolled back at the end, each in
+ * a savepoint of its own. A probe that cannot run is in `notChecked`.
  */
 export async function checkBehaviour(
   db: Database,
@@ -28,52 +29,55 @@ export async function checkBehaviour(
   /** Already inside the caller's transaction (a live server): a savepoint instead of a transaction of its own. */
   inTransaction = false,
 ): Promise<void> {
-  const movedTables = moves.filter((m) => m.kind === 'table');
-  if (movedTables.length === 0) return;
+  if (moves.length === 0) return;
+  const moved = new Set(moves.filter((m) => m.kind === 'table').map((m) => `${m.to}.${m.name}`));
+  const declared = new Set(Object.values(snapshot.tables).map((t) => `${t.schema || 'public'}.${t.name}`));
+  const triggered = (await tablesWithTriggersOrRules(db)).filter((t) => declared.has(t) && !moved.has(t));
+  if (moved.size === 0 && triggered.length === 0) return;
   await db.exec(inTransaction ? 'SAVEPOINT reschema_behaviour' : 'BEGIN');
   try {
-    const only = new Set(movedTables.map((m) => `${m.to}.${m.name}`));
-    // A trigger or rule on a table that stays may write to a moved one under its old name: insert there too.
-    const written = new Set([...only, ...(await tablesWithTriggersOrRules(db)).filter((t) => Object.values(snapshot.tables).some((s) => `${s.schema || 'public'}.${s.name}` === t))]);
-    await probeNewRows(db, snapshot, written, rows, report);
+    await probeNewRows(db, snapshot, moved, new Set(triggered), rows, report);
     await db.exec('ROLLBACK TO SAVEPOINT reschema_new_rows');
-    await probeForeignKeys(db, only, report);
+    await probeForeignKeys(db, moved, report);
   } finally {
     await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_behaviour' : 'ROLLBACK');
   }
 }
 
 /**
- * One new row per moved table, parents first. A row that went in stays until
- * the last table is probed (so a child whose key is its parent's, one profile
- * per user, can take the new parent), then all are undone.
+ * One new row per table, parents first. A row that went in stays until the
+ * last table is probed (so a child whose key is its parent's, one profile per
+ * user, can take the new parent), then all are undone. `triggered`: tables
+ * that stay, probed for their triggers and rules.
  */
-async function probeNewRows(db: Database, snapshot: PgSnapshot, only: Set<string>, rows: number, report: VerifyReport): Promise<void> {
+async function probeNewRows(db: Database, snapshot: PgSnapshot, moved: Set<string>, triggered: Set<string>, rows: number, report: VerifyReport): Promise<void> {
   await db.exec('SAVEPOINT reschema_new_rows');
+  const only = new Set([...moved, ...triggered]);
   let plan: ReturnType<typeof seedOrder>;
   try {
     plan = seedOrder(snapshot, only);
   } catch (error) {
-    report.notes.push(`new-row probe not checked: ${error instanceof Error ? error.message : String(error)}`);
+    probeNotChecked(report, 'new-row probes', error instanceof Error ? error.message : String(error));
     return;
   }
   const ctx = { snapshot, fill: plan.fill, widths: copyWidths(snapshot) };
   const keys = await uniqueKeys(db, [...only]);
   for (const table of plan.order) {
     const name = `${table.schema || 'public'}.${table.name}`;
+    const object = `insert into ${name}${triggered.has(name) ? ' (triggers or rules)' : ''}`;
     let source: RowSource;
     try {
       source = rowSource(table, ctx, rows + 1, rows + PROBE_ROWS, 'probe');
     } catch (error) {
-      report.notes.push(`new-row probe of ${name} not checked: ${error instanceof Error ? error.message : String(error)}`);
+      probeNotChecked(report, object, error instanceof Error ? error.message : String(error));
       continue;
     }
     const result = await probeInsert(db, source, keys.get(name) ?? []);
     if (result === 'no candidate') {
-      report.notes.push(`new-row probe of ${name} not checked: no generated row fits its keys and CHECK constraints`);
+      probeNotChecked(report, object, 'no generated row fits its keys and CHECK constraints');
       continue;
     }
-    report.behaviour.push({ object: `insert into ${name}`, before: 'inserts', after: result ?? 'inserts', ok: result === undefined });
+    report.behaviour.push({ object, before: 'inserts', after: result ?? 'inserts', ok: result === undefined });
   }
 }
 

@@ -76,22 +76,30 @@ export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1, only?
 }
 
 /**
- * Runs the plan in one transaction. A table that gets no row, or a statement
+ * Runs the plan in one transaction and returns the rows it added per table
+ * (`schema.table`): fewer than asked where the keys repeat (a boolean key, a
+ * small enum, a narrow CHECK). A table that gets no row, or a statement
  * Postgres refuses, is a SeedError naming the table and the constraint; the
  * transaction is then rolled back.
  */
-export async function applySeed(db: Database, plan: SeedPlan): Promise<void> {
+export async function applySeed(db: Database, plan: SeedPlan): Promise<Record<string, number>> {
+  const added: Record<string, number> = {};
   await db.exec('BEGIN');
   try {
-    for (const step of plan.steps) await applyStep(db, step);
+    for (const step of plan.steps) {
+      const n = await applyStep(db, step);
+      if (step.kind === 'insert') added[step.table] = (added[step.table] ?? 0) + n;
+    }
     await db.exec('COMMIT');
+    return added;
   } catch (error) {
     await db.exec('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
-async function applyStep(db: Database, step: SeedStep): Promise<void> {
+/** Runs one step; returns the rows an insert added (0 for an update). */
+async function applyStep(db: Database, step: SeedStep): Promise<number> {
   const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified(...splitKey(step.table))}`))[0]!.n;
   const before = step.kind === 'insert' ? await count() : 0;
   await db.exec('SAVEPOINT reschema_seed');
@@ -102,8 +110,7 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
     const e = error as { message?: string; code?: string; constraint?: string; column?: string };
     // ON CONFLICT is refused on a table with INSERT rules: the plain INSERT is then the best try.
     if (e.code === '0A000' && step.sql.endsWith(`${ON_CONFLICT};`)) {
-      await applyStep(db, { ...step, sql: `${step.sql.slice(0, -ON_CONFLICT.length - 1)};` });
-      return;
+      return applyStep(db, { ...step, sql: `${step.sql.slice(0, -ON_CONFLICT.length - 1)};` });
     }
     const fk = e.code === '23502' && e.column ? step.source?.copiedFrom.get(e.column) : undefined;
     if (fk) {
@@ -113,8 +120,11 @@ async function applyStep(db: Database, step: SeedStep): Promise<void> {
     throw new SeedError(step.table, e.constraint ? `constraint ${e.constraint}` : e.column ? `column ${e.column}` : undefined, (e.message ?? String(error)).split('\n')[0]!);
   }
   await db.exec('RELEASE SAVEPOINT reschema_seed');
+  if (step.kind !== 'insert') return 0;
   // Rows already there (a data migration's, or a trigger's on a parent filled earlier) are rows to reference: only an empty table fails.
-  if (step.kind === 'insert' && step.source && (await count()) === 0) throw await noRowsError(db, step.source);
+  const total = await count();
+  if (total === 0 && step.source) throw await noRowsError(db, step.source);
+  return total - before;
 }
 
 /** Which CHECK (or copied key) left no candidate row (or, failing that, that none was inserted). */

@@ -4,8 +4,6 @@ import { redactSecrets, redactUrl } from '../report/redact';
 import { compareAcrossMigration } from './compareAcross';
 import { openUrl, type Database } from './database';
 import type { MigrationSet } from './migrationSet';
-import { userSchemas } from './fingerprint';
-import { probeTriggeredTables } from './functionBodies';
 import { checkBehaviour } from './probes';
 import { seedableSnapshot } from './seedCatalog';
 import { isOk, type Timer, type VerifyOptions, type VerifyReport } from './verifyReport';
@@ -58,9 +56,7 @@ export async function verifyLive(
         try {
           await timer.time('behaviour', async () => {
             // A real database drifts from its snapshots too: the probe rows fit what it has.
-            const migrated = await seedableSnapshot(db, target.snapshot);
-            await checkBehaviour(db, migrated, report.moves, 1_000_000_000, report, true);
-            await probeTriggeredTables(db, migrated, await userSchemas(db, exclude), report.moves, 1_000_000_000, report, true);
+            await checkBehaviour(db, await seedableSnapshot(db, target.snapshot), report.moves, 1_000_000_000, report, true);
           });
         } finally {
           for (const s of sequences) await db.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [s.name, s.value, s.called]);

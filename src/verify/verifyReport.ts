@@ -43,6 +43,8 @@ export interface VerifyReport {
   moves: Array<SchemaMove & { kind: string }>;
   /** Rows generated per table before the migration (0 on a live database). */
   seededRows: number;
+  /** Rows actually generated per seeded table (`schema.table`): fewer than `seededRows` where its keys allow fewer. */
+  seededRowsByTable?: Record<string, number>;
   /** Per moved (or kept) table: rows before and after. */
   tables: VerifyRow[];
   /** What was compared, by kind: how many objects, how many differ. */
@@ -79,6 +81,12 @@ export function isOk(r: VerifyReport): boolean {
     r.behaviour.every((b) => b.ok) &&
     r.tables.every((t) => t.ok)
   );
+}
+
+/** A probe that could not run: said in the notes, and counted as not checked so that the verdict does not claim it. */
+export function probeNotChecked(report: VerifyReport, probe: string, why: string): void {
+  report.notes.push(`${probe} not checked: ${why}`);
+  report.notChecked.push(probe);
 }
 
 /** Wall time per phase, summed, in whole milliseconds (the report's `timingsMs`). */
