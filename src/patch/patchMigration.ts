@@ -1,7 +1,7 @@
 import type { ObjectKind } from '../plan/types';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { grantsAndRecord } from './grants';
-import { ident, qualified } from './sql';
+import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
   /** drizzle-kit's statements, in order. */
@@ -26,13 +26,6 @@ export interface PatchedMigration {
   otherChanges: string[];
 }
 
-const ALTER_KEYWORD: Record<ObjectKind, string> = {
-  enum: 'TYPE',
-  sequence: 'SEQUENCE',
-  table: 'TABLE',
-  view: 'VIEW',
-  materializedView: 'MATERIALIZED VIEW',
-};
 /** Types and standalone sequences first, then tables, then what reads from tables. */
 const MOVE_ORDER: ObjectKind[] = ['enum', 'sequence', 'table', 'view', 'materializedView'];
 

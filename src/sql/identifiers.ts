@@ -1,3 +1,4 @@
+import type { ObjectKind } from '../plan/types';
 import { QUOTED_KEYWORDS } from './keywords';
 
 /**
@@ -52,3 +53,12 @@ export function quoteLiteral(text: string): string {
   refuseNul(text);
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** The keyword `ALTER <keyword> ... SET SCHEMA` takes for each kind of object. */
+export const ALTER_KEYWORD: Record<ObjectKind, string> = {
+  enum: 'TYPE',
+  sequence: 'SEQUENCE',
+  table: 'TABLE',
+  view: 'VIEW',
+  materializedView: 'MATERIALIZED VIEW',
+};

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../errors';
 import type { ObjectKind } from '../../plan/types';
 import type { Relocation } from '../relocateSnapshot';
+import { ALTER_KEYWORD, ident } from '../../sql/identifiers';
 
 /**
  * drizzle-kit 1.0's decisions as data, checked on 1.0.0-rc.5: without a TTY,
@@ -54,14 +55,6 @@ function unresolvedMessage(item: UnresolvedItem): string {
   return `drizzle-kit asks to confirm ${item.type.replace(/_/g, ' ')} for ${item.kind} ${entity}, a pending change that is none of the moves: settle it with drizzle-kit generate --hints '[{"type":"${item.type}","kind":"${item.kind}","entity":${JSON.stringify(item.entity)}}]' first, then move`;
 }
 
-const ALTER_KEYWORD: Record<ObjectKind, string> = {
-  enum: 'TYPE',
-  sequence: 'SEQUENCE',
-  table: 'TABLE',
-  view: 'VIEW',
-  materializedView: 'MATERIALIZED VIEW',
-};
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * drizzle-kit 1.0 answers a rename hint with its own `ALTER TABLE "users" SET
@@ -72,7 +65,7 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export function isKitMoveStatement(statement: string, applied: Relocation[]): boolean {
   const text = statement.trim().replace(/;$/, '');
   return applied.some((r) => {
-    const from = r.from === 'public' ? [quote(r.name), `${quote('public')}.${quote(r.name)}`] : [`${quote(r.from)}.${quote(r.name)}`];
-    return from.some((f) => text === `ALTER ${ALTER_KEYWORD[r.kind]} ${f} SET SCHEMA ${quote(r.to)}`);
+    const from = r.from === 'public' ? [ident(r.name), `${ident('public')}.${ident(r.name)}`] : [`${ident(r.from)}.${ident(r.name)}`];
+    return from.some((f) => text === `ALTER ${ALTER_KEYWORD[r.kind]} ${f} SET SCHEMA ${ident(r.to)}`);
   });
 }
