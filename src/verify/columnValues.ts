@@ -176,8 +176,12 @@ export function elementValue(t: ColumnType, n: string, tag: string, width?: numb
     case 'vector':
     case 'halfvec':
       if (a0 === undefined) return undefined;
-      // The first element tells rows apart; the rest are small so halfvec keeps them.
-      return `('[' || ((${n}) % 60000)::text || repeat(',0.5', ${a0 - 1}) || ']')::${t.elementSql}`;
+      // Every element in [0, 1), varied by row: vectors that differ in one large element point
+      // almost the same way, and an hnsw index takes 5x as long to insert such near-duplicates.
+      return (
+        `('[' || round(((${n}) % 60000) / 60000.0, 5)::text || coalesce((SELECT string_agg(',' || round((((${n}) * 31 + i * 17) % 97) / 97.0, 3)::text, '') ` +
+        `FROM generate_series(2, ${a0}) i), '') || ']')::${t.elementSql}`
+      );
     case 'sparsevec':
       if (a0 === undefined) return undefined;
       return `('{1:' || ((${n}) % 60000 + 1)::text || '}/${a0}')::${t.elementSql}`;
