@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { SeedError } from '../src/errors';
 import type { PgSnapshot } from '../src/generate/migrationsFolder';
-import { ident, qualified } from '../src/patch/sql';
+import { ident, qualified } from '../src/sql/identifiers';
 import { openPglite, type Database } from '../src/verify/database';
 import { checkBehaviour } from '../src/verify/probes';
 import { applySeed, planSeed } from '../src/verify/seedRows';

@@ -1,7 +1,7 @@
 import type { PgSnapshot, SnapshotForeignKey, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import type { ParsedStatement, RelationName } from './pgParser';
-import { ident, qualified } from './sql';
+import { ident, qualified } from '../sql/identifiers';
 
 /** What the copy's rollback leaves of the migration's other statements (those the copy did not write). */
 export interface RollbackLeftovers {

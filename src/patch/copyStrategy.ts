@@ -5,7 +5,7 @@ import { grantsAndRecord } from './grants';
 import { moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
-import { ident, qualified } from './sql';
+import { ident, qualified } from '../sql/identifiers';
 
 /**
  * `--strategy copy`: drizzle-kit has written the new objects in their target

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { ConfigError } from '../errors';
 import { splitStatements } from '../generate/generateMigration';
 import type { Journal, PgSnapshot } from '../generate/migrationsFolder';
-import { ident } from '../patch/sql';
+import { ident } from '../sql/identifiers';
 import { openPglite } from '../verify/database';
 import { platformBaseline, preparePlatform, type PlatformOptions } from '../verify/platform';
 import { applyStatements, describeFailure, extensionsCreatedBy } from '../verify/replay';

@@ -1,7 +1,7 @@
 import { InputError, ToolError } from '../errors';
 import { loadDrizzleConfig } from '../generate/drizzleConfig';
 import { readMigrationsState } from '../generate/migrationsFolder';
-import { qualified } from '../patch/sql';
+import { qualified } from '../sql/identifiers';
 import { quoteQualified } from '../sql/identifiers';
 import { planMove, type PlanOptions } from '../plan/planMove';
 import { redactorFor, urlWithoutPassword } from '../report/redact';

@@ -1,4 +1,4 @@
-import { qualified } from '../patch/sql';
+import { qualified } from '../sql/identifiers';
 
 /**
  * A column type as the row generator needs it, read from a drizzle-kit

@@ -1,5 +1,5 @@
 import type { PgSnapshot } from '../generate/migrationsFolder';
-import { ident, qualified } from '../patch/sql';
+import { ident, qualified } from '../sql/identifiers';
 import type { Database } from './database';
 import type { Drift } from './drift';
 

@@ -1,4 +1,4 @@
-import { ident, qualified } from '../patch/sql';
+import { ident, qualified } from '../sql/identifiers';
 import type { Database } from './database';
 import { readObjectSettings } from './objectSettings';
 

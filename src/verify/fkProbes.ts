@@ -1,4 +1,4 @@
-import { ident, qualified } from '../patch/sql';
+import { ident, qualified } from '../sql/identifiers';
 import { elementValue, parseColumnType } from './columnValues';
 import type { Database } from './database';
 import { probeNotChecked, type VerifyReport } from './verifyReport';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors';
 import type { DrizzleConfig } from '../generate/drizzleConfig';
-import { ident } from '../patch/sql';
+import { ident } from '../sql/identifiers';
 import { loadPgParser, parseStatements } from '../patch/pgParser';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import type { Database } from './database';

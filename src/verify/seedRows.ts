@@ -1,6 +1,6 @@
 import { SeedError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
-import { ident, qualified } from '../patch/sql';
+import { ident, qualified } from '../sql/identifiers';
 import type { Database } from './database';
 import { seedOrder } from './seedOrder';
 import { candidateSelect, copyWidths, deferredUpdate, mentions, ROW, rowSource, type RowSource } from './seedTable';

@@ -1,6 +1,6 @@
 import { SeedError } from '../errors';
 import type { PgSnapshot, SnapshotColumn, SnapshotForeignKey, SnapshotTable } from '../generate/migrationsFolder';
-import { ident, qualified } from '../patch/sql';
+import { ident, qualified } from '../sql/identifiers';
 import { checkCandidates, columnValue, parseColumnType, textWidth, type ColumnType } from './columnValues';
 import { parentKey, tableKey, type FkFill } from './seedOrder';
 

@@ -1,5 +1,5 @@
 import { InputError, ToolError } from '../errors';
-import { ident, qualified } from '../patch/sql';
+import { ident, qualified } from '../sql/identifiers';
 import { redactSecrets, redactUrl } from '../report/redact';
 import { compareAcrossMigration } from './compareAcross';
 import { openUrl, type Database } from './database';

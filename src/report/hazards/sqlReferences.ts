@@ -1,5 +1,5 @@
 import type { ObjectKind } from '../../plan/types';
-import { qualified } from '../../patch/sql';
+import { qualified } from '../../sql/identifiers';
 
 /** An object the move relocates, as raw SQL would name it. */
 export interface HazardTarget {
