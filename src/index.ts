@@ -20,6 +20,6 @@ export { scanHazards, readCatalog } from './report/hazards';
 export type { MoveReport, VerifyCommandReport, VerificationReport, VerificationRow, HazardReport, CheckOutcome } from './report/types';
 export { verifyProject, type VerifyProjectOptions } from './verify/verifyProject';
 export { verifyMigration, movesBetween, type VerifyOptions, type VerifyReport, type VerifyRow } from './verify/verifyMigration';
-export { loadMigrationSet, type MigrationSet, type MigrationStep } from './verify/migrationSet';
+export { loadMigrationSet, loadProjectMigrationSet, type MigrationSet, type MigrationStep } from './verify/migrationSet';
 export { toVerificationReport, renderVerifyText } from './report/verifyTable';
 export { preflight, exitCodeOf, type PreflightOptions, type PreflightReport } from './preflight/preflight';

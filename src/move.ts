@@ -213,7 +213,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
         throw new ToolError(`verifying a migration of drizzle-kit ${generated.kit.version} is not built yet: pass --no-verify (nothing was written)`);
       }
       progress('verifying the migration on a throwaway database');
-      const set = pendingMigrationSet(root, config, {
+      const set = await pendingMigrationSet(root, config, {
         tag: generated.tag,
         when: generated.when,
         sqlPath: generated.sqlPath,

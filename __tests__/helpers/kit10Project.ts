@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,8 +17,10 @@ const ORM_V1 = join(REPO_MODULES, 'drizzle-orm-v1');
  * drizzle-orm 0.45 instead of 1.0.
  */
 export function kit10NodeModules(): string {
-  // Named node_modules: the copied drizzle-kit finds drizzle-orm by walking up to it.
-  const target = join(tmpdir(), 'reschema-kit10-1.0.0-rc.5', 'node_modules');
+  // Named node_modules: the copied drizzle-kit finds drizzle-orm by walking up to it. One per
+  // checkout: its links point into this checkout's node_modules, which another may outlive.
+  const checkout = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12);
+  const target = join(tmpdir(), `reschema-kit10-1.0.0-rc.5-${checkout}`, 'node_modules');
   if (existsSync(target)) return target;
   mkdirSync(dirname(target), { recursive: true });
   const building = mkdtempSync(`${target}.building-`);

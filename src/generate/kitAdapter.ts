@@ -1,6 +1,6 @@
 import { ToolError } from '../errors';
 import type { DrizzleConfig } from './drizzleConfig';
-import type { DrizzleKit, KitRun } from './drizzleKit';
+import { resolveDrizzleKit, type DrizzleKit, type KitRun } from './drizzleKit';
 import { kit031Adapter } from './kit031/adapter';
 import { kit10Adapter } from './kit10/adapter';
 import type { PgSnapshot } from './migrationsFolder';
@@ -25,6 +25,41 @@ export interface KitAdapter {
   generate(request: KitGenerateRequest): Promise<KitMigration>;
   /** Where a file that goes with migration `tag` but is not one (`rollback`, `drop-source`) lives. */
   besideMigration(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string, suffix: 'rollback' | 'drop-source'): string;
+  /** The project's migrations as this line records them, each with the schema it leaves (verify, check, preflight). */
+  readHistory(config: DrizzleConfig, root: string): Promise<KitHistory>;
+  /** How drizzle-orm's migrator of this line keeps its migrations table. */
+  migrator: MigratorBookkeeping;
+  /** The rollback file's second header line: what to do with it, in this line's words. */
+  rollbackNote: string;
+}
+
+/**
+ * drizzle-orm's migrations table (`drizzle.__drizzle_migrations` by default):
+ * `byName` false, 0.x (checked on 0.45): rows of (hash, created_at), and a
+ * migration runs when it is newer than the newest created_at; `byName` true,
+ * 1.0 (checked on 1.0.0-rc.5): rows gain `name` (the folder) and `applied_at`,
+ * and every migration whose name has no row runs.
+ */
+export interface MigratorBookkeeping {
+  byName: boolean;
+}
+
+/** One migration of the folder, in the order drizzle's migrator runs them. */
+export interface KitHistoryStep {
+  tag: string;
+  /** What drizzle's migrator records as `created_at` (ms). */
+  when: number;
+  /** The SQL file, relative to the migrations folder. */
+  sqlFile: string;
+  breakpoints: boolean;
+  /** The schema after it, in drizzle-kit 0.x's snapshot shape; undefined when the folder has none for it. */
+  snapshot: PgSnapshot | undefined;
+}
+
+export interface KitHistory {
+  steps: KitHistoryStep[];
+  /** What is odd about the folder but does not stop drizzle-kit (a broken snapshot chain). */
+  warnings: string[];
 }
 
 export interface KitGenerateRequest {
@@ -58,7 +93,7 @@ export interface KitMigration {
   breakpoints: boolean;
   /** Relocations of objects the previous migrations know: these need SQL. */
   relocations: Relocation[];
-  /** The 0.x snapshots before and after it (the copy strategy and verification read them). */
+  /** The schema before and after it, in 0.x's snapshot shape (the copy strategy and verification read them). */
   previous: PgSnapshot | undefined;
   next: PgSnapshot | undefined;
   /** Every other file it wrote or changed (snapshot, journal), with its new content. */
@@ -67,6 +102,11 @@ export interface KitMigration {
   when: number;
   /** What the migrations folder has that drizzle-kit accepts but a reviewer should know (a broken snapshot chain, say). */
   warnings: string[];
+}
+
+/** The adapter of the project's own drizzle-kit (or the bundled one), for readers of the migrations folder. */
+export function projectAdapter(root: string): KitAdapter {
+  return adapterFor(resolveDrizzleKit(root));
 }
 
 export function adapterFor(kit: DrizzleKit): KitAdapter {

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
-import { loadDrizzleConfig, rollbackPathFor, type DrizzleConfig } from '../generate/drizzleConfig';
+import { loadDrizzleConfig, type DrizzleConfig } from '../generate/drizzleConfig';
 import type { PgSnapshot } from '../generate/migrationsFolder';
-import { loadMigrationSet, migrationStep, type MigrationSet } from './migrationSet';
+import { loadProjectMigrationSet, migrationStep, type MigrationSet } from './migrationSet';
 import { projectPlatform } from './platform';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from './verifyMigration';
 
@@ -28,7 +28,7 @@ export function bookkeeping(config: DrizzleConfig): Pick<VerifyOptions, 'migrati
 export async function verifyProject(options: VerifyProjectOptions = {}): Promise<VerifyReport> {
   const root = options.cwd ?? process.cwd();
   const config = loadDrizzleConfig(root, options.config);
-  const set = loadMigrationSet(root, config, (tag) => rollbackPathFor(config, tag), options.migration);
+  const set = await loadProjectMigrationSet(root, config, options.migration);
   const { prelude, ...rest } = options;
   return verifyMigration(set, { ...rest, ...bookkeeping(config), ...projectPlatform(root, config, prelude) });
 }
@@ -45,13 +45,14 @@ export interface PendingMigration {
 }
 
 /** The project's migrations on disk, then the pending one as the migration under test. */
-export function pendingMigrationSet(root: string, config: DrizzleConfig, pending: PendingMigration): MigrationSet {
-  const onDisk = loadMigrationSet(root, config, () => '', undefined);
+export async function pendingMigrationSet(root: string, config: DrizzleConfig, pending: PendingMigration): Promise<MigrationSet> {
+  const onDisk = await loadProjectMigrationSet(root, config);
   const step = migrationStep(pending.tag, pending.when, relative(root, pending.sqlPath), pending.sql, pending.snapshot);
   const rollback = migrationStep(pending.tag, pending.when, relative(root, pending.rollbackPath), pending.rollbackSql, pending.snapshot);
   return {
     steps: [...onDisk.steps, step],
     target: onDisk.steps.length,
+    migrator: onDisk.migrator,
     rollback: { file: rollback.file, sql: rollback.sql, statements: rollback.statements },
   };
 }

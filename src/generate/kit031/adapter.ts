@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ToolError } from '../../errors';
-import { besideMigration } from '../drizzleConfig';
+import { besideMigration, type DrizzleConfig } from '../drizzleConfig';
 import { kitErrorLine, runDrizzleKit, type DrizzleKit } from '../drizzleKit';
-import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
+import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
 import { readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
 import { hideRelocatedObjects, relocateSnapshot, type Relocation } from '../relocateSnapshot';
 
@@ -21,7 +21,24 @@ export function kit031Adapter(kit: DrizzleKit): KitAdapter {
     checkFolder: (config, root) => void readMigrationsState(config.out, root),
     generate: (request) => generate(kit, request),
     besideMigration,
+    readHistory: async (config, root) => readKit031History(config, root),
+    migrator: { byName: false },
+    rollbackNote: '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
   };
+}
+
+export function readKit031History(config: DrizzleConfig, root: string): KitHistory {
+  const state = readMigrationsState(config.out, root);
+  const steps = state.journal.entries.map((e) => ({
+    tag: e.tag,
+    when: e.when,
+    sqlFile: `${e.tag}.sql`,
+    breakpoints: e.breakpoints,
+    // Each entry's own snapshot file, as drizzle-kit names it: a prevId chain broken upstream
+    // (see readMigrationsState) does not say which snapshot goes with which migration.
+    snapshot: state.snapshotByTag.get(e.tag)?.snapshot,
+  }));
+  return { steps, warnings: state.warnings };
 }
 
 async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<KitMigration> {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ToolError } from '../../errors';
 import type { DrizzleConfig } from '../drizzleConfig';
 import { runDrizzleKit, type DrizzleKit, type KitRun } from '../drizzleKit';
-import type { KitAdapter, KitGenerateRequest, KitMigration } from '../kitAdapter';
+import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
+import type { KitSchemaState } from './ddlSnapshot';
+import { reconstructMigrations } from './history';
 import { migrationFolders, readKit10Folder } from './folder';
 import { isKitMoveStatement, moveHints, openQuestionError, type UnresolvedItem } from './hints';
 import { keepViewsAcrossMoves, type KitView } from './views';
@@ -24,6 +26,19 @@ export function kit10Adapter(kit: DrizzleKit): KitAdapter {
     checkFolder: (config, root) => void readKit10Folder(config.out, root, kit.version),
     generate: (request) => generate(kit, request),
     besideMigration,
+    readHistory: (config, root) => readHistory(kit, config, root),
+    migrator: { byName: true },
+    rollbackNote: "-- drizzle-orm's migrator reads only migration.sql: run this by hand, then delete this migration's folder.",
+  };
+}
+
+async function readHistory(kit: DrizzleKit, config: DrizzleConfig, root: string): Promise<KitHistory> {
+  const migrations = readKit10Folder(config.out, root, kit.version);
+  const rebuilt = await reconstructMigrations(kit, config.out, migrations.map((m) => m.tag), root);
+  return {
+    // drizzle-orm 1.0's migrator splits every migration.sql on breakpoints (rc.5).
+    steps: migrations.map((m, i) => ({ tag: m.tag, when: m.when, sqlFile: m.sqlFile, breakpoints: true, snapshot: rebuilt[i]!.snapshot })),
+    warnings: [],
   };
 }
 
@@ -69,9 +84,11 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   // The moves drizzle-kit took a hint for: objects its previous snapshot holds, which need SQL.
   const applied = request.relocations.filter((r) => trimmed.some((s) => isKitMoveStatement(s, [r])));
   let kept = trimmed.filter((s) => !isKitMoveStatement(s, applied));
+  // The copy holds the project's folders and the new one: one rebuild each, of the same files.
+  const previousTag = before.at(-1)!.tag;
+  const [previous, next] = await reconstructMigrations(kit, out, [previousTag, written.tag], cwd);
   if (applied.length > 0 && kept.some((s) => /^DROP (MATERIALIZED )?VIEW /.test(s))) {
-    const [viewsBefore, viewsAfter] = await Promise.all([viewsOf(kit, request.config.out, written.tag, false), viewsOf(kit, out, written.tag, true)]);
-    kept = keepViewsAcrossMoves(kept, viewsBefore, viewsAfter, applied);
+    kept = keepViewsAcrossMoves(kept, viewsOf(previous!.state), viewsOf(next!.state), applied);
   }
   return {
     tag: written.tag,
@@ -79,32 +96,15 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     sql: kept.join(breakpoints ? `\n${BREAKPOINT}\n` : '\n'),
     breakpoints,
     relocations: applied,
-    previous: undefined,
-    next: undefined,
+    previous: previous!.snapshot,
+    next: next!.snapshot,
     files: [{ file: written.snapshotFile, after: readFileSync(join(out, written.snapshotFile), 'utf8') }],
     when: written.when,
     warnings: [],
   };
 }
 
-/**
- * The views of the schema the migrations folder describes, before or after
- * migration `tag`, rebuilt by drizzle-kit's own `reconstruct()` from
- * `drizzle-kit/api-postgres` (rc.5: snapshots keyed by folder, the head's id): its
- * snapshots after the first are diffs, so no single file holds a view's definition.
- */
-async function viewsOf(kit: DrizzleKit, out: string, tag: string, includeTag: boolean): Promise<KitView[]> {
-  const files: Record<string, { id: string }> = {};
-  for (const folder of migrationFolders(out)) {
-    if (folder > tag || (folder === tag && !includeTag)) continue;
-    files[folder] = JSON.parse(readFileSync(join(out, folder, 'snapshot.json'), 'utf8')) as { id: string };
-  }
-  const head = Object.keys(files).sort().pop();
-  if (!head) return [];
-  const api = require(join(dirname(kit.bin), 'api-postgres.js')) as {
-    reconstruct(files: Record<string, unknown>, id?: string): Promise<{ ddl: Array<{ entityType: string }> }>;
-  };
-  const state = await api.reconstruct(files, files[head]!.id);
+function viewsOf(state: KitSchemaState): KitView[] {
   return state.ddl.filter((e) => e.entityType === 'views') as unknown as KitView[];
 }
 
