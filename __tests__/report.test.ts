@@ -46,7 +46,7 @@ describe('reports of a dry run on the feature-planner project (seed 000)', () =>
     dir = copyFixtureProject('feature-planner');
     const before = hashTree(dir);
     const result = await move({ files: [PLANNER], cwd: dir, to: 'feature_planner', dryRun: true });
-    report = reportMove(result, { root: dir, dryRun: true, grants: [] });
+    report = await reportMove(result, { root: dir, dryRun: true, grants: [] });
     expect(hashTree(dir)).toEqual(before);
   });
   afterAll(() => removeTemp(dir));
@@ -185,7 +185,7 @@ describe('reports on the schema-split project (seed 004)', () => {
     dir = copyFixtureProject('schema-split');
     await move({ files: ['src/db/schema/growth.ts'], cwd: dir, to: 'growth', migration: false });
     const result = await move({ files: ['src/db/schema/growth.ts'], cwd: dir, to: 'growth', dryRun: true });
-    const report = reportMove(result, { root: dir, dryRun: true, check: true, grants: [] });
+    const report = await reportMove(result, { root: dir, dryRun: true, check: true, grants: [] });
     expect(valid(JSON.parse(renderJson(report)))).toBe('valid');
     expect(report.moves).toEqual([]);
     expect(report.alreadyInPlace.map((m) => m.name)).toEqual(['invoice_number_seq', 'entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs']);
@@ -199,7 +199,7 @@ describe('reports on the schema-split project (seed 004)', () => {
   it('mermaid shows every key of the moved table, before and after a partial move', async () => {
     dir = copyFixtureProject('schema-split');
     const result = await move({ files: ['src/db/schema/growth.ts'], cwd: dir, to: 'growth', tables: ['entities'], dryRun: true, migration: false });
-    const diagram = schemaDiagram(reportMove(result, { root: dir, dryRun: true }));
+    const diagram = schemaDiagram(await reportMove(result, { root: dir, dryRun: true }));
     // artifacts and microsites stay in public and point at entities, which moves: those keys cross schemas only after.
     expect(diagram).toContain('subgraph after_s0["growth"]\n      after_s0_0["entities"]\n    end');
     expect(diagram).toContain('subgraph after_s1["public"]\n      after_s1_0["users"]\n      after_s1_1["artifacts"]\n      after_s1_2["microsites"]\n    end');
@@ -244,7 +244,7 @@ export const members = pgTable('members', {
       ]),
     );
     const result = await move({ files: ['schema.ts'], cwd: dir, to: 'growth', tables: ['members'], dryRun: true, migration: false });
-    const report = reportMove(result, { root: dir, dryRun: true });
+    const report = await reportMove(result, { root: dir, dryRun: true });
     expect(report.foreignKeys.map((fk) => `${fk.from.table}(${fk.columns.join(', ')}) -> ${fk.to!.schema}.${fk.to!.table}(${fk.to!.columns.join(', ')})`)).toEqual([
       'members(invited_by) -> growth.members(id)',
       'members(member_org_id, member_user_id) -> public.org_users(org_id, userId)',

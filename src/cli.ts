@@ -272,7 +272,7 @@ export async function run(argv: string[]): Promise<void> {
       const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
       let report: MoveReport;
       try {
-        report = reportMove(result, {
+        report = await reportMove(result, {
           ...hazardOptions,
           dryRun,
           check: args.check,

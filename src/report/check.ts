@@ -1,6 +1,7 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { DrizzleConfig } from '../generate/drizzleConfig';
-import { hasNoMigrations, readMigrationsState, type PgSnapshot } from '../generate/migrationsFolder';
+import { projectAdapter } from '../generate/kitAdapter';
+import { hasNoMigrations, type PgSnapshot } from '../generate/migrationsFolder';
 import type { MovedObject, MoveResult } from '../move';
 import type { CheckOutcome } from './types';
 
@@ -11,11 +12,14 @@ export interface LatestSnapshot {
   snapshot: PgSnapshot;
 }
 
-/** 'no-migrations' when the folder has no journal yet (for --check, a missing migration, not a broken config). */
-export function readLatestSnapshot(root: string, config: DrizzleConfig): LatestSnapshot | 'no-migrations' {
+/**
+ * 'no-migrations' when the folder has no migration yet (for --check, a missing migration, not a broken config).
+ * On drizzle-kit 1.0 the snapshot is the schema rebuilt up to the newest migration folder.
+ */
+export async function readLatestSnapshot(root: string, config: DrizzleConfig): Promise<LatestSnapshot | 'no-migrations'> {
   if (hasNoMigrations(config.out)) return 'no-migrations';
-  const state = readMigrationsState(config.out, root);
-  return state.head ? { path: relative(root, state.head.path).split('\\').join('/'), snapshot: state.head.snapshot } : 'no-migrations';
+  const { head } = await projectAdapter(root).readHistory(config, root);
+  return head ? { path: relative(root, join(config.out, head.file)).split('\\').join('/'), snapshot: head.snapshot } : 'no-migrations';
 }
 
 /**

@@ -55,12 +55,12 @@ export function scanMoveHazards(
  * The report stage after a move: the hazard scan, --check's verdict, and the
  * report every format renders. Reads files and the database; writes nothing.
  */
-export function reportMove(result: MoveResult, options: ReportMoveOptions & { hazards?: HazardReport }): MoveReport {
+export async function reportMove(result: MoveResult, options: ReportMoveOptions & { hazards?: HazardReport }): Promise<MoveReport> {
   const { root } = options;
   const hazards = options.hazards ?? scanMoveHazards(result, options);
   const migrationsChecked = options.check && options.migration !== false && result.moves.length === 0;
   const check = options.check
-    ? checkTargetState(result, root, migrationsChecked ? readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined)
+    ? checkTargetState(result, root, migrationsChecked ? await readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined)
     : undefined;
   return buildMoveReport(result, {
     root,
