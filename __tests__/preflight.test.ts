@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readKit031History } from '../src/generate/kit031/adapter';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { openEmbeddedPostgres, type Database } from '../src/verify/database';
 import { planSeed } from '../src/verify/seedRows';
@@ -213,15 +214,16 @@ describe('the replay behind preflight', () => {
     try {
       const config = loadDrizzleConfig(dir);
       const state = readMigrationsState(config.out, dir);
+      const history = readKit031History(config, dir);
       const tags = new Set(state.journal.entries.map((e) => e.tag));
       const snapshots = state.snapshots.map((s) => s.snapshot);
-      const replayed = await replayMigrations(state.journal, config.out, tags, projectPlatform(dir, config), snapshots);
+      const replayed = await replayMigrations(history, config.out, tags, projectPlatform(dir, config), snapshots);
       expect([...replayed.catalog.relations.keys()].sort()).toEqual(['public.documents', 'public.documents_id_seq', 'public.inbox', 'public.profiles']);
       // What only the platform step made (Supabase's auth schema) is the live server's to have, not compared.
       expect(replayed.schemas).toEqual(['public']);
       expect(replayed.notes.join('\n')).toContain('ran the prelude supabase/prelude.sql');
       // Without it, the first hand-written function stops the replay, naming it.
-      await expect(replayMigrations(state.journal, config.out, tags)).rejects.toThrow(/generate_inbox_fts\(text, text\) does not exist/);
+      await expect(replayMigrations(history, config.out, tags)).rejects.toThrow(/generate_inbox_fts\(text, text\) does not exist/);
     } finally {
       removeTemp(dir);
     }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError } from '../errors';
 import { splitStatements } from '../generate/generateMigration';
-import type { Journal, PgSnapshot } from '../generate/migrationsFolder';
+import type { KitHistory, MigratorBookkeeping } from '../generate/kitAdapter';
+import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident } from '../sql/identifiers';
 import { openPglite } from '../verify/database';
 import { platformBaseline, preparePlatform, type PlatformOptions } from '../verify/platform';
@@ -12,9 +13,10 @@ import { readCatalog, userSchemas, type Catalog, type Queryable } from './catalo
 
 /**
  * - applied: the table has a row with the file's hash.
- * - modified: a row has the entry's timestamp but another hash: the file changed after it ran.
- * - pending: not applied; drizzle's migrator will apply it (it is newer than the last applied one).
- * - skipped: not applied and older than the last applied one: drizzle's migrator will never apply it.
+ * - modified: a row has the migration's name (1.0) or timestamp but another hash: the file changed after it ran.
+ * - pending: not applied; drizzle's migrator will apply it (0.x: it is newer than the last applied one;
+ *   1.0: its name has no row).
+ * - skipped: not applied and older than the last applied one: drizzle-orm 0.x's migrator will never apply it.
  */
 export type MigrationState = 'applied' | 'modified' | 'pending' | 'skipped';
 
@@ -30,20 +32,21 @@ export interface AppliedMigrations {
   /** False when the table does not exist (the database was never migrated by drizzle, or uses push). */
   found: boolean;
   entries: MigrationStatus[];
-  /** Rows of the table that match no journal entry. */
-  unknown: { hash: string; createdAt: number }[];
+  /** Rows of the table that match no migration of the folder. */
+  unknown: { hash: string; createdAt: number; name?: string }[];
 }
 
-/** drizzle-orm's migrator records sha256 of the SQL file's text and the journal entry's `when`. */
+/** drizzle-orm's migrator records sha256 of the SQL file's text and the migration's time (0.x: the journal's `when`; 1.0: the folder's timestamp). */
 export function migrationHash(sql: string): string {
   return createHash('sha256').update(sql).digest('hex');
 }
 
 export async function readAppliedMigrations(
   db: Queryable,
-  journal: Journal,
+  history: KitHistory,
   out: string,
   table: { schema: string; name: string },
+  migrator: MigratorBookkeeping = { byName: false },
 ): Promise<AppliedMigrations> {
   const qualifiedName = `${table.schema}.${table.name}`;
   const [exists] = await db.query<{ found: boolean }>(
@@ -55,25 +58,29 @@ export async function readAppliedMigrations(
     return {
       table: qualifiedName,
       found: false,
-      entries: journal.entries.map((e) => ({ tag: e.tag, when: e.when, state: 'pending' })),
+      entries: history.steps.map((e) => ({ tag: e.tag, when: e.when, state: 'pending' })),
       unknown: [],
     };
   }
+  // `name` is 1.0's column; a table 0.x's migrator made has none until drizzle-orm 1.0 upgrades it.
   const rows = (
-    await db.query<{ hash: string; created_at: string | number | null }>(
-      `SELECT hash, created_at FROM ${ident(table.schema)}.${ident(table.name)}`,
+    await db.query<{ hash: string; created_at: string | number | null; name: string | null }>(
+      `SELECT m.hash, m.created_at, to_jsonb(m) ->> 'name' AS name FROM ${ident(table.schema)}.${ident(table.name)} m`,
     )
-  ).map((r) => ({ hash: r.hash, createdAt: Number(r.created_at ?? 0) }));
+  ).map((r) => ({ hash: r.hash, createdAt: Number(r.created_at ?? 0), ...(r.name !== null ? { name: r.name } : {}) }));
   const last = Math.max(0, ...rows.map((r) => r.createdAt));
   const matched = new Set<(typeof rows)[number]>();
-  const entries = journal.entries.map((entry): MigrationStatus => {
-    const hash = migrationHash(readFileSync(join(out, `${entry.tag}.sql`), 'utf8'));
-    const same = rows.find((r) => r.hash === hash) ?? rows.find((r) => r.createdAt === entry.when);
+  const entries = history.steps.map((entry): MigrationStatus => {
+    const hash = migrationHash(readFileSync(join(out, entry.sqlFile), 'utf8'));
+    const same =
+      (migrator.byName ? rows.find((r) => r.name === entry.tag) : undefined) ??
+      rows.find((r) => r.hash === hash) ??
+      rows.find((r) => r.createdAt === entry.when && (!migrator.byName || r.name === undefined));
     if (same) {
       matched.add(same);
       return { tag: entry.tag, when: entry.when, state: same.hash === hash ? 'applied' : 'modified' };
     }
-    return { tag: entry.tag, when: entry.when, state: entry.when > last ? 'pending' : 'skipped' };
+    return { tag: entry.tag, when: entry.when, state: migrator.byName || entry.when > last ? 'pending' : 'skipped' };
   });
   return { table: qualifiedName, found: true, entries, unknown: rows.filter((r) => !matched.has(r)) };
 }
@@ -87,7 +94,7 @@ export async function readAppliedMigrations(
  * own, real ones.
  */
 export async function replayMigrations(
-  journal: Journal,
+  history: KitHistory,
   out: string,
   tags: Set<string>,
   platform: PlatformOptions = { preludes: [] },
@@ -95,9 +102,9 @@ export async function replayMigrations(
   /** Paths in messages are relative to it (the project root). */
   root = process.cwd(),
 ): Promise<{ catalog: Catalog; schemas: string[]; notes: string[] }> {
-  const files = journal.entries
+  const files = history.steps
     .filter((e) => tags.has(e.tag))
-    .map((e) => ({ file: relative(root, join(out, `${e.tag}.sql`)), statements: splitStatements(readFileSync(join(out, `${e.tag}.sql`), 'utf8'), e.breakpoints) }));
+    .map((e) => ({ file: relative(root, join(out, e.sqlFile)), statements: splitStatements(readFileSync(join(out, e.sqlFile), 'utf8'), e.breakpoints) }));
   const all = files.flatMap((f) => f.statements);
   const extensions = extensionsCreatedBy([...platform.preludes.map((p) => p.sql), ...all]).filter((e) => e !== 'plpgsql');
   const db = await openPglite(extensions);

@@ -1,6 +1,6 @@
 import { InputError, ToolError } from '../errors';
 import { loadDrizzleConfig } from '../generate/drizzleConfig';
-import { readMigrationsState } from '../generate/migrationsFolder';
+import { projectAdapter } from '../generate/kitAdapter';
 import { qualified } from '../sql/identifiers';
 import { quoteQualified } from '../sql/identifiers';
 import { planMove, type PlanOptions } from '../plan/planMove';
@@ -89,7 +89,8 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
 async function runPreflight(options: PreflightOptions): Promise<PreflightReport> {
   const root = options.cwd;
   const config = loadDrizzleConfig(root, options.config);
-  const state = readMigrationsState(config.out, root);
+  const adapter = projectAdapter(root);
+  const history = await adapter.readHistory(config, root);
   const seconds = options.longTransactionSeconds ?? 60;
   if (!Number.isFinite(seconds) || seconds < 0) throw new InputError(`--long-transaction-seconds: expected a number >= 0, got ${seconds}`);
 
@@ -109,21 +110,24 @@ async function runPreflight(options: PreflightOptions): Promise<PreflightReport>
     await client.query('BEGIN READ ONLY');
     // Counting waits behind an ACCESS EXCLUSIVE lock; a short lock_timeout turns that into a note.
     await client.query(`SET LOCAL lock_timeout = '2s'`);
-    const migrations = await readAppliedMigrations(client, state.journal, config.out, {
-      schema: config.migrationsSchema,
-      name: config.migrationsTable,
-    });
+    const migrations = await readAppliedMigrations(
+      client,
+      history,
+      config.out,
+      { schema: config.migrationsSchema, name: config.migrationsTable },
+      adapter.migrator,
+    );
     const replayed = new Set(
       migrations.found
         ? migrations.entries.filter((e) => e.state === 'applied' || e.state === 'modified').map((e) => e.tag)
         : migrations.entries.map((e) => e.tag),
     );
     const expected = await replayMigrations(
-      state.journal,
+      history,
       config.out,
       replayed,
       projectPlatform(root, config, options.prelude),
-      state.snapshots.map((s) => s.snapshot),
+      history.steps.flatMap((s) => (s.snapshot ? [s.snapshot] : [])),
       root,
     );
     const live = await readCatalog(client, expected.schemas, [migrations.table]);

@@ -12,7 +12,7 @@ export function renderPreflightText(report: PreflightReport): string {
       : `migrations: no ${m.table} table, so drizzle's migrator never ran here; compared with all ${m.entries.length} migration(s)`,
   );
   if (m.found) for (const e of m.entries) lines.push(`  ${e.state.padEnd(8)} ${e.tag}`);
-  for (const u of m.unknown) lines.push(`  unknown  applied at ${u.createdAt} with hash ${u.hash.slice(0, 12)}, not in the journal`);
+  for (const u of m.unknown) lines.push(`  unknown  applied at ${u.createdAt} with hash ${u.hash.slice(0, 12)}, not among the migrations`);
 
   lines.push('', report.drift.length === 0 ? 'drift: none' : `drift: ${report.drift.length} difference(s) from what the migrations produce`);
   for (const d of report.drift) lines.push(`  ${d.object}: ${d.problem}`);
