@@ -34,11 +34,16 @@ export async function verifyLive(
   }
   try {
     const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
-    const applied = await appliedHashes(db, table);
-    if (applied?.has(target.hash)) {
-      throw new InputError(`${target.file}: already applied on ${redactUrl(url)} (${table.schema}.${table.table} records its hash); nothing to verify`);
+    const byName = set.migrator?.byName ?? false;
+    const applied = await appliedMigrations(db, table);
+    // drizzle-orm 1.0's migrator runs a migration whose name has no row; 0.x's one whose hash has none.
+    const isApplied = (s: { tag: string; hash: string }) => Boolean(applied && (byName ? applied.names.has(s.tag) : applied.hashes.has(s.hash)));
+    if (isApplied(target)) {
+      throw new InputError(
+        `${target.file}: already applied on ${redactUrl(url)} (${table.schema}.${table.table} records its ${byName ? 'name' : 'hash'}); nothing to verify`,
+      );
     }
-    const missing = set.steps.slice(0, set.target).filter((s) => applied && !applied.has(s.hash));
+    const missing = set.steps.slice(0, set.target).filter((s) => applied && !isApplied(s));
     if (applied === undefined) report.notes.push(`${table.schema}.${table.table} not found: cannot tell which migrations are applied`);
     else if (missing.length) report.notes.push(`not applied on the server yet: ${missing.map((s) => s.tag).join(', ')}`);
 
@@ -69,11 +74,7 @@ export async function verifyLive(
       report.notes.push('drift not checked: --database-url verifies on your server, whose drift from the migrations `preflight` reports');
       report.ok = isOk(report);
       if (options.commit && report.ok) {
-        await db.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(table.schema)}`);
-        await db.exec(
-          `CREATE TABLE IF NOT EXISTS ${qualified(table.schema, table.table)} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
-        );
-        await db.query(`INSERT INTO ${qualified(table.schema, table.table)} (hash, created_at) VALUES ($1, $2)`, [target.hash, target.when]);
+        await recordMigration(db, table, target, byName);
         await db.exec('COMMIT');
         report.committed = true;
       } else {
@@ -94,12 +95,34 @@ export async function verifyLive(
   return JSON.parse(redactSecrets(JSON.stringify(report), url)) as VerifyReport;
 }
 
-async function appliedHashes(db: Database, table: { schema: string; table: string }): Promise<Set<string> | undefined> {
+async function appliedMigrations(db: Database, table: { schema: string; table: string }): Promise<{ hashes: Set<string>; names: Set<string> } | undefined> {
   const [{ exists } = { exists: false }] = await db.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [
     qualified(table.schema, table.table),
   ]);
   if (!exists) return undefined;
-  return new Set((await db.query<{ hash: string }>(`SELECT hash FROM ${qualified(table.schema, table.table)}`)).map((r) => r.hash));
+  // `name` is drizzle-orm 1.0's column: a table 0.x's migrator made has none until 1.0 upgrades it.
+  const rows = await db.query<{ hash: string; name: string | null }>(`SELECT m.hash, to_jsonb(m) ->> 'name' AS name FROM ${qualified(table.schema, table.table)} m`);
+  return { hashes: new Set(rows.map((r) => r.hash)), names: new Set(rows.flatMap((r) => (r.name === null ? [] : [r.name]))) };
+}
+
+/**
+ * The row drizzle-orm's migrator writes for a migration it ran, in the
+ * project's line: 0.x (hash, created_at); 1.0 (checked on 1.0.0-rc.5) also the
+ * folder's name, with `applied_at` defaulting to now(). The table is made as
+ * that migrator makes it when it is not there yet.
+ */
+async function recordMigration(db: Database, table: { schema: string; table: string }, target: { tag: string; hash: string; when: number }, byName: boolean): Promise<void> {
+  const name = qualified(table.schema, table.table);
+  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(table.schema)}`);
+  if (!byName) {
+    await db.exec(`CREATE TABLE IF NOT EXISTS ${name} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+    await db.query(`INSERT INTO ${name} (hash, created_at) VALUES ($1, $2)`, [target.hash, target.when]);
+    return;
+  }
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS ${name} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`,
+  );
+  await db.query(`INSERT INTO ${name} (hash, created_at, name) VALUES ($1, $2, $3)`, [target.hash, target.when, target.tag]);
 }
 
 /** Where every sequence of the schemas stands (last value, whether it was called), to put it back after the probes. */
