@@ -173,6 +173,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       createSchemas: plan.createSchemas,
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       tag: generated.tag,
+      rollbackNote: generated.rollbackNote,
     };
     const patched =
       strategy === 'copy' && generated.previous && generated.next

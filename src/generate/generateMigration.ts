@@ -36,6 +36,8 @@ export interface GeneratedMigration {
   warnings: string[];
   /** The drizzle-kit line and folder layout (KitAdapter.line). */
   line: string;
+  /** The rollback's header line for this line (KitAdapter.rollbackNote). */
+  rollbackNote: string;
 }
 
 export interface GenerateInput {
@@ -98,6 +100,7 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
       kit: adapter.kit,
       warnings: written.warnings,
       line: adapter.line,
+      rollbackNote: adapter.rollbackNote,
     };
   } finally {
     shadow.dispose();

@@ -58,6 +58,8 @@ export interface KitHistoryStep {
 
 export interface KitHistory {
   steps: KitHistoryStep[];
+  /** The schema drizzle-kit diffs the next generate against, and its snapshot file (relative to the migrations folder). */
+  head: { file: string; snapshot: PgSnapshot } | undefined;
   /** What is odd about the folder but does not stop drizzle-kit (a broken snapshot chain). */
   warnings: string[];
 }

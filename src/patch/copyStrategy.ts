@@ -2,7 +2,7 @@ import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migr
 import type { Relocation } from '../generate/relocateSnapshot';
 import { reorderCreateTable } from './columnOrder';
 import { grantsAndRecord } from './grants';
-import { moveStatement } from './patchMigration';
+import { JOURNAL_ROLLBACK_NOTE, moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from '../sql/identifiers';
@@ -40,6 +40,8 @@ export interface CopyInput {
    * the new tables get it, so that a table that gained a column later reads the same after the copy.
    */
   columnOrder?: Map<string, string[]>;
+  /** What to do with the rollback file, in the drizzle-kit line's words (KitAdapter.rollbackNote). */
+  rollbackNote?: string;
 }
 
 export interface CopyMigration {
@@ -357,7 +359,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
           '-- copy them back first if the old tables must have them.',
         ]
       : ['-- The old objects were dropped: this moves the new ones back with ALTER ... SET SCHEMA, rows written since included.']),
-    '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
+    input.rollbackNote ?? JOURNAL_ROLLBACK_NOTE,
     ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
     ...revokes,

@@ -15,7 +15,11 @@ export interface PatchInput {
   createSchemas?: string[];
   lockTimeoutMs?: number;
   tag: string;
+  /** What to do with the rollback file, in the drizzle-kit line's words (KitAdapter.rollbackNote); 0.x's by default. */
+  rollbackNote?: string;
 }
+
+export const JOURNAL_ROLLBACK_NOTE = '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.';
 
 export interface PatchedMigration {
   sql: string;
@@ -85,7 +89,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
 
   const rollback = [
     `-- Rollback of ${input.tag}: moves every object back to where it was.`,
-    '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
+    input.rollbackNote ?? JOURNAL_ROLLBACK_NOTE,
     ...(otherChanges.length > 0
       ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
       : []),

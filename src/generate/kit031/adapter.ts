@@ -38,7 +38,8 @@ export function readKit031History(config: DrizzleConfig, root: string): KitHisto
     // (see readMigrationsState) does not say which snapshot goes with which migration.
     snapshot: state.snapshotByTag.get(e.tag)?.snapshot,
   }));
-  return { steps, warnings: state.warnings };
+  const head = state.head ? { file: relative(config.out, state.head.path), snapshot: state.head.snapshot } : undefined;
+  return { steps, head, warnings: state.warnings };
 }
 
 async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<KitMigration> {

@@ -35,9 +35,11 @@ export function kit10Adapter(kit: DrizzleKit): KitAdapter {
 async function readHistory(kit: DrizzleKit, config: DrizzleConfig, root: string): Promise<KitHistory> {
   const migrations = readKit10Folder(config.out, root, kit.version);
   const rebuilt = await reconstructMigrations(kit, config.out, migrations.map((m) => m.tag), root);
+  const last = migrations.length - 1;
   return {
     // drizzle-orm 1.0's migrator splits every migration.sql on breakpoints (rc.5).
     steps: migrations.map((m, i) => ({ tag: m.tag, when: m.when, sqlFile: m.sqlFile, breakpoints: true, snapshot: rebuilt[i]!.snapshot })),
+    head: last >= 0 ? { file: migrations[last]!.snapshotFile, snapshot: rebuilt[last]!.snapshot } : undefined,
     warnings: [],
   };
 }
