@@ -6,7 +6,7 @@ import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
-import { readMigrationsState } from './generate/migrationsFolder';
+import { projectAdapter } from './generate/kitAdapter';
 import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
@@ -182,7 +182,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
             previous: generated.previous,
             next: generated.next,
             keepSource: options.keepSource ?? false,
-            columnOrder: replayedColumnOrder(snapshotsInJournalOrder(readMigrationsState(config.out, root))),
+            columnOrder: replayedColumnOrder((await projectAdapter(root).readHistory(config, root)).steps.flatMap((s) => (s.snapshot ? [s.snapshot] : []))),
           })
         : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
     hazards = patched.hazards;
@@ -305,12 +305,4 @@ function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
     line: m.object.location.line,
     ...(m.follows ? { follows: m.follows } : {}),
   };
-}
-
-/** The snapshots in the order their migrations run (the journal's), as the replay builds the tables. */
-function snapshotsInJournalOrder(state: ReturnType<typeof readMigrationsState>) {
-  return state.journal.entries.flatMap((e) => {
-    const snapshot = state.snapshotByTag.get(e.tag)?.snapshot;
-    return snapshot ? [snapshot] : [];
-  });
 }

@@ -111,7 +111,7 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
       throw new ConfigError(
         kit.version.startsWith('0.')
           ? `${display}: is a drizzle-kit 1.0 migrations folder (${v1}/migration.sql, no meta/_journal.json) but the project's drizzle-kit is ${kit.version}; install drizzle-kit 1.0 in the project (\`drizzle-kit up\` converts 0.x folders to 1.0, not back)`
-          : `${display}: is a drizzle-kit 1.0 migrations folder (${v1}/migration.sql); verify, --check and preflight read only drizzle-kit 0.x folders so far (move --no-verify works; \`drizzle-kit up\` has no way back)`,
+          : `${display}: is a drizzle-kit 1.0 migrations folder (${v1}/migration.sql), and this reads drizzle-kit 0.x journals only: read it through the project's adapter (kitAdapter.projectAdapter)`,
       );
     }
     throw new ConfigError(

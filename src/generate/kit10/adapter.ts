@@ -7,7 +7,9 @@ import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '.
 import type { KitSchemaState } from './ddlSnapshot';
 import { reconstructMigrations } from './history';
 import { migrationFolders, readKit10Folder } from './folder';
-import { isKitMoveStatement, moveHints, openQuestionError, type UnresolvedItem } from './hints';
+import type { PgSnapshot } from '../migrationsFolder';
+import type { Relocation } from '../relocateSnapshot';
+import { copyHints, isKitMoveStatement, isKitSourceDrop, moveHints, openQuestionError, type UnresolvedItem } from './hints';
 import { keepViewsAcrossMoves, type KitView } from './views';
 
 const BREAKPOINT = '--> statement-breakpoint';
@@ -61,12 +63,10 @@ interface KitAnswer {
 
 async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<KitMigration> {
   const { cwd, configArg, out, name, describe } = request;
-  if (request.strategy === 'copy') {
-    throw new ToolError(`--strategy copy is not built for drizzle-kit ${kit.version} yet; use the default move strategy`);
-  }
   const before = readKit10Folder(request.config.out, request.root, kit.version);
   const args = ['generate', '--config', configArg, '--name', name, '--output', 'json'];
-  const hints = moveHints(request.relocations);
+  const copy = request.strategy === 'copy';
+  const hints = copy ? copyHints(request.relocations) : moveHints(request.relocations);
   const answer = await generateOnce(kit, hints.length > 0 ? [...args, '--hints', JSON.stringify(hints)] : args, cwd, describe);
   if (answer.status === 'missing_hints') throw openQuestionError(answer.unresolved ?? []);
   if (answer.status === 'no_changes') {
@@ -83,13 +83,12 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   const breakpoints = request.config.breakpoints;
   const statements = breakpoints ? sql.split(BREAKPOINT) : sql.split(/(?<=;)\s*\n/);
   const trimmed = statements.map((s) => s.trim()).filter(Boolean);
-  // The moves drizzle-kit took a hint for: objects its previous snapshot holds, which need SQL.
-  const applied = request.relocations.filter((r) => trimmed.some((s) => isKitMoveStatement(s, [r])));
-  let kept = trimmed.filter((s) => !isKitMoveStatement(s, applied));
-  // The copy holds the project's folders and the new one: one rebuild each, of the same files.
-  const previousTag = before.at(-1)!.tag;
-  const [previous, next] = await reconstructMigrations(kit, out, [previousTag, written.tag], cwd);
-  if (applied.length > 0 && kept.some((s) => /^DROP (MATERIALIZED )?VIEW /.test(s))) {
+  // The project copy holds the project's folders and the new one: one rebuild each, of the same files.
+  const [previous, next] = await reconstructMigrations(kit, out, [before.at(-1)!.tag, written.tag], cwd);
+  // The objects drizzle-kit took a hint for: those its previous snapshot holds, which need SQL.
+  const applied = request.relocations.filter((r) => holds(previous!.snapshot, r));
+  let kept = trimmed.filter((s) => !(copy ? isKitSourceDrop(s, applied) : isKitMoveStatement(s, applied)));
+  if (!copy && applied.length > 0 && kept.some((s) => /^DROP (MATERIALIZED )?VIEW /.test(s))) {
     kept = keepViewsAcrossMoves(kept, viewsOf(previous!.state), viewsOf(next!.state), applied);
   }
   return {
@@ -104,6 +103,14 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     when: written.when,
     warnings: [],
   };
+}
+
+function holds(snapshot: PgSnapshot, r: Relocation): boolean {
+  const key = `${r.from}.${r.name}`;
+  if (r.kind === 'table') return key in snapshot.tables;
+  if (r.kind === 'enum') return key in snapshot.enums;
+  if (r.kind === 'sequence') return key in (snapshot.sequences ?? {});
+  return Boolean(snapshot.views?.[key] && Boolean(snapshot.views[key]!.materialized) === (r.kind === 'materializedView'));
 }
 
 function viewsOf(state: KitSchemaState): KitView[] {

@@ -38,6 +38,15 @@ export function moveHints(relocations: Relocation[]): Hint[] {
 }
 
 /**
+ * `--strategy copy`: a create hint for every object at its target, so that
+ * drizzle-kit 1.0 writes CREATE in the target schema and DROP of the source
+ * (rc.5); the copy stage writes the drops itself, after the rows are copied.
+ */
+export function copyHints(relocations: Relocation[]): Hint[] {
+  return relocations.map((r) => ({ type: 'create', kind: HINT_KIND[r.kind], entity: [r.to, r.name] }));
+}
+
+/**
  * A question left open after the moves' hints is the user's own pending
  * decision, which this tool must not guess: a ConfigError naming it and the
  * hint that would answer it.
@@ -69,3 +78,36 @@ export function isKitMoveStatement(statement: string, applied: Relocation[]): bo
     return from.some((f) => text === `ALTER ${ALTER_KEYWORD[r.kind]} ${f} SET SCHEMA ${ident(r.to)}`);
   });
 }
+
+/** The names drizzle-kit 1.0 gives an object at its source: unqualified in public, or qualified (rc.5 writes both). */
+function sourceNames(r: Relocation): string[] {
+  const qualifiedName = `${ident(r.from)}.${ident(r.name)}`;
+  return r.from === 'public' ? [ident(r.name), qualifiedName] : [qualifiedName];
+}
+
+const DROP_KEYWORD: Record<Relocation['kind'], string> = {
+  table: 'TABLE',
+  enum: 'TYPE',
+  sequence: 'SEQUENCE',
+  view: 'VIEW',
+  materializedView: 'MATERIALIZED VIEW',
+};
+
+/**
+ * What drizzle-kit 1.0 answers a create hint with at the source (rc.5): `DROP
+ * TABLE "artifacts";`, `DROP SEQUENCE "public"."invoice_number_seq";` and,
+ * first, `ALTER TABLE "artifacts" DROP CONSTRAINT ...` for the old table's own
+ * FKs. The copy stage drops the old objects itself once their rows are copied.
+ */
+export function isKitSourceDrop(statement: string, applied: Relocation[]): boolean {
+  const text = statement.trim().replace(/;$/, '');
+  return applied.some((r) =>
+    sourceNames(r).some(
+      (name) =>
+        new RegExp(`^DROP ${DROP_KEYWORD[r.kind]} ${escape(name)}( CASCADE)?$`).test(text) ||
+        (r.kind === 'table' && new RegExp(`^ALTER TABLE ${escape(name)} DROP CONSTRAINT "(?:[^"]|"")+"$`).test(text)),
+    ),
+  );
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
