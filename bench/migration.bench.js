@@ -50,6 +50,8 @@ const PK_LINE = "    id: uuid('id').primaryKey().defaultRandom(),\n";
 const PENDING_COLUMN = "    notes: text('notes'),\n";
 
 const TARGET_RATIO = 2;
+/** Issue 14's goal for the 1.0 line. */
+const TARGET_RATIO_10 = 1.5;
 const ROUNDS = positiveInt(process.env.BENCH_MIGRATION_ROUNDS, 7);
 const WARMUP_ROUNDS = 1;
 
@@ -57,17 +59,28 @@ function tail(text, lines = 20) {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-/** A fresh copy of the fixture with the repo's node_modules symlinked in (not timed). */
-function freshCopy(label, dirs) {
+/** The 0.x line: the 000 fixture and the repo's own node_modules. */
+const LINE_0X = { fixture: FIXTURE, nodeModules: NODE_MODULES };
+
+/** A fresh copy of the fixture with the line's node_modules symlinked in (not timed). */
+function freshCopy(label, dirs, line = LINE_0X) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `reschema-bench-migration-${label}-`));
   dirs.push(dir);
-  fs.cpSync(FIXTURE, dir, { recursive: true });
-  fs.symlinkSync(NODE_MODULES, path.join(dir, 'node_modules'), 'dir');
+  fs.cpSync(line.fixture, dir, { recursive: true });
+  fs.symlinkSync(line.nodeModules, path.join(dir, 'node_modules'), 'dir');
   return dir;
 }
 
+/** The migrations' SQL files: `<tag>.sql` on 0.x, `<folder>/migration.sql` on 1.0. */
 function sqlFiles(dir) {
-  return new Set(fs.readdirSync(path.join(dir, MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')));
+  const out = path.join(dir, MIGRATIONS_DIR);
+  return new Set(
+    fs.readdirSync(out, { withFileTypes: true }).flatMap((e) => {
+      if (e.isFile() && e.name.endsWith('.sql')) return [e.name];
+      if (e.isDirectory() && fs.existsSync(path.join(out, e.name, 'migration.sql'))) return [`${e.name}/migration.sql`];
+      return [];
+    }),
+  );
 }
 
 /** Spawns `node <args>` in cwd and resolves with its wall clock, exit code and output. */
@@ -93,13 +106,13 @@ function fail(label, dir, result, message) {
 }
 
 /** A and B: `drizzle-reschema move` (with extra arguments) on an untouched copy. */
-async function runMove(label, extraArgs, ctx) {
-  const dir = freshCopy('move', ctx.dirs);
+async function runMove(label, extraArgs, ctx, line = LINE_0X) {
+  const dir = freshCopy('move', ctx.dirs, line);
   const before = sqlFiles(dir);
   const result = await timeNode([CLI, 'move', SCHEMA_FILE, '--to', TARGET_SCHEMA, ...extraArgs], dir, ctx.env);
   if (result.code !== 0) fail(label, dir, result, 'did not exit 0');
   const added = [...sqlFiles(dir)].filter((f) => !before.has(f));
-  const migration = added.find((f) => f.endsWith(`move_to_${TARGET_SCHEMA}.sql`));
+  const migration = added.find((f) => f.endsWith(`move_to_${TARGET_SCHEMA}.sql`) || f.endsWith(`move_to_${TARGET_SCHEMA}/migration.sql`));
   if (!migration) fail(label, dir, result, `wrote no new *move_to_${TARGET_SCHEMA}.sql (new .sql files: ${added.join(', ') || 'none'})`);
   const sql = fs.readFileSync(path.join(dir, MIGRATIONS_DIR, migration), 'utf8');
   if (!sql.includes(`SET SCHEMA "${TARGET_SCHEMA}"`)) fail(label, dir, result, `${migration} moves nothing into "${TARGET_SCHEMA}"`);
@@ -108,8 +121,8 @@ async function runMove(label, extraArgs, ctx) {
 }
 
 /** C's project: one copy holding a pending column change, and its migrations folder as committed. */
-function baselineProject(dirs) {
-  const dir = freshCopy('kit', dirs);
+function baselineProject(dirs, line = LINE_0X) {
+  const dir = freshCopy('kit', dirs, line);
   const schemaPath = path.join(dir, SCHEMA_FILE);
   const text = fs.readFileSync(schemaPath, 'utf8');
   const at = text.indexOf(PK_LINE);
@@ -122,12 +135,12 @@ function baselineProject(dirs) {
 }
 
 /** C: bare `drizzle-kit generate`, in place. */
-async function runBaseline(project, ctx) {
+async function runBaseline(project, ctx, kitBin = DRIZZLE_KIT) {
   const migrations = path.join(project.dir, MIGRATIONS_DIR);
   fs.rmSync(migrations, { recursive: true, force: true });
   fs.cpSync(project.pristine, migrations, { recursive: true });
   const before = sqlFiles(project.dir);
-  const result = await timeNode([DRIZZLE_KIT, 'generate'], project.dir, ctx.env);
+  const result = await timeNode([kitBin, 'generate'], project.dir, ctx.env);
   if (result.code !== 0) fail('drizzle-kit generate', project.dir, result, 'did not exit 0');
   const added = [...sqlFiles(project.dir)].filter((f) => !before.has(f));
   if (added.length !== 1) fail('drizzle-kit generate', project.dir, result, `expected 1 new .sql file, got ${added.length}`);
@@ -201,4 +214,80 @@ async function benchMigration() {
   };
 }
 
-module.exports = { benchMigration };
+/**
+ * The same comparison on the drizzle-kit 1.0 line (issue 14): `move --no-verify` on the 000
+ * fixture as a 1.0 project (fixtures/projects/feature-planner-v1, baselines by 1.0.0-rc.5)
+ * against a bare drizzle-kit 1.0 `generate` warm in place with one pending column. Both run
+ * with a node_modules where drizzle-kit and drizzle-orm are the repo's 1.0 aliases
+ * (drizzle-kit-v1, drizzle-orm-v1) and everything else the repo's, built once (untimed) in
+ * the bench's temp folder. Runs alternate B, C, B, C ...; same knobs as above.
+ */
+async function benchMigration10() {
+  const kitV1 = path.join(NODE_MODULES, 'drizzle-kit-v1');
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
+  if (!fs.existsSync(kitV1)) throw new Error(`drizzle-kit 1.0 is not installed (${kitV1}; npm install)`);
+  const nodeVersion = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const dirs = [];
+  const keep = process.env.BENCH_KEEP === '1';
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reschema-bench-tmpdir-'));
+  dirs.push(tmp);
+  const ctx = { dirs, keep, env: { TMPDIR: tmp } };
+  const line = {
+    fixture: path.join(REPO_ROOT, 'fixtures', 'projects', 'feature-planner-v1'),
+    nodeModules: kit10NodeModules(tmp),
+  };
+  const kitBin = path.join(line.nodeModules, 'drizzle-kit', 'bin.cjs');
+  const rounds = [];
+  let warmup;
+  const loadBefore = os.loadavg()[0];
+  try {
+    const project = baselineProject(dirs, line);
+    for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
+      const noVerifyMs = await runMove('move --no-verify (1.0)', ['--no-verify'], ctx, line);
+      const kitMs = await runBaseline(project, ctx, kitBin);
+      const r = { noVerifyMs: round(noVerifyMs), kitMs: round(kitMs), ratio: round(noVerifyMs / kitMs, 3) };
+      if (i < WARMUP_ROUNDS) warmup = r;
+      else rounds.push(r);
+    }
+  } finally {
+    if (keep) for (const dir of dirs) console.error(`bench: kept ${dir}`);
+    else for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const noVerify = rounds.map((r) => r.noVerifyMs);
+  const kit = rounds.map((r) => r.kitMs);
+  const ratios = rounds.map((r) => r.ratio);
+  const ratio = round(median(ratios), 2);
+  return {
+    title: `Migration on drizzle-kit 1.0.0-rc.5: move --no-verify vs drizzle-kit 1.0 generate warm in place (000 fixture as a 1.0 project, Node ${nodeVersion}, ${ROUNDS} alternating rounds)`,
+    rows: [
+      { metric: `move --no-verify, median of ${ROUNDS}`, value: round(median(noVerify)), unit: 'ms' },
+      { metric: `drizzle-kit 1.0 generate (1 pending column, warm), median of ${ROUNDS}`, value: round(median(kit)), unit: 'ms' },
+      { metric: 'median ratio (per-round move --no-verify / generate)', value: ratio, unit: 'x', target: `<= ${TARGET_RATIO_10}x`, pass: ratio <= TARGET_RATIO_10 },
+      { metric: 'ratio min / max', value: `${round(Math.min(...ratios), 2)}x / ${round(Math.max(...ratios), 2)}x` },
+      { metric: 'move --no-verify min / max', value: spread(noVerify) },
+      { metric: 'drizzle-kit generate min / max', value: spread(kit) },
+      { metric: 'warm-up round (--no-verify / generate)', value: `${warmup.noVerifyMs} / ${warmup.kitMs} ms` },
+      { metric: 'load average (1 min) before / after', value: `${round(loadBefore, 2)} / ${round(os.loadavg()[0], 2)} (${os.cpus().length} CPUs)` },
+    ],
+    details: { fixture: path.relative(REPO_ROOT, line.fixture), node: nodeVersion, rounds, warmup, targetRatio: TARGET_RATIO_10 },
+  };
+}
+
+/**
+ * A node_modules whose drizzle-kit and drizzle-orm are the 1.0 line: drizzle-kit copied (Node
+ * resolves a linked package's imports from its real path, which would find drizzle-orm 0.x),
+ * drizzle-orm and everything else linked. Named node_modules so the copy finds drizzle-orm.
+ */
+function kit10NodeModules(tmp) {
+  const target = path.join(tmp, 'kit10', 'node_modules');
+  fs.mkdirSync(target, { recursive: true });
+  for (const entry of fs.readdirSync(NODE_MODULES)) {
+    if (entry === 'drizzle-kit' || entry === 'drizzle-orm' || entry === '.bin') continue;
+    fs.symlinkSync(path.join(NODE_MODULES, entry), path.join(target, entry));
+  }
+  fs.cpSync(path.join(NODE_MODULES, 'drizzle-kit-v1'), path.join(target, 'drizzle-kit'), { recursive: true });
+  fs.symlinkSync(path.join(NODE_MODULES, 'drizzle-orm-v1'), path.join(target, 'drizzle-orm'), 'dir');
+  return target;
+}
+
+module.exports = { benchMigration, benchMigration10 };

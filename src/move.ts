@@ -175,12 +175,13 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       tag: generated.tag,
       rollbackNote: generated.rollbackNote,
     };
+    const snapshots = strategy === 'copy' || options.verify !== false ? await generated.snapshots() : undefined;
     const patched =
-      strategy === 'copy' && generated.previous && generated.next
+      strategy === 'copy' && snapshots?.previous && snapshots.next
         ? await copyMigration({
             ...patchInput,
-            previous: generated.previous,
-            next: generated.next,
+            previous: snapshots.previous,
+            next: snapshots.next,
             keepSource: options.keepSource ?? false,
             columnOrder: replayedColumnOrder((await projectAdapter(root).readHistory(config, root)).steps.flatMap((s) => (s.snapshot ? [s.snapshot] : []))),
           })
@@ -210,7 +211,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       drizzleKit: { version: generated.kit.version, source: generated.kit.source, line: generated.line },
     };
     if (options.verify !== false) {
-      if (!generated.next) {
+      if (!snapshots?.next) {
         throw new ToolError(`verifying a migration of drizzle-kit ${generated.kit.version} is not built yet: pass --no-verify (nothing was written)`);
       }
       progress('verifying the migration on a throwaway database');
@@ -219,7 +220,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
         when: generated.when,
         sqlPath: generated.sqlPath,
         sql: patched.sql,
-        snapshot: generated.next,
+        snapshot: snapshots.next,
         rollbackPath,
         rollbackSql: patched.rollbackSql,
       });

@@ -5,7 +5,7 @@ import type { FileChange } from '../report/unifiedDiff';
 import type { FileEdit } from '../rewrite/rewriteSchemaFiles';
 import type { DrizzleConfig } from './drizzleConfig';
 import { kitOutputExcerpt, resolveDrizzleKit, type DrizzleKit } from './drizzleKit';
-import { adapterFor } from './kitAdapter';
+import { adapterFor, type MigrationSnapshots } from './kitAdapter';
 import type { PgSnapshot } from './migrationsFolder';
 import type { Relocation } from './relocateSnapshot';
 import { ShadowProject, assertInsideProject } from './shadowProject';
@@ -28,9 +28,8 @@ export interface GeneratedMigration {
   dropSourcePath: string;
   /** The snapshot and journal changes (the SQL file is the patch stage's). */
   files: FileChange[];
-  previous: PgSnapshot | undefined;
-  /** drizzle-kit 0.x's snapshot after it; undefined on lines whose snapshots are diffs. */
-  next: PgSnapshot | undefined;
+  /** The schema before and after it (KitMigration.snapshots), asked for by verification and the copy strategy. */
+  snapshots(): Promise<MigrationSnapshots>;
   kit: DrizzleKit;
   /** What the migrations folder has that drizzle-kit accepts but a reviewer should know (readMigrationsState). */
   warnings: string[];
@@ -95,8 +94,7 @@ export async function generateMigration(input: GenerateInput): Promise<Generated
         const path = join(config.out, file);
         return { path, before: existsSync(path) ? readFileSync(path, 'utf8') : undefined, after };
       }),
-      previous: written.previous,
-      next: written.next,
+      snapshots: written.snapshots,
       kit: adapter.kit,
       warnings: written.warnings,
       line: adapter.line,

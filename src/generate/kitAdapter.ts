@@ -95,9 +95,11 @@ export interface KitMigration {
   breakpoints: boolean;
   /** Relocations of objects the previous migrations know: these need SQL. */
   relocations: Relocation[];
-  /** The schema before and after it, in 0.x's snapshot shape (the copy strategy and verification read them). */
-  previous: PgSnapshot | undefined;
-  next: PgSnapshot | undefined;
+  /**
+   * The schema before and after it, in 0.x's snapshot shape (the copy strategy and verification
+   * read them); asked for only when needed, since a line may have to rebuild them.
+   */
+  snapshots(): Promise<MigrationSnapshots>;
   /** Every other file it wrote or changed (snapshot, journal), with its new content. */
   files: Array<{ file: string; after: string }>;
   /** What drizzle's migrator records as the migration's time (ms). */
@@ -109,6 +111,11 @@ export interface KitMigration {
 /** The adapter of the project's own drizzle-kit (or the bundled one), for readers of the migrations folder. */
 export function projectAdapter(root: string): KitAdapter {
   return adapterFor(resolveDrizzleKit(root));
+}
+
+export interface MigrationSnapshots {
+  previous: PgSnapshot | undefined;
+  next: PgSnapshot | undefined;
 }
 
 export function adapterFor(kit: DrizzleKit): KitAdapter {

@@ -93,8 +93,7 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     sql: readFileSync(join(out, sqlFile), 'utf8'),
     breakpoints: entry.breakpoints,
     relocations,
-    previous: state.head?.snapshot,
-    next: JSON.parse(snapshotText) as PgSnapshot,
+    snapshots: async () => ({ previous: state.head?.snapshot, next: JSON.parse(snapshotText) as PgSnapshot }),
     files: [
       { file: snapshotFile, after: snapshotText },
       { file: journalFile, after: journalText },

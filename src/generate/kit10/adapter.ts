@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ToolError } from '../../errors';
 import type { DrizzleConfig } from '../drizzleConfig';
 import { runDrizzleKit, type DrizzleKit, type KitRun } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
 import type { KitSchemaState } from './ddlSnapshot';
-import { reconstructMigrations } from './history';
+import { readSnapshotFiles, reconstructMigrations, type ReconstructedMigration } from './history';
 import { migrationFolders, readKit10Folder } from './folder';
 import type { PgSnapshot } from '../migrationsFolder';
 import type { Relocation } from '../relocateSnapshot';
@@ -36,7 +36,9 @@ export function kit10Adapter(kit: DrizzleKit): KitAdapter {
 
 async function readHistory(kit: DrizzleKit, config: DrizzleConfig, root: string): Promise<KitHistory> {
   const migrations = readKit10Folder(config.out, root, kit.version);
-  const rebuilt = await reconstructMigrations(kit, config.out, migrations.map((m) => m.tag), root);
+  const tags = migrations.map((m) => m.tag);
+  const display = (tag: string) => relative(root, join(config.out, tag, 'snapshot.json'));
+  const rebuilt = tags.length > 0 ? await reconstructMigrations(kit, readSnapshotFiles(config.out, tags.at(-1)!), tags, display) : [];
   const last = migrations.length - 1;
   return {
     // drizzle-orm 1.0's migrator splits every migration.sql on breakpoints (rc.5).
@@ -83,12 +85,22 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   const breakpoints = request.config.breakpoints;
   const statements = breakpoints ? sql.split(BREAKPOINT) : sql.split(/(?<=;)\s*\n/);
   const trimmed = statements.map((s) => s.trim()).filter(Boolean);
-  // The project copy holds the project's folders and the new one: one rebuild each, of the same files.
-  const [previous, next] = await reconstructMigrations(kit, out, [before.at(-1)!.tag, written.tag], cwd);
-  // The objects drizzle-kit took a hint for: those its previous snapshot holds, which need SQL.
-  const applied = request.relocations.filter((r) => holds(previous!.snapshot, r));
+  // The schema before and after, rebuilt only when asked (verification, copy, views): loading
+  // drizzle-kit/api-postgres and rebuilding cost ~1 s, which move --no-verify does not need.
+  // The files are read now: the project copy is gone by then.
+  const files = readSnapshotFiles(out, written.tag);
+  const where = (tag: string) => (tag === written.tag ? join(relative(cwd, out), tag, 'snapshot.json') : relative(request.root, join(request.config.out, tag, 'snapshot.json')));
+  let rebuilding: Promise<ReconstructedMigration[]> | undefined;
+  const rebuild = () => (rebuilding ??= reconstructMigrations(kit, files, [before.at(-1)!.tag, written.tag], where));
+  // The objects drizzle-kit took a hint for, which need SQL: for a move, those it wrote SET SCHEMA for;
+  // for a copy, those its previous snapshot holds.
+  const held = copy ? (await rebuild())[0]!.snapshot : undefined;
+  const applied = held
+    ? request.relocations.filter((r) => holds(held, r))
+    : request.relocations.filter((r) => trimmed.some((s) => isKitMoveStatement(s, [r])));
   let kept = trimmed.filter((s) => !(copy ? isKitSourceDrop(s, applied) : isKitMoveStatement(s, applied)));
   if (!copy && applied.length > 0 && kept.some((s) => /^DROP (MATERIALIZED )?VIEW /.test(s))) {
+    const [previous, next] = await rebuild();
     kept = keepViewsAcrossMoves(kept, viewsOf(previous!.state), viewsOf(next!.state), applied);
   }
   return {
@@ -97,8 +109,10 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     sql: kept.join(breakpoints ? `\n${BREAKPOINT}\n` : '\n'),
     breakpoints,
     relocations: applied,
-    previous: previous!.snapshot,
-    next: next!.snapshot,
+    snapshots: async () => {
+      const [previous, next] = await rebuild();
+      return { previous: previous!.snapshot, next: next!.snapshot };
+    },
     files: [{ file: written.snapshotFile, after: readFileSync(join(out, written.snapshotFile), 'utf8') }],
     when: written.when,
     warnings: [],

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../../errors';
 import type { DrizzleKit } from '../drizzleKit';
 import type { PgSnapshot } from '../migrationsFolder';
@@ -31,19 +31,31 @@ export interface ReconstructedMigration {
   snapshot: PgSnapshot;
 }
 
-/**
- * The schema after each of `tags` (folders of `out`), as drizzle-kit 1.0's
- * `reconstruct()` rebuilds it from the snapshot chain (rc.5: snapshots after
- * the first are diffs, so no single file holds the schema). One call per
- * folder over the same files: each rebuilds along its own prevIds.
- */
-export async function reconstructMigrations(kit: DrizzleKit, out: string, tags: string[], root: string): Promise<ReconstructedMigration[]> {
-  if (tags.length === 0) return [];
-  const files: Record<string, { id: string }> = {};
+/** Each folder's snapshot.json up to `lastTag`, by folder name, as `reconstruct()` takes them (read now, rebuilt later). */
+export type SnapshotFiles = Record<string, { id: string }>;
+
+export function readSnapshotFiles(out: string, lastTag: string): SnapshotFiles {
+  const files: SnapshotFiles = {};
   for (const folder of migrationFolders(out)) {
-    if (folder > tags.at(-1)!) continue;
-    files[folder] = JSON.parse(readFileSync(join(out, folder, 'snapshot.json'), 'utf8')) as { id: string };
+    if (folder <= lastTag) files[folder] = JSON.parse(readFileSync(join(out, folder, 'snapshot.json'), 'utf8')) as { id: string };
   }
+  return files;
+}
+
+/**
+ * The schema after each of `tags`, as drizzle-kit 1.0's `reconstruct()`
+ * rebuilds it from the snapshot chain (rc.5: snapshots after the first are
+ * diffs, so no single file holds the schema). One call per folder over the
+ * same files: each rebuilds along its own prevIds. `display` names a folder's
+ * snapshot in messages.
+ */
+export async function reconstructMigrations(
+  kit: DrizzleKit,
+  files: SnapshotFiles,
+  tags: string[],
+  display: (tag: string) => string,
+): Promise<ReconstructedMigration[]> {
+  if (tags.length === 0) return [];
   const api = postgresApi(kit);
   const rebuilt: ReconstructedMigration[] = [];
   for (const tag of tags) {
@@ -51,7 +63,7 @@ export async function reconstructMigrations(kit: DrizzleKit, out: string, tags: 
     try {
       state = await api.reconstruct(files, files[tag]!.id);
     } catch (error) {
-      throw new ConfigError(`${relative(root, join(out, tag, 'snapshot.json'))}: drizzle-kit ${kit.version} cannot rebuild the schema from the snapshots up to it: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigError(`${display(tag)}: drizzle-kit ${kit.version} cannot rebuild the schema from the snapshots up to it: ${error instanceof Error ? error.message : String(error)}`);
     }
     rebuilt.push({ tag, state, snapshot: snapshotFromDdl(state) });
   }
