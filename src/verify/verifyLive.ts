@@ -122,6 +122,16 @@ async function recordMigration(db: Database, table: { schema: string; table: str
   await db.exec(
     `CREATE TABLE IF NOT EXISTS ${name} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`,
   );
+  const [named] = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'name') AS found`,
+    [table.schema, table.table],
+  );
+  if (!named?.found) {
+    // drizzle-orm 1.0's migrator adds the column (and fills it) the first time it runs on such a table.
+    throw new InputError(
+      `${table.schema}.${table.table} has no name column (drizzle-orm 0.x made it), so drizzle-orm 1.0 could not tell this migration ran: run drizzle-orm 1.0's migrator once to upgrade it, then verify --commit (nothing was committed)`,
+    );
+  }
   await db.query(`INSERT INTO ${name} (hash, created_at, name) VALUES ($1, $2, $3)`, [target.hash, target.when, target.tag]);
 }
 
