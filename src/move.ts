@@ -1,4 +1,5 @@
-import { relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { InputError, ToolError } from './errors';
 import { armFault, checkpoint } from './faults';
 import { loadDrizzleConfig } from './generate/drizzleConfig';
@@ -8,6 +9,8 @@ import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
 import { readMigrationsState } from './generate/migrationsFolder';
 import { patchMigration } from './patch/patchMigration';
+import { repairRoutines, type MigrationSource } from './patch/routineRepairs';
+import { usageCarriedOver } from './patch/schemaUsage';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
 import { formatFiles, type UnloadableConfig } from './rewrite/formatFiles';
@@ -73,6 +76,10 @@ export interface MigrationResult {
   dropSourcePath?: string;
   /** Statements drizzle-kit generated for other pending changes, kept after the moves. */
   otherChanges: string[];
+  /** Functions whose bodies named a moved object by its qualified name, restated with it relocated. */
+  repairedFunctions: Array<{ function: string; relocated: string[] }>;
+  /** Roles given USAGE on a target schema, to keep reaching what they held privileges on there. */
+  usageGranted: Array<{ schema: string; roles: string[] }>;
   /** The drizzle-kit that wrote the migration, and its line (KitAdapter.line). */
   drizzleKit: { version: string; source: 'project' | 'bundled'; line: string };
 }
@@ -165,6 +172,10 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   let hazards: string[] = [];
   const generated = generation.value;
   if (config && generated) {
+    // The project's migrations say which functions name a moved object and which roles held privileges on one.
+    const earlier = strategy === 'move' && generated.line.startsWith('0.') ? earlierMigrations(config.out, root) : [];
+    const routines = await repairRoutines(earlier, generated.relocations);
+    const usage = await usageCarriedOver(earlier, generated.relocations);
     const patchInput = {
       statements: generated.statements,
       breakpoints: generated.breakpoints,
@@ -183,7 +194,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
             keepSource: options.keepSource ?? false,
             columnOrder: replayedColumnOrder(snapshotsInJournalOrder(readMigrationsState(config.out, root))),
           })
-        : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
+        : { ...patchMigration({ ...patchInput, routineRepairs: routines.repairs, usage }), hazards: routines.hazards, dropSourceSql: undefined };
     hazards = patched.hazards;
     checkpoint('patch:done');
     const rollbackPath = generated.rollbackPath;
@@ -206,6 +217,8 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       strategy,
       ...(dropSourcePath !== undefined ? { dropSourcePath: relative(root, dropSourcePath) } : {}),
       otherChanges: patched.otherChanges,
+      repairedFunctions: strategy === 'move' ? routines.repairs.map((r) => ({ function: r.routine, relocated: r.relocated })) : [],
+      usageGranted: strategy === 'move' ? [...usage].map(([schema, roles]) => ({ schema, roles: roles.filter((r) => !(options.grant ?? []).includes(r)) })).filter((u) => u.roles.length > 0) : [],
       drizzleKit: { version: generated.kit.version, source: generated.kit.source, line: generated.line },
     };
     if (options.verify !== false) {
@@ -311,5 +324,13 @@ function snapshotsInJournalOrder(state: ReturnType<typeof readMigrationsState>) 
   return state.journal.entries.flatMap((e) => {
     const snapshot = state.snapshotByTag.get(e.tag)?.snapshot;
     return snapshot ? [snapshot] : [];
+  });
+}
+
+/** The SQL of every migration the journal lists, in its order: what the database has before this one. */
+function earlierMigrations(out: string, root: string): MigrationSource[] {
+  return readMigrationsState(out, root).journal.entries.map((e) => {
+    const path = join(out, `${e.tag}.sql`);
+    return { file: relative(root, path), sql: readFileSync(path, 'utf8') };
   });
 }
