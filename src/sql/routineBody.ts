@@ -176,7 +176,7 @@ function referencesInPlpgsql(definition: string): BodyReference[] {
     else if (node && typeof node === 'object') {
       const n = node as Node;
       const expr = n.PLpgSQL_expr;
-      if (expr && typeof expr.query === 'string') queries.push(expr.parseMode ? `SELECT ${expr.query}` : expr.query);
+      if (expr && typeof expr.query === 'string') queries.push(asSelect(expr.query, expr.parseMode));
       const type = n.PLpgSQL_type?.typname;
       if (typeof type === 'string' && type.includes('.')) queries.push(`SELECT NULL::${type.replace(/%rowtype$/i, '')}`);
       Object.values(n).forEach(walk);
@@ -201,6 +201,20 @@ const DYNAMIC_SQL = [
   ['PLpgSQL_stmt_open', 'dynquery'],
   ['PLpgSQL_stmt_return_query', 'dynquery'],
 ] as const;
+
+/**
+ * An embedded query as the SQL grammar takes it alone: a statement as is, an
+ * expression as a SELECT of it, an assignment (`parseMode` 3 to 5, `NEW.n :=
+ * nextval(...)`) as a SELECT of its value.
+ */
+function asSelect(query: string, parseMode: number | undefined): string {
+  if (!parseMode) return query;
+  if (parseMode >= 3) {
+    const at = query.indexOf(':=');
+    return `SELECT ${at >= 0 ? query.slice(at + 2) : query.slice(query.indexOf('=') + 1)}`;
+  }
+  return `SELECT ${query}`;
+}
 
 /** The text of every EXECUTE in a PL/pgSQL body: what it runs is known only when it runs. */
 function dynamicSql(source: Pick<RoutineSource, 'language' | 'definition'>): string[] {
