@@ -64,8 +64,12 @@ BEGIN
 END $reschema$;`);
 }
 
-/** The rollback's statement, before the moves back: revokes what the grants added, restores the comment. */
-export function revokeGrantedPrivileges(schema: string, roles: string[], tag: string): string {
+/**
+ * The rollback's statement, before the moves back: revokes what the grants added, restores the comment.
+ * `usageRoles` were given only USAGE on the schema, so only that is revoked from them: a table-level
+ * REVOKE would also take the column privileges they held (a column grant moved with its table).
+ */
+export function revokeGrantedPrivileges(schema: string, roles: string[], tag: string, usageRoles: string[] = []): string {
   const s = quoteLiteral(schema);
   const n = `(SELECT oid FROM pg_namespace WHERE nspname = ${s})`;
   return doBlock(`-- Revokes what the migration granted to the --grant roles in this schema, and only that: what they held before stays.
@@ -89,7 +93,7 @@ BEGIN
            unnest(CASE c.relkind WHEN 'S' THEN ARRAY['USAGE', 'SELECT'] ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END) p
       WHERE c.relnamespace = ${n} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
     UNION ALL
-    SELECT 3, format('%s USAGE ON SCHEMA', r), format('REVOKE USAGE ON SCHEMA %I FROM %I', ${s}, r) FROM unnest(${rolesArray(roles)}) r
+    SELECT 3, format('%s USAGE ON SCHEMA', r), format('REVOKE USAGE ON SCHEMA %I FROM %I', ${s}, r) FROM unnest(${rolesArray([...roles, ...usageRoles])}) r
     ORDER BY 1
   LOOP
     IF NOT (before -> 'held') ? granted.key THEN
@@ -130,7 +134,7 @@ export function grantsAndRecord(
     const recorded = [...roles, ...usageOnly];
     if (recorded.length === 0) continue;
     grants.push(recordHeldPrivileges(schema, recorded, tag), ...roles.flatMap((role) => grantStatements(schema, role)), ...usageGrants);
-    revokes.push(revokeGrantedPrivileges(schema, recorded, tag));
+    revokes.push(revokeGrantedPrivileges(schema, roles, tag, usageOnly));
   }
   return { grants, revokes };
 }
