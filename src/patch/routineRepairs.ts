@@ -115,6 +115,10 @@ export async function repairRoutines(migrations: MigrationSource[], relocations:
       hazards.push(`${label} (${r.file}): ${why.join('; ')}: not repaired, it fails when it runs after the move`);
       continue;
     }
+    if (!bodyToken(lib, r)) {
+      hazards.push(`${label} (${r.file}): its body is not where CREATE FUNCTION ... AS puts it: not repaired, it fails when it runs after the move`);
+      continue;
+    }
     repairs.push({
       routine: label.slice('function '.length),
       relocated: relocated.relocated,
@@ -210,14 +214,20 @@ function restated(lib: LibPgQuery, r: DefinedRoutine, body: string, moves: BodyM
   const keyword = tokens.findIndex((t) => /^(function|procedure)$/i.test(t.text));
   let nameEnd = keyword + 1;
   while (tokens[nameEnd + 1]?.text === '.') nameEnd += 2;
-  const bodyAt = tokens.findIndex((t, i) => t.tokenName === 'SCONST' && /^as$/i.test(tokens[i - 1]?.text ?? '') && constantText(t.text) === r.body);
+  const bodyAt = bodyToken(lib, r)!;
   const slice = (from: number, to: number) => relocateTokens(lib, bytes.subarray(from, to).toString('utf8'), moves);
   return [
     `CREATE OR REPLACE ${tokens[keyword]!.text.toUpperCase()} ${quoteQualified(r.schema, r.name)}`,
-    slice(tokens[nameEnd]!.end, tokens[bodyAt]!.start),
+    slice(tokens[nameEnd]!.end, bodyAt.start),
     dollarQuote(body),
-    slice(tokens[bodyAt]!.end, bytes.length),
+    slice(bodyAt.end, bytes.length),
   ].join('');
+}
+
+/** The string constant after AS that holds the body, as the scanner reads the statement. */
+function bodyToken(lib: LibPgQuery, r: DefinedRoutine): Token | undefined {
+  const tokens = lib.scanSync(r.statement).tokens;
+  return tokens.find((t, i) => t.tokenName === 'SCONST' && /^as$/i.test(tokens[i - 1]?.text ?? '') && constantText(t.text) === r.body);
 }
 
 /** The value of a string constant token: `'it''s'`, `$$...$$`, `$tag$...$tag$`. */
