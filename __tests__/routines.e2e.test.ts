@@ -6,10 +6,12 @@
  * sign-up must then land in the moved table, and the rollback must put
  * everything back, the role's new USAGE included.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { move, MoveNotVerifiedError } from '../src/move';
 import { openPglite, type Database } from '../src/verify/database';
-import { copyFixtureProject, removedAfterEach } from './helpers/tempProject';
+import { failures } from '../src/verify/summary';
+import { copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
 import { migrateWith, runCli } from './helpers/run';
 
 const track = removedAfterEach();
@@ -60,4 +62,34 @@ it('moves a table a trigger function names by its qualified name: sign-ups still
   } finally {
     await db.close();
   }
+}, 120_000);
+
+it('refuses what it cannot repair, naming it: a body reaching the table unqualified through its search_path, dynamic SQL', async () => {
+  const dir = track(copyFixtureProject('routines'));
+  appendFileSync(
+    join(dir, 'drizzle', '0001_signup_trigger.sql'),
+    `--> statement-breakpoint
+CREATE FUNCTION public.normalize_profile() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $$
+BEGIN
+  UPDATE profiles SET email = lower(email) WHERE id = NEW.id;
+  RETURN NEW;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER accounts_normalize_profile AFTER UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.normalize_profile();--> statement-breakpoint
+CREATE FUNCTION public.purge_profiles() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM public.profiles'; END $$;`,
+  );
+  const tree = hashTree(dir);
+  const hazards: string[] = [];
+  const error = await move({ cwd: dir, files: ['src/db/schema.ts'], to: 'app', tables: ['profiles'], rows: 20, onHazards: (h) => hazards.push(...h) }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(MoveNotVerifiedError);
+  expect(failures((error as MoveNotVerifiedError).report)).toContainEqual(
+    expect.stringMatching(/^function public\.normalize_profile\(\): .*names profiles \(search_path public\), moved to app\.profiles: fails when it runs/),
+  );
+  expect(hazards).toEqual([
+    expect.stringMatching(/^function public\.normalize_profile\(\) \(drizzle\/0001_signup_trigger\.sql\): names profiles unqualified .*: not repaired/),
+    expect.stringMatching(/^function public\.purge_profiles\(\) \(drizzle\/0001_signup_trigger\.sql\): dynamic SQL \(EXECUTE 'DELETE FROM public\.profiles'\) may name public\.profiles.*: not repaired/),
+  ]);
+  // The functions it can repair still are: only the two it cannot are named.
+  expect((error as MoveNotVerifiedError).result.migration!.repairedFunctions.map((f) => f.function)).toEqual(['public.create_profile()', 'public.profile_count()']);
+  expect(hashTree(dir)).toEqual(tree);
 }, 120_000);
