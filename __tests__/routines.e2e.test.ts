@@ -36,6 +36,8 @@ it('moves a table a trigger function names by its qualified name: sign-ups still
     expect(report.migration.repairedFunctions).toEqual([
       { function: 'public.create_profile()', relocated: ['public.profiles -> app.profiles', 'public.plan -> app.plan'] },
       { function: 'public.profile_count()', relocated: ['public.profiles -> app.profiles'] },
+      // The sequence of profiles' serial column moves with the table.
+      { function: 'public.last_member_number()', relocated: ['public.profiles_member_number_seq -> app.profiles_member_number_seq'] },
     ]);
     expect(report.migration.usageGranted).toEqual([{ schema: 'app', roles: ['signup_worker'] }]);
 
@@ -43,6 +45,7 @@ it('moves a table a trigger function names by its qualified name: sign-ups still
     await db.exec("INSERT INTO accounts (email) VALUES ('after@example.com')");
     expect(await scalar(db, "SELECT string_agg(email || ':' || plan, ',' ORDER BY id) FROM app.profiles")).toBe('before@example.com:free,after@example.com:free');
     expect(await scalar(db, 'SELECT public.profile_count()')).toBe('2');
+    expect(await scalar(db, 'SELECT public.last_member_number()')).toBe('2');
     // The role reaches what it held privileges on, and nothing more.
     await db.exec('SET ROLE signup_worker');
     try {
@@ -90,6 +93,6 @@ CREATE FUNCTION public.purge_profiles() RETURNS void LANGUAGE plpgsql AS $$ BEGI
     expect.stringMatching(/^function public\.purge_profiles\(\) \(drizzle\/0001_signup_trigger\.sql\): dynamic SQL \(EXECUTE 'DELETE FROM public\.profiles'\) may name public\.profiles.*: not repaired/),
   ]);
   // The functions it can repair still are: only the two it cannot are named.
-  expect((error as MoveNotVerifiedError).result.migration!.repairedFunctions.map((f) => f.function)).toEqual(['public.create_profile()', 'public.profile_count()']);
+  expect((error as MoveNotVerifiedError).result.migration!.repairedFunctions.map((f) => f.function)).toEqual(['public.create_profile()', 'public.profile_count()', 'public.last_member_number()']);
   expect(hashTree(dir)).toEqual(tree);
 }, 120_000);

@@ -9,7 +9,7 @@ import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
 import { readMigrationsState } from './generate/migrationsFolder';
 import { patchMigration } from './patch/patchMigration';
-import { repairRoutines, type MigrationSource } from './patch/routineRepairs';
+import { ownedSequenceMoves, repairRoutines, type MigrationSource } from './patch/routineRepairs';
 import { usageCarriedOver } from './patch/schemaUsage';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
@@ -174,7 +174,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   if (config && generated) {
     // The project's migrations say which functions name a moved object and which roles held privileges on one.
     const earlier = strategy === 'move' && generated.line.startsWith('0.') ? earlierMigrations(config.out, root) : [];
-    const routines = await repairRoutines(earlier, generated.relocations);
+    const routines = await repairRoutines(earlier, [...generated.relocations, ...ownedSequenceMoves(generated.next, generated.relocations)]);
     const usage = await usageCarriedOver(earlier, generated.relocations);
     const patchInput = {
       statements: generated.statements,

@@ -1,3 +1,4 @@
+import type { PgSnapshot } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { quoteQualified } from '../sql/identifiers';
 import { dollarQuote, relocateRoutineBody, searchPathSchemas, type BodyMove } from '../sql/routineBody';
@@ -127,6 +128,26 @@ export async function repairRoutines(migrations: MigrationSource[], relocations:
     });
   }
   return { repairs, hazards };
+}
+
+/**
+ * The sequences of moved tables' serial and identity columns: they move with
+ * their table (nextval('public.accounts_id_seq') in a body must follow).
+ * `snapshot` is the one after the move. A serial's sequence is named as
+ * Postgres names it when the name fits in 63 bytes; a longer one is not
+ * relocated, and verification names the body.
+ */
+export function ownedSequenceMoves(snapshot: PgSnapshot | undefined, relocations: Relocation[]): Relocation[] {
+  const out: Relocation[] = [];
+  for (const r of relocations) {
+    if (r.kind !== 'table') continue;
+    const table = Object.values(snapshot?.tables ?? {}).find((t) => t.name === r.name && (t.schema || 'public') === r.to);
+    for (const c of Object.values(table?.columns ?? {})) {
+      const name = c.identity?.name ?? (/^(small|big)?serial$/i.test(c.type) ? `${r.name}_${c.name}_seq` : undefined);
+      if (name && Buffer.byteLength(name) <= 63) out.push({ kind: 'sequence', name, from: r.from, to: r.to });
+    }
+  }
+  return out;
 }
 
 const argTypes = (parameters: Node[] | undefined, all = false): string =>

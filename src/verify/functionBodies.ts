@@ -21,6 +21,7 @@ export async function checkFunctionBodies(
 ): Promise<VerifyRow[]> {
   if (moves.length === 0) return [];
   await loadPgParser();
+  moves = [...moves, ...(await ownedSequences(db, moves))];
   const functions = await readRoutines(db, schemas);
   if (functions.length === 0) return [];
   const relations = new Set(
@@ -112,6 +113,7 @@ export async function expectRelocatedBodies(db: Database, expected: Fingerprint,
   if (moves.length === 0 || before.length === 0) return [];
   await loadPgParser();
   const user = await currentUser(db);
+  moves = [...moves, ...(await ownedSequences(db, moves))];
   const after = new Map((await readRoutines(db, [...new Set(before.map((r) => r.schema))])).map((r) => [`${r.schema}.${r.name}`, r]));
   const repaired: string[] = [];
   for (const r of before) {
@@ -130,4 +132,16 @@ export async function expectRelocatedBodies(db: Database, expected: Fingerprint,
     repaired.push(key);
   }
   return repaired;
+}
+
+/** The sequences of moved tables' serial and identity columns, which moved with them (read after the migration). */
+async function ownedSequences(db: Database, moves: SchemaMove[]): Promise<SchemaMove[]> {
+  const owned = await db.query<{ name: string; schema: string; tbl: string }>(
+    `SELECT s.relname AS name, sn.nspname AS schema, t.relname AS tbl
+     FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
+     JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+     JOIN pg_class t ON t.oid = d.refobjid
+     WHERE s.relkind = 'S'`,
+  );
+  return moves.flatMap((m) => owned.filter((o) => o.tbl === m.name && o.schema === m.to).map((o) => ({ name: o.name, from: m.from, to: m.to })));
 }
