@@ -1,4 +1,5 @@
-import { relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { InputError, ToolError } from './errors';
 import { armFault, checkpoint } from './faults';
 import { loadDrizzleConfig } from './generate/drizzleConfig';
@@ -7,7 +8,11 @@ import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
 import { projectAdapter } from './generate/kitAdapter';
+import { migrationFolders } from './generate/kit10/folder';
+import { readMigrationsState } from './generate/migrationsFolder';
 import { patchMigration } from './patch/patchMigration';
+import { ownedSequenceMoves, repairRoutines, type MigrationSource } from './patch/routineRepairs';
+import { usageCarriedOver } from './patch/schemaUsage';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
 import { formatFiles, type UnloadableConfig } from './rewrite/formatFiles';
@@ -73,6 +78,10 @@ export interface MigrationResult {
   dropSourcePath?: string;
   /** Statements drizzle-kit generated for other pending changes, kept after the moves. */
   otherChanges: string[];
+  /** Functions whose bodies named a moved object by its qualified name, restated with it relocated. */
+  repairedFunctions: Array<{ function: string; relocated: string[] }>;
+  /** Roles given USAGE on a target schema, to keep reaching what they held privileges on there. */
+  usageGranted: Array<{ schema: string; roles: string[] }>;
   /** The drizzle-kit that wrote the migration, and its line (KitAdapter.line). */
   drizzleKit: { version: string; source: 'project' | 'bundled'; line: string };
 }
@@ -165,6 +174,13 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   let hazards: string[] = [];
   const generated = generation.value;
   if (config && generated) {
+    // The project's migrations say which functions name a moved object and which roles held privileges on one.
+    const earlier = strategy === 'move' ? earlierMigrations(generated.line, config.out, root) : [];
+    // drizzle-kit 1.0 rebuilds the schema only on demand (reconstruct() costs ~1 s): only a function body can need its sequences.
+    const needsSnapshots = strategy === 'copy' || options.verify !== false || earlier.some((m) => /\bfunction\b/i.test(m.sql));
+    const snapshots = needsSnapshots ? await generated.snapshots() : undefined;
+    const routines = await repairRoutines(earlier, [...generated.relocations, ...ownedSequenceMoves(snapshots?.next, generated.relocations)]);
+    const usage = await usageCarriedOver(earlier, generated.relocations);
     const patchInput = {
       statements: generated.statements,
       breakpoints: generated.breakpoints,
@@ -175,7 +191,6 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       tag: generated.tag,
       rollbackNote: generated.rollbackNote,
     };
-    const snapshots = strategy === 'copy' || options.verify !== false ? await generated.snapshots() : undefined;
     const patched =
       strategy === 'copy' && snapshots?.previous && snapshots.next
         ? await copyMigration({
@@ -185,7 +200,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
             keepSource: options.keepSource ?? false,
             columnOrder: replayedColumnOrder((await projectAdapter(root).readHistory(config, root)).steps.flatMap((s) => (s.snapshot ? [s.snapshot] : []))),
           })
-        : { ...patchMigration(patchInput), hazards: [] as string[], dropSourceSql: undefined };
+        : { ...patchMigration({ ...patchInput, routineRepairs: routines.repairs, usage }), hazards: routines.hazards, dropSourceSql: undefined };
     hazards = patched.hazards;
     checkpoint('patch:done');
     const rollbackPath = generated.rollbackPath;
@@ -208,6 +223,8 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       strategy,
       ...(dropSourcePath !== undefined ? { dropSourcePath: relative(root, dropSourcePath) } : {}),
       otherChanges: patched.otherChanges,
+      repairedFunctions: strategy === 'move' ? routines.repairs.map((r) => ({ function: r.routine, relocated: r.relocated })) : [],
+      usageGranted: strategy === 'move' ? [...usage].map(([schema, roles]) => ({ schema, roles: roles.filter((r) => !(options.grant ?? []).includes(r)) })).filter((u) => u.roles.length > 0) : [],
       drizzleKit: { version: generated.kit.version, source: generated.kit.source, line: generated.line },
     };
     if (options.verify !== false) {
@@ -306,4 +323,15 @@ function describeMove(m: MovePlan['moves'][number], root: string): MovedObject {
     line: m.object.location.line,
     ...(m.follows ? { follows: m.follows } : {}),
   };
+}
+
+/** The SQL of every migration the journal lists, in its order: what the database has before this one. */
+function earlierMigrations(line: string, out: string, root: string): MigrationSource[] {
+  const files = line.startsWith('0.')
+    ? readMigrationsState(out, root).journal.entries.map((e) => `${e.tag}.sql`)
+    : migrationFolders(out).map((folder) => join(folder, 'migration.sql'));
+  return files.map((file) => {
+    const path = join(out, file);
+    return { file: relative(root, path), sql: readFileSync(path, 'utf8') };
+  });
 }

@@ -64,8 +64,12 @@ BEGIN
 END $reschema$;`);
 }
 
-/** The rollback's statement, before the moves back: revokes what the grants added, restores the comment. */
-export function revokeGrantedPrivileges(schema: string, roles: string[], tag: string): string {
+/**
+ * The rollback's statement, before the moves back: revokes what the grants added, restores the comment.
+ * `usageRoles` were given only USAGE on the schema, so only that is revoked from them: a table-level
+ * REVOKE would also take the column privileges they held (a column grant moved with its table).
+ */
+export function revokeGrantedPrivileges(schema: string, roles: string[], tag: string, usageRoles: string[] = []): string {
   const s = quoteLiteral(schema);
   const n = `(SELECT oid FROM pg_namespace WHERE nspname = ${s})`;
   return doBlock(`-- Revokes what the migration granted to the --grant roles in this schema, and only that: what they held before stays.
@@ -89,7 +93,7 @@ BEGIN
            unnest(CASE c.relkind WHEN 'S' THEN ARRAY['USAGE', 'SELECT'] ELSE ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE'] END) p
       WHERE c.relnamespace = ${n} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
     UNION ALL
-    SELECT 3, format('%s USAGE ON SCHEMA', r), format('REVOKE USAGE ON SCHEMA %I FROM %I', ${s}, r) FROM unnest(${rolesArray(roles)}) r
+    SELECT 3, format('%s USAGE ON SCHEMA', r), format('REVOKE USAGE ON SCHEMA %I FROM %I', ${s}, r) FROM unnest(${rolesArray([...roles, ...usageRoles])}) r
     ORDER BY 1
   LOOP
     IF NOT (before -> 'held') ? granted.key THEN
@@ -103,11 +107,34 @@ END $reschema$;`);
 /**
  * The migration's grant statements for every target schema and role (each
  * schema's record of what the roles held first), and the rollback's revokes.
+ * `usage`: per target schema, roles that only need USAGE on it to keep
+ * reaching the objects that moved there (`usageCarriedOver`). On a schema the
+ * migration creates nobody held anything, so a plain GRANT and REVOKE are
+ * exact; on one that was there, they join the record, so that the rollback
+ * revokes only what the migration added.
  */
-export function grantsAndRecord(schemas: string[], roles: string[], tag: string): { grants: string[]; revokes: string[] } {
-  if (roles.length === 0) return { grants: [], revokes: [] };
-  return {
-    grants: schemas.flatMap((schema) => [recordHeldPrivileges(schema, roles, tag), ...roles.flatMap((role) => grantStatements(schema, role))]),
-    revokes: schemas.map((schema) => revokeGrantedPrivileges(schema, roles, tag)),
-  };
+export function grantsAndRecord(
+  schemas: string[],
+  roles: string[],
+  tag: string,
+  usage: Map<string, string[]> = new Map(),
+  created: Set<string> = new Set(),
+): { grants: string[]; revokes: string[] } {
+  const grants: string[] = [];
+  const revokes: string[] = [];
+  for (const schema of schemas) {
+    const usageOnly = (usage.get(schema) ?? []).filter((r) => !roles.includes(r));
+    const usageGrants = usageOnly.map((r) => `GRANT USAGE ON SCHEMA ${ident(schema)} TO ${ident(r)};`);
+    if (roles.length === 0 && usageOnly.length > 0 && created.has(schema)) {
+      const why = `-- USAGE for the roles that held privileges on the objects moved here (and USAGE where they were).`;
+      grants.push(...usageGrants.map((g, i) => (i === 0 ? `${why}\n${g}` : g)));
+      revokes.push(...usageOnly.map((r) => `REVOKE USAGE ON SCHEMA ${ident(schema)} FROM ${ident(r)};`));
+      continue;
+    }
+    const recorded = [...roles, ...usageOnly];
+    if (recorded.length === 0) continue;
+    grants.push(recordHeldPrivileges(schema, recorded, tag), ...roles.flatMap((role) => grantStatements(schema, role)), ...usageGrants);
+    revokes.push(revokeGrantedPrivileges(schema, roles, tag, usageOnly));
+  }
+  return { grants, revokes };
 }

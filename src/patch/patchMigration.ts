@@ -1,6 +1,7 @@
 import type { ObjectKind } from '../plan/types';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { grantsAndRecord } from './grants';
+import type { RoutineRepair } from './routineRepairs';
 import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
@@ -17,6 +18,10 @@ export interface PatchInput {
   tag: string;
   /** What to do with the rollback file, in the drizzle-kit line's words (KitAdapter.rollbackNote); 0.x's by default. */
   rollbackNote?: string;
+  /** Functions whose bodies name moved objects, restated with the names relocated (src/patch/routineRepairs.ts). */
+  routineRepairs?: RoutineRepair[];
+  /** Per target schema, roles that need USAGE on it to reach what moved there (src/patch/schemaUsage.ts). */
+  usage?: Map<string, string[]>;
 }
 
 export const JOURNAL_ROLLBACK_NOTE = '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.';
@@ -66,12 +71,15 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     if (targets.includes(schema)) insertAt = Math.max(insertAt, i + 1);
   });
 
-  const { grants, revokes } = grantsAndRecord(targets, input.grants, input.tag);
+  const { grants, revokes } = grantsAndRecord(targets, input.grants, input.tag, input.usage, createdSchemas);
+  const repairs = input.routineRepairs ?? [];
   const statements = [
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
     ...input.statements.slice(0, insertAt),
     ...moves,
     ...input.statements.slice(insertAt),
+    // After the moves: a SQL function's body is checked against the objects where they now are.
+    ...repairs.map((r) => `-- ${r.routine}: its body names ${r.relocated.join(', ')}\n${r.sql}`),
     ...grants,
   ];
   // Handle: every object of a schema moves out and its pgSchema declaration goes (src/plan/emptiedSchemas.ts):
@@ -99,6 +107,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     ...orderedMoves(input.relocations)
       .reverse()
       .map((r) => moveStatement(r, true)),
+    ...repairs.map((r) => `-- ${r.routine} as it was, naming the objects where they are again.\n${r.rollbackSql}`),
     // RESTRICT (the default): fails rather than drop anything the migration did not put there.
     // Handle: the same migration also creates a table in the new schema (a table added since the
     // last generate): the moves back leave it there, so the DROP would fail the whole rollback.

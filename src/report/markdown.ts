@@ -99,6 +99,15 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
       for (const s of m.otherChanges) out.push(`- ${code(s.split('\n')[0]!)}`);
       out.push('');
     }
+    const repaired = m.repairedFunctions ?? [];
+    if (repaired.length > 0) {
+      out.push(`It repairs ${plural(repaired.length, 'function')} whose body named a moved object (restated with the names relocated; the rollback restores them):`, '');
+      for (const f of repaired) out.push(`- ${code(f.function)}: ${f.relocated.map(code).join(', ')}`);
+      out.push('');
+    }
+    for (const u of m.usageGranted ?? []) {
+      out.push(`It grants USAGE on schema ${code(u.schema)} to ${u.roles.map(code).join(', ')}: they held privileges on what moved there.`, '');
+    }
     out.push('<details>', `<summary>Rollback <code>${html(m.rollbackPath)}</code></summary>`, '', fence('sql', cut(m.rollbackSql, max)), '', '</details>', '');
   }
 

@@ -38,6 +38,8 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
   if (report.migration) {
     const kit = report.migration.drizzleKit;
     err.push(`migration by drizzle-kit ${kit.version}, line ${kit.line}`);
+    for (const f of report.migration.repairedFunctions ?? []) err.push(`repairs function ${f.function}: its body named ${f.relocated.join(', ')}`);
+    for (const u of report.migration.usageGranted ?? []) err.push(`grants USAGE on schema ${u.schema} to ${u.roles.join(', ')}: they held privileges on what moved there`);
   }
   if (report.hazards) err.push(...hazardLines(report.hazards, paint));
   if (report.verification) err.push(...verificationLines(report.verification, paint));

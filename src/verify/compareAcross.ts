@@ -2,7 +2,7 @@ import { ConfigError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { grantRolesOf, unexpectedAdditions, widenByGrants, withoutGrantedUsage, withoutGrantRecords } from './additions';
 import type { Database } from './database';
-import { checkFunctionBodies } from './functionBodies';
+import { checkFunctionBodies, expectRelocatedBodies, readRoutines } from './functionBodies';
 import {
   compareFingerprints,
   entryKey,
@@ -37,6 +37,7 @@ export async function compareAcrossMigration(
   const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
   const skipTables = [`${table.schema}.${table.table}`];
   const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { skipTables }));
+  const routines = await timer.time('function bodies', async () => (moves.length ? readRoutines(db, await userSchemas(db, exclude)) : []));
   const failure = await timer.time('migrate', () => applyStatements(db, target.file, target.statements, { transaction }));
   if (failure?.platformGap && !inTransaction) {
     // A throwaway database without what the platform provides proves nothing about the migration.
@@ -47,6 +48,7 @@ export async function compareAcrossMigration(
     return;
   }
   const expected = new Map(relocateFingerprint(before, moves));
+  await timer.time('function bodies', () => expectRelocatedBodies(db, expected, routines, moves));
   // Handle: every object moved out of a schema and its pgSchema declaration went, so drizzle-kit
   // dropped it (RESTRICT: anything left in it fails the statement). The schema is expected gone.
   for (const statement of target.statements) {

@@ -1,20 +1,8 @@
 import { loadPgParser } from '../patch/pgParser';
+import { bodyReferences, relocateRoutineBody, searchPathSchemas, type BodyReference } from '../sql/routineBody';
 import type { Database } from './database';
-import type { SchemaMove } from './fingerprint';
+import type { Fingerprint, SchemaMove } from './fingerprint';
 import type { VerifyRow } from './verifyReport';
-
-type Node = Record<string, any>; // the parser's JSON AST
-
-interface LibPgQuery {
-  parseSync(sql: string): { stmts: Array<{ stmt: Node }> };
-  parsePlPgSQLSync(sql: string): Node;
-}
-
-/** A relation a function body names, as written: schema undefined when unqualified. */
-interface BodyReference {
-  schema: string | undefined;
-  name: string;
-}
 
 /**
  * Function bodies are resolved by name when they run, so a move breaks every
@@ -33,19 +21,8 @@ export async function checkFunctionBodies(
 ): Promise<VerifyRow[]> {
   if (moves.length === 0) return [];
   await loadPgParser();
-  const lib = require('libpg-query') as LibPgQuery;
-  const functions = await db.query<{ schema: string; name: string; lang: string; def: string; src: string; path: string | null; triggers: string | null }>(
-    `SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, l.lanname AS lang,
-            pg_get_functiondef(p.oid) AS def, p.prosrc AS src,
-            (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%') AS path,
-            (SELECT string_agg(t.tgname || ' on ' || tn.nspname || '.' || tc.relname, ', ' ORDER BY 1)
-               FROM pg_trigger t JOIN pg_class tc ON tc.oid = t.tgrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-              WHERE t.tgfoid = p.oid AND NOT t.tgisinternal) AS triggers
-     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
-     WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p') AND l.lanname IN ('sql', 'plpgsql')
-       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
-    [schemas],
-  );
+  moves = [...moves, ...(await ownedSequences(db, moves))];
+  const functions = await readRoutines(db, schemas);
   if (functions.length === 0) return [];
   const relations = new Set(
     (
@@ -54,18 +31,18 @@ export async function checkFunctionBodies(
       )
     ).map((r) => r.name),
   );
-  const [{ user } = { user: '' }] = await db.query<{ user: string }>('SELECT current_user AS user');
+  const user = await currentUser(db);
   const movedFrom = new Map(moves.map((m) => [`${m.from}.${m.name}`, m]));
   const rows: VerifyRow[] = [];
   for (const f of functions) {
     let references: BodyReference[];
     try {
-      references = f.lang === 'sql' ? referencesInSql(lib, f.src) : referencesInPlpgsql(lib, f.def);
+      references = bodyReferences({ language: f.lang, body: f.src, definition: f.def });
     } catch (error) {
       notes.push(`function ${f.schema}.${f.name}: body not parsed, not checked for moved names (${error instanceof Error ? error.message : String(error)})`);
       continue;
     }
-    const path = searchPath(f.path ?? '"$user", public', user);
+    const path = searchPathSchemas(f.path ?? undefined, user);
     const broken = new Set<string>();
     for (const r of references) {
       if (r.schema !== undefined) {
@@ -87,81 +64,84 @@ export async function checkFunctionBodies(
   return rows;
 }
 
-/** A function's search_path setting as schema names; `$user` is the role running it. */
-function searchPath(setting: string, user: string): string[] {
-  return setting
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase()))
-    .map((s) => (s === '$user' ? user : s));
+
+/** A SQL or PL/pgSQL function or procedure as the catalog has it (not an extension's). */
+export interface Routine {
+  schema: string;
+  /** `name(identity arguments)`, as the fingerprint names it. */
+  name: string;
+  lang: string;
+  def: string;
+  src: string;
+  path: string | null;
+  triggers: string | null;
+  /** md5 of the body and result type, as the fingerprint's entry has it. */
+  md5: string;
 }
 
-function referencesInSql(lib: LibPgQuery, sql: string): BodyReference[] {
-  const out: BodyReference[] = [];
-  for (const s of lib.parseSync(sql).stmts) collectRelations(s.stmt, out);
-  return out;
+export async function readRoutines(db: Database, schemas: string[]): Promise<Routine[]> {
+  return db.query<Routine>(
+    `SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, l.lanname AS lang,
+            pg_get_functiondef(p.oid) AS def, p.prosrc AS src,
+            md5(coalesce(p.prosrc, '') || ':' || pg_get_function_result(p.oid)) AS md5,
+            (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%') AS path,
+            (SELECT string_agg(t.tgname || ' on ' || tn.nspname || '.' || tc.relname, ', ' ORDER BY 1)
+               FROM pg_trigger t JOIN pg_class tc ON tc.oid = t.tgrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+              WHERE t.tgfoid = p.oid AND NOT t.tgisinternal) AS triggers
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+     WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p') AND l.lanname IN ('sql', 'plpgsql')
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
+    [schemas],
+  );
+}
+
+async function currentUser(db: Database): Promise<string> {
+  const [{ user } = { user: '' }] = await db.query<{ user: string }>('SELECT current_user AS user');
+  return user;
 }
 
 /**
- * PL/pgSQL keeps each embedded statement and expression as text
- * (`PLpgSQL_expr.query`); expressions (`parseMode` other than 0) are parsed
- * as the SELECT PL/pgSQL itself runs them as. Dynamic SQL (EXECUTE) is text
- * built at run time and is not followed.
+ * A move repairs the bodies that name a moved object by its qualified name
+ * (src/patch/routineRepairs.ts): after it, such a body is expected to be the
+ * original with those names relocated, exactly (`relocateRoutineBody`, the
+ * patch stage's own rewrite), and any other body as it was. `before` is read
+ * before the migration; the expected function entries are edited in place
+ * when the migrated body is that relocation, so a body replaced by anything
+ * else still differs. Returns the functions whose relocated body is expected.
  */
-function referencesInPlpgsql(lib: LibPgQuery, definition: string): BodyReference[] {
-  const queries: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const expr = (node as Node).PLpgSQL_expr;
-      if (expr && typeof expr.query === 'string') queries.push(expr.parseMode ? `SELECT ${expr.query}` : expr.query);
-      Object.values(node).forEach(walk);
-    }
-  };
-  walk(lib.parsePlPgSQLSync(definition));
-  const out: BodyReference[] = [];
-  for (const q of queries) {
+export async function expectRelocatedBodies(db: Database, expected: Fingerprint, before: Routine[], moves: SchemaMove[]): Promise<string[]> {
+  if (moves.length === 0 || before.length === 0) return [];
+  await loadPgParser();
+  const user = await currentUser(db);
+  moves = [...moves, ...(await ownedSequences(db, moves))];
+  const after = new Map((await readRoutines(db, [...new Set(before.map((r) => r.schema))])).map((r) => [`${r.schema}.${r.name}`, r]));
+  const repaired: string[] = [];
+  for (const r of before) {
+    let body: string;
     try {
-      for (const s of lib.parseSync(q).stmts) collectRelations(s.stmt, out);
+      body = relocateRoutineBody({ language: r.lang, body: r.src, definition: r.def, searchPath: searchPathSchemas(r.path ?? undefined, user) }, moves).body;
     } catch {
-      // An assignment target or a fragment the SQL grammar does not take alone: it names no relation.
+      continue; // checkFunctionBodies names a body that does not parse
     }
+    const now = after.get(`${r.schema}.${r.name}`);
+    if (body === r.src || now?.src !== body) continue;
+    const key = `function ${r.schema}.${r.name}`;
+    const entry = expected.get(key);
+    if (!entry) continue;
+    expected.set(key, { ...entry, value: entry.value.replace(/body md5 \w+$/, `body md5 ${now.md5}`) });
+    repaired.push(key);
   }
-  return out;
+  return repaired;
 }
 
-/** Every relation a statement names (its RangeVars), less the names its WITH clauses define. */
-function collectRelations(tree: Node, out: BodyReference[]): void {
-  const ctes = new Set<string>();
-  const found: BodyReference[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const n = node as Node;
-      // A RangeVar: wrapped as { RangeVar: {...} } in FROM lists, bare where a field can only be one (INSERT INTO's relation).
-      if (typeof n.relname === 'string') found.push({ schema: n.schemaname, name: n.relname });
-      // nextval('public.invoice_number_seq') and 'public.jobs'::regclass name a relation in a string, resolved when they run.
-      const call = n.FuncCall;
-      const callee = call?.funcname?.[call.funcname.length - 1]?.String?.sval;
-      if (callee && SEQUENCE_FUNCTIONS.has(callee)) nameInString(call.args?.[0], found);
-      const cast = n.TypeCast;
-      if (cast?.typeName?.names?.some((x: Node) => x.String?.sval === 'regclass')) nameInString(cast.arg, found);
-      if (n.CommonTableExpr?.ctename) ctes.add(n.CommonTableExpr.ctename);
-      Object.values(n).forEach(walk);
-    }
-  };
-  walk(tree);
-  out.push(...found.filter((r) => r.schema !== undefined || !ctes.has(r.name)));
-}
-
-const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval']);
-
-/** A string constant holding a relation name (`schema.name`, either part possibly quoted). */
-function nameInString(node: Node | undefined, out: BodyReference[]): void {
-  const text: unknown = node?.A_Const?.sval?.sval;
-  if (typeof text !== 'string') return;
-  const parts = [...text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!.trim().toLowerCase()));
-  if (parts.length === 1) out.push({ schema: undefined, name: parts[0]! });
-  else if (parts.length === 2) out.push({ schema: parts[0], name: parts[1]! });
+/** The sequences of moved tables' serial and identity columns, which moved with them (read after the migration). */
+async function ownedSequences(db: Database, moves: SchemaMove[]): Promise<SchemaMove[]> {
+  const owned = await db.query<{ name: string; schema: string; tbl: string }>(
+    `SELECT s.relname AS name, sn.nspname AS schema, t.relname AS tbl
+     FROM pg_class s JOIN pg_namespace sn ON sn.oid = s.relnamespace
+     JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+     JOIN pg_class t ON t.oid = d.refobjid
+     WHERE s.relkind = 'S'`,
+  );
+  return moves.flatMap((m) => owned.filter((o) => o.tbl === m.name && o.schema === m.to).map((o) => ({ name: o.name, from: m.from, to: m.to })));
 }

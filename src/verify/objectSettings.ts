@@ -107,16 +107,21 @@ export async function readObjectSettings(db: Database, schemas: string[], add: (
     });
   }
 
-  for (const g of await db.query<{ schema: string; tbl: string; col: string; grantee: string; privileges: string }>(
+  // Column grants, and whether each grantee still reaches the column (USAGE on its schema), as table grants.
+  for (const g of await db.query<{ schema: string; tbl: string; col: string; grantee: string; privileges: string; reachable: boolean }>(
     `SELECT n.nspname AS schema, c.relname AS tbl, a.attname AS col,
             CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END AS grantee,
-            string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' with grant option' ELSE '' END, ',' ORDER BY x.privilege_type) AS privileges
+            string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' with grant option' ELSE '' END, ',' ORDER BY x.privilege_type) AS privileges,
+            CASE WHEN x.grantee = 0 THEN EXISTS (
+                   SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) s WHERE s.grantee = 0 AND s.privilege_type = 'USAGE')
+                 ELSE has_schema_privilege(x.grantee, n.oid, 'USAGE') END AS reachable
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(a.attacl) x
      WHERE a.attacl IS NOT NULL AND NOT a.attisdropped AND n.nspname = ANY($1)
-     GROUP BY 1, 2, 3, 4`,
+     GROUP BY 1, 2, 3, 4, n.oid, x.grantee`,
     [schemas],
   )) {
-    add({ kind: 'column grant', schema: g.schema, name: `${g.tbl}.${g.col}:${g.grantee}`, table: g.tbl, value: g.privileges });
+    const value = `${g.privileges}${g.reachable ? '' : ` (no USAGE on schema ${g.schema})`}`;
+    add({ kind: 'column grant', schema: g.schema, name: `${g.tbl}.${g.col}:${g.grantee}`, table: g.tbl, value });
   }
 
   // Default privileges in a compared schema, and those for every schema

@@ -1,0 +1,98 @@
+/**
+ * fixtures/projects/routines: a hand-written migration's SECURITY DEFINER
+ * trigger fills `profiles` by the name `public.profiles`, and a role holds
+ * privileges on it. The default move (verification on) must repair the
+ * function bodies and give the role USAGE on the new schema; the app's next
+ * sign-up must then land in the moved table, and the rollback must put
+ * everything back, the role's new USAGE included.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { move, MoveNotVerifiedError } from '../src/move';
+import { openPglite, type Database } from '../src/verify/database';
+import { failures } from '../src/verify/summary';
+import { copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
+import { migrateWith, runCli } from './helpers/run';
+
+const track = removedAfterEach();
+
+async function scalar(db: Database, sql: string): Promise<string> {
+  const [row] = await db.query<{ v: string }>(`SELECT (${sql})::text AS v`);
+  return row!.v;
+}
+
+it('moves a table a trigger function names by its qualified name: sign-ups still land, and the rollback restores it', async () => {
+  const dir = track(copyFixtureProject('routines'));
+  const db = await openPglite([]);
+  try {
+    await db.exec('CREATE ROLE signup_worker');
+    await migrateWith(db as Database & { raw: unknown }, join(dir, 'drizzle'));
+    await db.exec("INSERT INTO accounts (email) VALUES ('before@example.com')");
+
+    const moved = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'app', '--tables', 'profiles', '--rows', '20', '--format', 'json']);
+    expect({ status: moved.status, stderr: moved.stderr }).toEqual({ status: 0, stderr: '' });
+    const report = JSON.parse(moved.stdout);
+    expect(report.written).toBe(true);
+    expect(report.migration.repairedFunctions).toEqual([
+      { function: 'public.create_profile()', relocated: ['public.profiles -> app.profiles', 'public.plan -> app.plan'] },
+      { function: 'public.profile_count()', relocated: ['public.profiles -> app.profiles'] },
+      // The sequence of profiles' serial column moves with the table.
+      { function: 'public.last_member_number()', relocated: ['public.profiles_member_number_seq -> app.profiles_member_number_seq'] },
+    ]);
+    expect(report.migration.usageGranted).toEqual([{ schema: 'app', roles: ['signup_worker'] }]);
+
+    await migrateWith(db as Database & { raw: unknown }, join(dir, 'drizzle'));
+    await db.exec("INSERT INTO accounts (email) VALUES ('after@example.com')");
+    expect(await scalar(db, "SELECT string_agg(email || ':' || plan, ',' ORDER BY id) FROM app.profiles")).toBe('before@example.com:free,after@example.com:free');
+    expect(await scalar(db, 'SELECT public.profile_count()')).toBe('2');
+    expect(await scalar(db, 'SELECT public.last_member_number()')).toBe('2');
+    // The role reaches what it held privileges on, and nothing more.
+    await db.exec('SET ROLE signup_worker');
+    try {
+      await db.exec("UPDATE app.profiles SET plan = 'pro' WHERE email = 'after@example.com'");
+      expect(await scalar(db, "SELECT has_schema_privilege('app', 'CREATE')")).toBe('false');
+    } finally {
+      await db.exec('RESET ROLE');
+    }
+
+    const rollback = readFileSync(join(dir, report.migration.rollbackPath), 'utf8');
+    await db.exec(rollback);
+    expect(await scalar(db, "SELECT to_regnamespace('app') IS NULL")).toBe('true');
+    await db.exec("INSERT INTO accounts (email) VALUES ('rolled-back@example.com')");
+    expect(await scalar(db, 'SELECT count(*) FROM public.profiles')).toBe('3');
+    expect(await scalar(db, 'SELECT public.profile_count()')).toBe('3');
+    expect(await scalar(db, "SELECT prosrc FROM pg_proc WHERE proname = 'create_profile'")).toContain('INSERT INTO public.profiles');
+  } finally {
+    await db.close();
+  }
+}, 120_000);
+
+it('refuses what it cannot repair, naming it: a body reaching the table unqualified through its search_path, dynamic SQL', async () => {
+  const dir = track(copyFixtureProject('routines'));
+  appendFileSync(
+    join(dir, 'drizzle', '0001_signup_trigger.sql'),
+    `--> statement-breakpoint
+CREATE FUNCTION public.normalize_profile() RETURNS trigger LANGUAGE plpgsql SET search_path = public AS $$
+BEGIN
+  UPDATE profiles SET email = lower(email) WHERE id = NEW.id;
+  RETURN NEW;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER accounts_normalize_profile AFTER UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.normalize_profile();--> statement-breakpoint
+CREATE FUNCTION public.purge_profiles() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM public.profiles'; END $$;`,
+  );
+  const tree = hashTree(dir);
+  const hazards: string[] = [];
+  const error = await move({ cwd: dir, files: ['src/db/schema.ts'], to: 'app', tables: ['profiles'], rows: 20, onHazards: (h) => hazards.push(...h) }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(MoveNotVerifiedError);
+  expect(failures((error as MoveNotVerifiedError).report)).toContainEqual(
+    expect.stringMatching(/^function public\.normalize_profile\(\): .*names profiles \(search_path public\), moved to app\.profiles: fails when it runs/),
+  );
+  expect(hazards).toEqual([
+    expect.stringMatching(/^function public\.normalize_profile\(\) \(drizzle\/0001_signup_trigger\.sql\): names profiles unqualified .*: not repaired/),
+    expect.stringMatching(/^function public\.purge_profiles\(\) \(drizzle\/0001_signup_trigger\.sql\): dynamic SQL \(EXECUTE 'DELETE FROM public\.profiles'\) may name public\.profiles.*: not repaired/),
+  ]);
+  // The functions it can repair still are: only the two it cannot are named.
+  expect((error as MoveNotVerifiedError).result.migration!.repairedFunctions.map((f) => f.function)).toEqual(['public.create_profile()', 'public.profile_count()', 'public.last_member_number()']);
+  expect(hashTree(dir)).toEqual(tree);
+}, 120_000);
