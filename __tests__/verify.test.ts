@@ -64,6 +64,9 @@ describe('verify on the 000 fixture after a move', () => {
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')));
     expect(validate(json) ? 'valid' : validate.errors).toBe('valid');
     expect(json).toMatchObject({ version: 1, command: 'verify', verification: { summary: { ok: true } } });
+    // The phases in the verification section itself, as move's JSON report carries it (no `details` there).
+    const timings = (json.verification as { timingsMs?: Record<string, number> }).timingsMs ?? {};
+    expect(Object.keys(timings)).toEqual(expect.arrayContaining(['start', 'replay', 'seed', 'fingerprint', 'migrate', 'rollback', 'drift']));
     const report = json.details;
     expect(report.ok).toBe(true);
     expect(report.engine).toBe('pglite');

@@ -141,5 +141,6 @@ export function toVerificationReport(report: VerifyReport): VerificationReport {
     ...(report.notChecked.length ? { notChecked: [...report.notChecked] } : {}),
     rows,
     summary: { ok: report.ok, checked: compared + report.behaviour.length + (report.rollback ? 1 : 0), failed: failures(report).length },
+    timingsMs: { ...report.timingsMs },
   };
 }
