@@ -12,6 +12,7 @@ import { platformBaseline, preparePlatform } from './platform';
 import { checkBehaviour } from './probes';
 import { applyStatements, describeFailure, extensionsCreatedBy } from './replay';
 import { applySeed, planSeed } from './seedRows';
+import { DEFAULT_ROWS, seedRowCounts } from './seedRowCounts';
 import { seedableSnapshot } from './seedCatalog';
 import { seedScope } from './seedScope';
 import { verifyLive } from './verifyLive';
@@ -109,13 +110,15 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
     const checksDrift = set.target === set.steps.length - 1;
     const notBaseline = (d: Drift) => !(d.expected === 'absent' && baseline.objects.has(d.object));
     const driftBefore = previous && checksDrift ? (await timer.time('drift', () => findDrift(db, previous, exclude))).drift : [];
-    const rows = options.rows ?? 1000;
+    const rows = options.rows ?? DEFAULT_ROWS;
     if (previous) {
       // Rows for what the replayed database has, not what the snapshot says: drift already there must not fail the move.
       const seedable = await timer.time('seed', () => seedableSnapshot(db, previous));
       const scope = seedScope(seedable, moves, target.sql);
       await timer.time('seed', async () => {
-        const seed = planSeed(seedable, rows, 1, scope.tables);
+        const { fewer } = await seedRowCounts(db, scope.tables, options.rows);
+        if (Object.keys(fewer).length) report.seededRowsFewer = fewer;
+        const seed = planSeed(seedable, rows, 1, scope.tables, fewer);
         report.seededRowsByTable = await applySeed(db, seed);
         if (seed.unfilled.length) report.notes.push(`no generated values (default or NULL) for ${seed.unfilled.join(', ')}: no generator knows their types`);
       });
