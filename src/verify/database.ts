@@ -79,7 +79,11 @@ export async function openPglite(extensionNames: string[] = ['pg_trgm'], dataDir
   return {
     engine: 'pglite',
     raw: db,
-    dump: () => db.dumpDataDir('none'),
+    dump: async () => {
+      // Written out first: a data folder whose WAL holds the whole replay starts by redoing it.
+      await db.exec('CHECKPOINT');
+      return db.dumpDataDir('none');
+    },
     exec: async (sql) => {
       await db.exec(sql);
     },
