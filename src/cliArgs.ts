@@ -26,7 +26,8 @@ export interface MoveArgs {
   databaseUrl?: string;
   debug: boolean;
   engine: 'pglite' | 'postgres';
-  rows: number;
+  /** Forced on every table; the verification's own rule when absent. */
+  rows?: number;
   strategy: 'move' | 'copy';
   keepSource: boolean;
   /** SQL files run on the throwaway database before the replay. */
@@ -38,7 +39,8 @@ export interface VerifyArgs {
   config?: string;
   migration?: string;
   engine: 'pglite' | 'postgres';
-  rows: number;
+  /** Forced on every table; the verification's own rule when absent. */
+  rows?: number;
   databaseUrl?: string;
   commit: boolean;
   lockTimeout: number;

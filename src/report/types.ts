@@ -30,6 +30,8 @@ export interface VerificationReport {
   notChecked?: string[];
   rows: VerificationRow[];
   summary: { ok: boolean; checked: number; failed: number };
+  /** Wall time per phase of the verification (`start`, `replay`, `seed`, `fingerprint`, `drift`, ...), in milliseconds. */
+  timingsMs?: Record<string, number>;
 }
 
 /** Raw SQL in the project's own files that names a moved object without its new schema. */

@@ -58,20 +58,31 @@ export function renderVerifyText(report: VerifyReport): string {
 }
 
 /**
- * What the rows of an embedded check are: generated, not the user's. A table
- * whose keys allow fewer rows than asked (a boolean key, a small enum, a
- * narrow CHECK) shows the count it got. Undefined on a live database.
+ * What the rows of an embedded check are: generated, not the user's. The
+ * tables given fewer rows on purpose (a costly index) are named with why, and
+ * a table whose keys allow fewer rows than planned (a boolean key, a small
+ * enum, a narrow CHECK) shows the count it got. Undefined on a live database.
  */
 export function generatedRowsLine(report: VerifyReport): string | undefined {
   if (!report.seededRows) return undefined;
   const counts = report.seededRowsByTable;
   const tables = counts ? Object.keys(counts).length : (report.seededTables?.length ?? 0);
+  const planned = (t: string) => report.seededRowsFewer?.[t]?.rows ?? report.seededRows;
   const fewer = Object.entries(counts ?? {})
-    .filter(([, n]) => n < report.seededRows)
+    .filter(([t, n]) => n < planned(t))
     .sort(([a], [b]) => a.localeCompare(b));
+  // "20 rows in public.docs_embeddings, public.embedding (hnsw index: ...)": one group per count and reason.
+  const groups = new Map<string, { rows: number; reason: string; tables: string[] }>();
+  for (const [t, f] of Object.entries(report.seededRowsFewer ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    const group = groups.get(`${f.rows} ${f.reason}`) ?? { ...f, tables: [] };
+    group.tables.push(t);
+    groups.set(`${f.rows} ${f.reason}`, group);
+  }
+  const onPurpose = [...groups.values()].map((g) => `${g.rows} rows in ${g.tables.join(', ')} (${g.reason})`);
   return (
     `on ${report.seededRows} generated rows per table in ${tables} table${tables === 1 ? '' : 's'} ` +
     '(not your data: verify with --database-url on a copy for real rows)' +
+    (onPurpose.length ? `; ${onPurpose.join('; ')}, --rows gives every table the same` : '') +
     (fewer.length ? `; fewer where the keys allow no more: ${fewer.map(([t, n]) => `${t} ${n}`).join(', ')}` : '')
   );
 }
@@ -141,5 +152,6 @@ export function toVerificationReport(report: VerifyReport): VerificationReport {
     ...(report.notChecked.length ? { notChecked: [...report.notChecked] } : {}),
     rows,
     summary: { ok: report.ok, checked: compared + report.behaviour.length + (report.rollback ? 1 : 0), failed: failures(report).length },
+    timingsMs: { ...report.timingsMs },
   };
 }

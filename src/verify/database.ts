@@ -11,6 +11,8 @@ export interface Database {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** A connection string a separate client (drizzle's migrator) can use; undefined for PGlite. */
   url?: string;
+  /** PGlite only: its data folder, to start another database from. */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -45,28 +47,43 @@ export function pgliteExtensionSupport(names: string[]): { supported: string[]; 
   return { supported, missing: names.filter((n) => !supported.includes(n)) };
 }
 
-/** PGlite in-process, with the extensions named (those it can load). */
-export async function openPglite(extensionNames: string[] = ['pg_trgm']): Promise<Database & { raw: unknown }> {
+/**
+ * PGlite in-process, with the extensions named (those it can load), from the
+ * fresh template, or from `dataDir` (a saved replay, replayCache.ts), which
+ * must load: the caller replays instead when it does not.
+ */
+export async function openPglite(extensionNames: string[] = ['pg_trgm'], dataDir?: Blob): Promise<Database & { raw: unknown; dump(): Promise<Blob> }> {
   const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
   const extensions: Record<string, PgliteExtension> = {};
   for (const name of extensionNames) {
     const load = PGLITE_EXTENSIONS[name];
     if (load) extensions[name.replace(/-/g, '_')] = load();
   }
-  const template = pgliteTemplate();
-  let db = new PGlite({ extensions, ...(template.data ? { loadDataDir: template.data } : {}) });
-  try {
+  let db: InstanceType<typeof PGlite>;
+  if (dataDir) {
+    db = new PGlite({ extensions, loadDataDir: dataDir });
     await db.waitReady;
-  } catch (error) {
-    if (!template.data) throw error;
-    template.discard();
-    db = new PGlite({ extensions });
-    await db.waitReady;
+  } else {
+    const template = pgliteTemplate();
+    db = new PGlite({ extensions, ...(template.data ? { loadDataDir: template.data } : {}) });
+    try {
+      await db.waitReady;
+    } catch (error) {
+      if (!template.data) throw error;
+      template.discard();
+      db = new PGlite({ extensions });
+      await db.waitReady;
+    }
+    await template.save(() => db.dumpDataDir('none'));
   }
-  await template.save(() => db.dumpDataDir('none'));
   return {
     engine: 'pglite',
     raw: db,
+    dump: async () => {
+      // Written out first: a data folder whose WAL holds the whole replay starts by redoing it.
+      await db.exec('CHECKPOINT');
+      return db.dumpDataDir('none');
+    },
     exec: async (sql) => {
       await db.exec(sql);
     },

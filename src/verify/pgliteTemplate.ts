@@ -12,16 +12,29 @@ import { dirname, join } from 'node:path';
  * planted data folder would be the database that verification trusts.
  */
 export function templatePath(): string | undefined {
+  const dir = cacheFolder();
   try {
-    const version = (JSON.parse(readFileSync(pglitePackageJson(), 'utf8')) as { version: string }).version;
+    return dir && join(dir, `pglite-${pgliteVersion()}.tar`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The user's own cache folder for this tool, or undefined when another user could write into it. */
+export function cacheFolder(): string | undefined {
+  try {
     const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'drizzle-reschema');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const owner = statSync(dir);
     if ((process.getuid && owner.uid !== process.getuid()) || (owner.mode & 0o077) !== 0) return undefined;
-    return join(dir, `pglite-${version}.tar`);
+    return dir;
   } catch {
     return undefined;
   }
+}
+
+export function pgliteVersion(): string {
+  return (JSON.parse(readFileSync(pglitePackageJson(), 'utf8')) as { version: string }).version;
 }
 
 /** PGlite's `exports` hide its package.json: found from its main file. */

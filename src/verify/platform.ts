@@ -101,6 +101,15 @@ function createdBy(statements: string[]): { schemas: string[]; tables: string[] 
 }
 
 /**
+ * All that preparePlatform reads from the migrations' statements: what they
+ * create, and the roles they name. The replay cache keys on it, so two
+ * migrations under test that differ otherwise share the replay before them.
+ */
+export function platformFacts(statements: string[]) {
+  return { madeByMigrations: { ...createdBy(statements), roles: rolesCreatedBy(statements) }, rolesNamed: rolesNamedBy(statements) };
+}
+
+/**
  * Makes the throwaway database look like the platform's before the replay:
  * the platform's standard roles and stubs, the roles that grants and policies
  * name, then the user's preludes. `statements`: every statement that will run
@@ -109,7 +118,7 @@ function createdBy(statements: string[]): { schemas: string[]; tables: string[] 
 export async function preparePlatform(db: Database, statements: string[], options: PlatformOptions, notes: string[]): Promise<void> {
   const preludes = await Promise.all(options.preludes.map(async (p) => ({ ...p, statements: await preludeStatements(p.sql) })));
   const fromPreludes = preludes.flatMap((p) => p.statements);
-  const madeByMigrations = { ...createdBy(statements), roles: rolesCreatedBy(statements) };
+  const { madeByMigrations, rolesNamed } = platformFacts(statements);
 
   if (options.platform === 'supabase') {
     const built = supabasePrelude(madeByMigrations);
@@ -119,7 +128,7 @@ export async function preparePlatform(db: Database, statements: string[], option
   }
 
   const creates = new Set([...madeByMigrations.roles, ...rolesCreatedBy(fromPreludes)]);
-  const named = rolesNamedBy([...statements, ...fromPreludes]).filter((r) => !creates.has(r));
+  const named = [...new Set([...rolesNamed, ...rolesNamedBy(fromPreludes)])].filter((r) => !creates.has(r));
   const existing = new Set((await db.query<{ name: string }>('SELECT rolname AS name FROM pg_roles')).map((r) => r.name));
   const missing = named.filter((r) => !existing.has(r));
   for (const role of missing) await db.exec(`CREATE ROLE ${ident(role)} NOLOGIN`);

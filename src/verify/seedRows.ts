@@ -2,7 +2,7 @@ import { SeedError } from '../errors';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../sql/identifiers';
 import type { Database } from './database';
-import { seedOrder } from './seedOrder';
+import { seedOrder, tableKey } from './seedOrder';
 import { candidateSelect, copyWidths, deferredUpdate, mentions, ROW, rowSource, type RowSource } from './seedTable';
 
 export interface SeedStep {
@@ -57,17 +57,18 @@ export function seedInsert(source: RowSource): string {
  * repeat a key are skipped), FKs pointing at existing rows (self-references
  * and cycles filled afterwards), identity and serial left to their sequences.
  * `only` (keys `schema.table`) limits the inserts to those tables; the others
- * must already hold rows. Throws a SeedError naming the table and constraint
- * it cannot satisfy.
+ * must already hold rows. `fewer` gives some tables fewer rows (keys
+ * `schema.table`). Throws a SeedError naming the table and constraint it
+ * cannot satisfy.
  */
-export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1, only?: Set<string>): SeedPlan {
+export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1, only?: Set<string>, fewer: Record<string, { rows: number }> = {}): SeedPlan {
   const { order, fill } = seedOrder(snapshot, only);
   const ctx = { snapshot, fill, widths: copyWidths(snapshot) };
   const steps: SeedStep[] = [];
   const updates: SeedStep[] = [];
   const unfilled: string[] = [];
   for (const table of order) {
-    const source = rowSource(table, ctx, firstRow, firstRow + rows - 1);
+    const source = rowSource(table, ctx, firstRow, firstRow + (fewer[tableKey(table)]?.rows ?? rows) - 1);
     steps.push({ table: source.key, sql: seedInsert(source), kind: 'insert', source });
     unfilled.push(...source.unfilled.map((c) => `${source.key}.${c}`));
     for (const fk of source.deferred) updates.push({ table: source.key, sql: deferredUpdate(table, fk), kind: 'update' });

@@ -1,17 +1,16 @@
-import { ConfigError } from '../errors';
 import { checkpoint } from '../faults';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { compareAcrossMigration } from './compareAcross';
-import { openEngine } from './database';
 import { findDrift, type Drift } from './drift';
 import { recordDrift } from './driftAcross';
 import { chooseEngine } from './engineChoice';
 import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
-import { platformBaseline, preparePlatform } from './platform';
 import { checkBehaviour } from './probes';
-import { applyStatements, describeFailure, extensionsCreatedBy } from './replay';
+import { extensionsCreatedBy } from './replay';
+import { replayedDatabase } from './replayedDatabase';
 import { applySeed, planSeed } from './seedRows';
+import { DEFAULT_ROWS, seedRowCounts } from './seedRowCounts';
 import { seedableSnapshot } from './seedCatalog';
 import { seedScope } from './seedScope';
 import { verifyLive } from './verifyLive';
@@ -82,40 +81,26 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
   const extensions = extensionsCreatedBy([...(options.preludes ?? []).map((p) => p.sql), ...sqls]).filter((e) => e !== 'plpgsql');
   // The server has its extensions on disk; PGlite gets each bundle loaded, worth saying (pgvector comes from a package of its own).
   if (engine === 'pglite' && extensions.length) report.notes.push(`extension${extensions.length > 1 ? 's' : ''} ${extensions.join(', ')} loaded on PGlite`);
-  const db = await timer.time('start', () => openEngine(engine, extensions));
+  // Drift the replayed migrations already had against their own snapshot: measured before this
+  // migration runs, so that only what it introduces fails it (seed 003's drift is a warning).
+  const checksDrift = set.target === set.steps.length - 1;
+  const { db, baseline, driftBefore } = await replayedDatabase(set, options, engine, extensions, exclude, checksDrift ? previous : undefined, report, timer);
   try {
     if (engine === 'postgres') {
       const [{ version } = { version: '?' }] = await db.query<{ version: string }>("SELECT current_setting('server_version') AS version");
       report.engine = `postgres ${version.split(' ')[0]} (embedded)`;
     }
-    const baseline = await timer.time('prelude', async () => {
-      await preparePlatform(
-        db,
-        [...set.steps.slice(0, set.target + 1).flatMap((s) => s.statements), ...(set.rollback?.statements ?? [])],
-        { ...(options.platform ? { platform: options.platform } : {}), preludes: options.preludes ?? [] },
-        report.notes,
-      );
-      return platformBaseline(db, set.steps.slice(0, set.target + 1).map((s) => s.snapshot), exclude);
-    });
     exclude.push(...baseline.schemas);
-    await timer.time('replay', async () => {
-      for (const step of set.steps.slice(0, set.target)) {
-        const failure = await applyStatements(db, step.file, step.statements);
-        if (failure) throw new ConfigError(`cannot replay the migrations on a fresh database: ${describeFailure(failure)}`);
-      }
-    });
-    // Drift the replayed migrations already had against their own snapshot: measured before this
-    // migration runs, so that only what it introduces fails it (seed 003's drift is a warning).
-    const checksDrift = set.target === set.steps.length - 1;
     const notBaseline = (d: Drift) => !(d.expected === 'absent' && baseline.objects.has(d.object));
-    const driftBefore = previous && checksDrift ? (await timer.time('drift', () => findDrift(db, previous, exclude))).drift : [];
-    const rows = options.rows ?? 1000;
+    const rows = options.rows ?? DEFAULT_ROWS;
     if (previous) {
       // Rows for what the replayed database has, not what the snapshot says: drift already there must not fail the move.
       const seedable = await timer.time('seed', () => seedableSnapshot(db, previous));
       const scope = seedScope(seedable, moves, target.sql);
       await timer.time('seed', async () => {
-        const seed = planSeed(seedable, rows, 1, scope.tables);
+        const { fewer } = await seedRowCounts(db, scope.tables, options.rows);
+        if (Object.keys(fewer).length) report.seededRowsFewer = fewer;
+        const seed = planSeed(seedable, rows, 1, scope.tables, fewer);
         report.seededRowsByTable = await applySeed(db, seed);
         if (seed.unfilled.length) report.notes.push(`no generated values (default or NULL) for ${seed.unfilled.join(', ')}: no generator knows their types`);
       });

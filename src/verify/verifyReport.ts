@@ -2,6 +2,7 @@ import type { EngineName } from './database';
 import type { Drift } from './drift';
 import type { FingerprintDifference, SchemaMove } from './fingerprint';
 import type { Platform, Prelude } from './platform';
+import type { FewerRows } from './seedRowCounts';
 
 export interface VerifyOptions {
   /** Embedded engine (default pglite); ignored with `databaseUrl`. */
@@ -11,7 +12,7 @@ export interface VerifyOptions {
   commit?: boolean;
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
-  /** Generated rows per table (embedded engines). */
+  /** Generated rows per table (embedded engines), in every table; by default 1000, fewer where an index makes rows costly (seedRowCounts.ts). */
   rows?: number;
   /** Schemas left out of every comparison (none by default). */
   excludeSchemas?: string[];
@@ -45,6 +46,8 @@ export interface VerifyReport {
   seededRows: number;
   /** Rows actually generated per seeded table (`schema.table`): fewer than `seededRows` where its keys allow fewer. */
   seededRowsByTable?: Record<string, number>;
+  /** Tables given fewer rows than `seededRows` on purpose (a costly index, by default), with why. */
+  seededRowsFewer?: Record<string, FewerRows>;
   /** Per moved (or kept) table: rows before and after. */
   tables: VerifyRow[];
   /** What was compared, by kind: how many objects, how many differ. */
