@@ -48,6 +48,12 @@ export function buildParser(
           .option('grant', { type: 'string', describe: 'Role that gets USAGE and table/sequence privileges on the target schema (comma-separated or repeated)' })
           .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
           .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
+          .option('compat', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Expand/contract: leave in the old schema, for each moved table, an updatable view of the same name (security_invoker, the same grants) so code deployed before the move keeps working; `contract` drops them once it is gone',
+          })
           .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', {
             choices: ['text', 'json', 'markdown'] as const,
@@ -99,6 +105,7 @@ export function buildParser(
           rows: args.rows as number,
           strategy: args.strategy,
           keepSource: args['keep-source'],
+          compat: args.compat,
           ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
@@ -243,6 +250,7 @@ export async function run(argv: string[]): Promise<void> {
         rows: args.rows,
         strategy: args.strategy,
         keepSource: args.keepSource,
+        compat: args.compat,
         ...(args.prelude ? { prelude: args.prelude } : {}),
         // Said before anything is written, so an interrupted run still showed them.
         onHazards: (hazards) => {

@@ -29,6 +29,8 @@ export interface MoveArgs {
   rows: number;
   strategy: 'move' | 'copy';
   keepSource: boolean;
+  /** Leave an updatable view of each moved table under its old name (expand; `contract` drops them). */
+  compat: boolean;
   /** SQL files run on the throwaway database before the replay. */
   prelude?: string[];
 }
