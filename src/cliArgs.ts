@@ -62,6 +62,20 @@ export function wholeNumber(option: string, min: number) {
   };
 }
 
+export interface ContractArgs {
+  cwd: string;
+  config?: string;
+  name?: string;
+  dryRun: boolean;
+  verify: boolean;
+  engine: 'pglite' | 'postgres';
+  rows: number;
+  lockTimeout?: number;
+  format: 'text' | 'json';
+  debug: boolean;
+  prelude?: string[];
+}
+
 export interface PreflightArgs {
   files: string[];
   databaseUrl?: string;
