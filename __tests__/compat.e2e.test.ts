@@ -7,11 +7,11 @@
  * migrated database.
  */
 import { buildSync } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEngine, type Database } from '../src/verify/database';
 import { migrateWith, runCli } from './helpers/run';
-import { copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
 
 type Db = Database & { raw?: unknown };
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -23,9 +23,13 @@ type OldSchema = Record<string, any>;
  * node_modules, which are the repo's: the same drizzle-orm the test queries with.
  */
 function oldAppSchema(dir: string, files: string[]): OldSchema {
-  const entry = join(dir, 'old-app-entry.ts');
-  writeFileSync(entry, files.map((f) => `export * from './${f.replace(/\.ts$/, '')}';\n`).join(''));
-  const outfile = join(dir, 'old-app-schema.cjs');
+  // Beside the project, not in it: the move's hazard scan reads every file of the project.
+  const app = `${dir}-old-app`;
+  mkdirSync(app);
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
+  const entry = join(app, 'entry.ts');
+  writeFileSync(entry, files.map((f) => `export * from ${JSON.stringify(join(dir, f.replace(/\.ts$/, '')))};\n`).join(''));
+  const outfile = join(app, 'schema.cjs');
   buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', packages: 'external', outfile, tsconfig: join(dir, 'tsconfig.json'), logLevel: 'error' });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(outfile) as OldSchema;
@@ -65,18 +69,28 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   let schema: OldSchema;
   let db: Db;
   let baseline: string;
+  let moved: ReturnType<typeof cli>;
   beforeAll(async () => {
     dir = copyFixtureProject('schema-split');
+    // Raw SQL the old code has: a moved table (the view covers it until contract) and the moved sequence (nothing does).
+    writeFileSync(join(dir, 'src/db/billing.ts'), "import { sql } from 'drizzle-orm';\nexport const next = sql`select nextval('invoice_number_seq'), count(*) from jobs`;\n");
     schema = oldAppSchema(dir, ['src/db/schema/users.ts', 'src/db/schema/enums.ts', 'src/db/schema/growth.ts']);
-    baseline = join(dir, 'drizzle-before');
-    require('node:fs').cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
-    cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--compat', '--lock-timeout', '2000', '--rows', '20']);
+    baseline = `${dir}-baseline`;
+    cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
+    moved = cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--compat', '--lock-timeout', '2000', '--rows', '20']);
     db = await openEngine('pglite');
     await migrateWith(db, baseline);
   }, 120_000);
   afterAll(async () => {
     await db?.close();
-    removeTemp(dir);
+    for (const d of [dir, `${dir}-baseline`, `${dir}-old-app`]) removeTemp(d);
+  });
+
+  it('the report lists the views with their date, and which raw SQL they cover until contract', () => {
+    const day = new Date().toISOString().slice(0, 10);
+    expect(moved.stderr).toContain(`compat: 5 view(s) for code that predates the move, made ${day}: public.entities over growth.entities, `);
+    expect(moved.stderr).toContain('compat: src/db/billing.ts:2: jobs reaches the view until contract; then use "growth"."jobs"');
+    expect(moved.stderr).toMatch(/hazard: 1 place in raw SQL will not find the moved objects:\nsrc\/db\/billing.ts:2: 'invoice_number_seq' → use "growth"."invoice_number_seq"/);
   });
 
   it('the old code writes and reads through the views after the migration: insert returning, joins, update, delete, upsert', async () => {
@@ -174,15 +188,15 @@ describe('000 feature planner: the old app through the views, and without --comp
   const FILE = 'src/lib/db/schema/feature-planner.schema.ts';
   const FILES = ['src/lib/db/schema/index.ts'];
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach(removeTemp));
+  afterAll(() => dirs.flatMap((d) => [d, `${d}-baseline`, `${d}-old-app`]).forEach(removeTemp));
 
   /** The planner moved (with or without --compat) and applied over one plan the old app wrote. */
   async function movedPlanner(compat: boolean): Promise<{ db: Db; schema: OldSchema; userId: string; planId: string }> {
     const dir = copyFixtureProject('feature-planner');
     dirs.push(dir);
     const schema = oldAppSchema(dir, FILES);
-    const baseline = join(dir, 'before');
-    require('node:fs').cpSync(join(dir, 'src/lib/db/migrations'), baseline, { recursive: true });
+    const baseline = `${dir}-baseline`;
+    cpSync(join(dir, 'src/lib/db/migrations'), baseline, { recursive: true });
     cli(dir, ['move', FILE, '--to', 'feature_planner', '--no-verify', ...(compat ? ['--compat'] : [])]);
     const db = await openEngine('pglite', ['pg_trgm']);
     await migrateWith(db, baseline);
