@@ -163,8 +163,11 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   });
 
   it('contract writes a migration that drops the views, verify passes on it, and then the old code fails', async () => {
+    const check = () => cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--check']).stdout;
+    expect(check()).toContain(`table 'entities' is in 'growth', in the code and in the latest migration snapshot (drizzle/meta/0001_snapshot.json); its compat view public.entities (made `);
     // Verified once, by `verify` as a user runs it on the migration on disk.
     const contracted = cli(dir, ['contract', '--no-verify']);
+    expect(check()).not.toContain('compat view');
     expect(contracted.stderr).toContain('drops 5 compat view(s): public.entities (over growth.entities, made ');
     expect(cli(dir, ['verify', '--rows', '20']).stdout).toContain('ok: kept');
     const journal = JSON.parse(readFileSync(join(dir, 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
