@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { openEngine, type Database } from '../src/verify/database';
 import { migrateWith, runCli } from './helpers/run';
-import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
 type Db = Database & { raw?: unknown };
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -168,6 +168,17 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   it('contract writes a migration that drops the views, verify passes on it, and then the old code fails', async () => {
     const check = () => cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--check']).stdout;
     expect(check()).toContain(`table 'entities' is in 'growth', in the code and in the latest migration snapshot (drizzle/meta/0001_snapshot.json); its compat view public.entities (made `);
+    // A schema change no migration holds yet is the user's to generate: refused, nothing written.
+    const users = join(dir, 'src/db/schema/users.ts');
+    const code = readFileSync(users, 'utf8');
+    writeFileSync(users, code.replace('displayName: text("display_name"),', 'displayName: text("display_name"),\n  bio: text("bio"),'));
+    const tree = hashTree(dir);
+    const refused = runCli(dir, ['contract', '--no-verify']);
+    expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 2, stderr:
+        'drizzle-reschema: the schema has changes no migration holds yet (drizzle-kit would write 1 statement(s), the first: ALTER TABLE "users" ADD COLUMN "bio" text;): generate them first; contract writes only the drops of the compat views\n',
+    });
+    expect(hashTree(dir)).toEqual(tree);
+    writeFileSync(users, code);
     // Verified once, by `verify` as a user runs it on the migration on disk.
     const contracted = cli(dir, ['contract', '--no-verify']);
     expect(check()).not.toContain('compat view');
