@@ -6,16 +6,22 @@ import { redactorFor } from './report/redact';
 import { toVerificationReport } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
 import type { HazardReport, MoveReport } from './report/types';
-import { list, once, parseLockTimeout, wholeNumber, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
+import { list, once, parseLockTimeout, wholeNumber, type ContractArgs, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
+import { contractArgs, contractOptions, runContract } from './cliContract';
 import { printMove, printVerify, reportError, UsageFailure } from './cliOutput';
 
-export type { MoveArgs, PreflightArgs, VerifyArgs } from './cliArgs';
+export type { ContractArgs, MoveArgs, PreflightArgs, VerifyArgs } from './cliArgs';
 export { parseLockTimeout } from './cliArgs';
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
 export function buildParser(
   argv: string[],
-  handlers: { move: (args: MoveArgs) => Promise<void>; verify?: (args: VerifyArgs) => Promise<void>; preflight?: (args: PreflightArgs) => Promise<void> },
+  handlers: {
+    move: (args: MoveArgs) => Promise<void>;
+    verify?: (args: VerifyArgs) => Promise<void>;
+    preflight?: (args: PreflightArgs) => Promise<void>;
+    contract?: (args: ContractArgs) => Promise<void>;
+  },
 ): Argv {
   return yargs(argv)
     .scriptName('drizzle-reschema')
@@ -48,6 +54,12 @@ export function buildParser(
           .option('grant', { type: 'string', describe: 'Role that gets USAGE and table/sequence privileges on the target schema (comma-separated or repeated)' })
           .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
           .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
+          .option('compat', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Expand/contract: leave in the old schema, for each moved table, an updatable view of the same name (security_invoker, the same grants) so code deployed before the move keeps working; `contract` drops them once it is gone',
+          })
           .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', {
             choices: ['text', 'json', 'markdown'] as const,
@@ -99,6 +111,7 @@ export function buildParser(
           ...(args.rows !== undefined ? { rows: args.rows as number } : {}),
           strategy: args.strategy,
           keepSource: args['keep-source'],
+          compat: args.compat,
           ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
@@ -143,6 +156,14 @@ export function buildParser(
       },
     )
     .command(
+      'contract',
+      'Once no code from before a move --compat runs: write the migration that drops its compat views (verified, with a rollback that makes them again)',
+      contractOptions,
+      async (args) => {
+        await handlers.contract?.(contractArgs(args));
+      },
+    )
+    .command(
       'preflight [files..]',
       'Check a live database before a move, read-only: applied migrations, drift, row counts, locks, backup command',
       (y) =>
@@ -181,7 +202,7 @@ export function buildParser(
         });
       },
     )
-    .demandCommand(1, 'Name a command: move, verify or preflight')
+    .demandCommand(1, 'Name a command: move, verify, contract or preflight')
     .strict()
     .help()
     .version(false)
@@ -212,6 +233,16 @@ export async function run(argv: string[]): Promise<void> {
       // Read the database first: a wrong URL must fail the run before anything is written.
       if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
       const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
+      if (args.compat && args.databaseUrl !== undefined) {
+        // security_invoker views (what keeps a compat view from widening access) came with Postgres 15.
+        const { readServerVersion } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
+        const version = await readServerVersion(args.databaseUrl);
+        if (version < 150000) {
+          throw new InputError(
+            `--compat: the server runs Postgres ${Math.floor(version / 10000)}, and compat views need 15 or later (security_invoker, so that a view shows no row and grants no access the table would not); nothing was written`,
+          );
+        }
+      }
       const root = resolve(args.cwd);
       const hazardOptions = {
         root,
@@ -243,6 +274,7 @@ export async function run(argv: string[]): Promise<void> {
         ...(args.rows !== undefined ? { rows: args.rows } : {}),
         strategy: args.strategy,
         keepSource: args.keepSource,
+        compat: args.compat,
         ...(args.prelude ? { prelude: args.prelude } : {}),
         // Said before anything is written, so an interrupted run still showed them.
         onHazards: (hazards) => {
@@ -309,6 +341,11 @@ export async function run(argv: string[]): Promise<void> {
         process.stderr.write(`drizzle-reschema: ${failureLine(report)}\n`);
         process.exitCode = 1;
       }
+    },
+    contract: async (args) => {
+      debug = args.debug;
+      format = args.format;
+      await runContract(args);
     },
     preflight: async (args) => {
       debug = args.debug;

@@ -10,6 +10,7 @@ import { copyMigration } from './patch/copyStrategy';
 import { projectAdapter } from './generate/kitAdapter';
 import { migrationFolders } from './generate/kit10/folder';
 import { readMigrationsState } from './generate/migrationsFolder';
+import { compatViewsFor, markerDate } from './patch/compatViews';
 import { patchMigration } from './patch/patchMigration';
 import { ownedSequenceMoves, repairRoutines, type MigrationSource } from './patch/routineRepairs';
 import { usageCarriedOver } from './patch/schemaUsage';
@@ -55,6 +56,11 @@ export interface MoveOptions extends PlanOptions {
   strategy?: 'move' | 'copy';
   /** With strategy copy: drop nothing old; write `<tag>.drop-source.sql` for later. */
   keepSource?: boolean;
+  /**
+   * Expand/contract: leave, for each moved table, an updatable view under its old name over the
+   * moved table, so code deployed before the move keeps working (src/patch/compatViews.ts).
+   */
+  compat?: boolean;
   /** Called with the copy's hazards before anything is written. */
   onHazards?: (hazards: string[]) => void;
   /** Told when a long step starts (the CLI shows it on a TTY). */
@@ -63,7 +69,7 @@ export interface MoveOptions extends PlanOptions {
    * Told what moves as soon as the plan is made, while drizzle-kit and prettier
    * work (the CLI starts its hazard scan then). Nothing is written yet.
    */
-  onPlan?: (planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'>) => void;
+  onPlan?: (planned: Pick<MoveResult, 'moves' | 'alreadyInPlace' | 'ownedSequences'>) => void;
 }
 
 /** The migration the run wrote (or would write). */
@@ -84,6 +90,8 @@ export interface MigrationResult {
   usageGranted: Array<{ schema: string; roles: string[] }>;
   /** The drizzle-kit that wrote the migration, and its line (KitAdapter.line). */
   drizzleKit: { version: string; source: 'project' | 'bundled'; line: string };
+  /** With compat: the views the migration leaves for code that predates it (`public.orders` over `growth.orders`). */
+  compatViews?: Array<{ view: string; over: string; date: string }>;
 }
 
 /** One object's move, as reported. */
@@ -103,6 +111,11 @@ export interface MoveResult {
   moves: MovedObject[];
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: MovedObject[];
+  /**
+   * The serial and identity sequences of the moved tables, which move with them: raw SQL that names
+   * one (`nextval('orders_id_seq')`) breaks like any moved object's name (the hazard scan reads these).
+   */
+  ownedSequences: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
   /** Schemas created empty (--create-schema). */
   createSchemas: string[];
@@ -130,6 +143,9 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   const strategy = options.strategy ?? 'move';
   if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
+  if (options.keepSource && options.compat) {
+    throw new InputError('--compat and --keep-source: --compat replaces the old tables by views over the new ones, so old code writes to the new tables; keep no source');
+  }
   const progress = options.onProgress ?? (() => undefined);
   progress('reading the project');
   const plan = planMove(options);
@@ -161,7 +177,12 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const formatting = formatFiles(rewritten);
   const moves = plan.moves.map((m) => describeMove(m, root));
   const alreadyInPlace = plan.alreadyInPlace.map((m) => describeMove(m, root));
-  options.onPlan?.({ moves, alreadyInPlace });
+  const ownedSequences = plan.moves.flatMap((m) =>
+    (m.object.ownedRelations ?? [])
+      .filter((r) => r.what.endsWith('sequence'))
+      .map((r) => ({ ...describeMove(m, root), kind: 'sequence' as const, name: r.name, identifier: undefined })),
+  );
+  options.onPlan?.({ moves, alreadyInPlace, ownedSequences });
   const [formatted, generation] = await Promise.allSettled([formatting, generating]);
   if (formatted.status === 'rejected') throw formatted.reason;
   if (generation.status === 'rejected') throw generation.reason;
@@ -190,6 +211,8 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       tag: generated.tag,
       rollbackNote: generated.rollbackNote,
+      references: plan.foreignKeys.flatMap((fk) => (fk.to ? [{ from: `${fk.fromTable.schema}.${fk.fromTable.name}`, to: `${fk.to.schema}.${fk.to.name}` }] : [])),
+      ...(options.compat ? { compat: { date: markerDate(generated.when) } } : {}),
     };
     const patched =
       strategy === 'copy' && snapshots?.previous && snapshots.next
@@ -226,6 +249,15 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       repairedFunctions: strategy === 'move' ? routines.repairs.map((r) => ({ function: r.routine, relocated: r.relocated })) : [],
       usageGranted: strategy === 'move' ? [...usage].map(([schema, roles]) => ({ schema, roles: roles.filter((r) => !(options.grant ?? []).includes(r)) })).filter((u) => u.roles.length > 0) : [],
       drizzleKit: { version: generated.kit.version, source: generated.kit.source, line: generated.line },
+      ...(patchInput.compat
+        ? {
+            compatViews: compatViewsFor(generated.relocations).map((v) => ({
+              view: `${v.schema}.${v.name}`,
+              over: `${v.over.schema}.${v.over.name}`,
+              date: patchInput.compat!.date,
+            })),
+          }
+        : {}),
     };
     if (options.verify !== false) {
       if (!snapshots?.next) {
@@ -262,6 +294,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const result: MoveResult = {
     moves,
     alreadyInPlace,
+    ownedSequences,
     foreignKeys: plan.foreignKeys,
     createSchemas: plan.createSchemas,
     ...(migration ? { migration } : {}),

@@ -1,7 +1,9 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { reorderCreateTable } from './columnOrder';
+import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
+import { lockStatement, type Reference } from './lockOrder';
 import { JOURNAL_ROLLBACK_NOTE, moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
@@ -42,6 +44,10 @@ export interface CopyInput {
   columnOrder?: Map<string, string[]>;
   /** What to do with the rollback file, in the drizzle-kit line's words (KitAdapter.rollbackNote). */
   rollbackNote?: string;
+  /** Foreign keys as the move leaves them: the old tables are locked referencing tables first (lockOrder.ts). */
+  references?: Reference[];
+  /** `--compat`: each dropped old table is replaced by a view over its copy (compatViews.ts). */
+  compat?: { date: string };
 }
 
 export interface CopyMigration {
@@ -338,9 +344,24 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   const drops = dropStatements(input.previous, input.relocations, 'from');
   const hazards = hazardsOf(input, pairs);
   const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
+  // Locked before the copy reads them: a row old code writes after the INSERT ... SELECT would be dropped with its table.
+  const lockTables = lockStatement(input.relocations, input.references ?? []);
+  // The old tables become views over their copies, so old code writes to the tables that stay.
+  const compatViews = input.compat ? compatViewsFor(input.relocations) : [];
+  refuseEmptiedSchemas(compatViews, emptied);
+  const views = compatViews.flatMap((v) => createCompatView(v, input.tag, input.compat!.date));
 
   const retypes = retypeStatements(input, new Set(pairs.map((p) => keyOf(p.relocation.to, p.relocation.name))));
-  const statements = [...lock, ...before, ...copies, ...after, ...retypes, ...setvals, ...grants, ...(input.keepSource ? [] : [...drops, ...dropEmptied])];
+  const statements = [
+    ...lock,
+    ...lockTables,
+    ...before,
+    ...copies,
+    ...after,
+    ...retypes,
+    ...setvals,
+    ...(input.keepSource ? [...grants] : [...grants, ...drops, ...dropEmptied, ...views]),
+  ];
   const header = [
     `-- ${input.tag}: copy strategy (drizzle-reschema). Hazards:`,
     ...hazards.map((h) => `--   ${h}`),
@@ -362,8 +383,10 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     input.rollbackNote ?? JOURNAL_ROLLBACK_NOTE,
     ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
-    ...revokes,
     ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
+    ...lockStatement(input.relocations, input.references ?? [], 'to', compatViews),
+    ...revokes,
+    ...compatViews.map(dropCompatView),
     ...(input.keepSource
       ? [...repointBackStatements(input), ...dropStatements(input.next, input.relocations, 'to')]
       : orderByKind(input.relocations)

@@ -1,7 +1,9 @@
 import type { ObjectKind } from '../plan/types';
 import type { Relocation } from '../generate/relocateSnapshot';
+import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
 import type { RoutineRepair } from './routineRepairs';
+import { lockStatement, type Reference } from './lockOrder';
 import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
@@ -22,6 +24,10 @@ export interface PatchInput {
   routineRepairs?: RoutineRepair[];
   /** Per target schema, roles that need USAGE on it to reach what moved there (src/patch/schemaUsage.ts). */
   usage?: Map<string, string[]>;
+  /** Foreign keys of the database before the migration: the moved tables are locked referencing tables first. */
+  references?: Reference[];
+  /** `--compat`: leave a view of each moved table under its old name (src/patch/compatViews.ts); the date its marker says. */
+  compat?: { date: string };
 }
 
 export const JOURNAL_ROLLBACK_NOTE = '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.';
@@ -73,13 +79,17 @@ export function patchMigration(input: PatchInput): PatchedMigration {
 
   const { grants, revokes } = grantsAndRecord(targets, input.grants, input.tag, input.usage, createdSchemas);
   const repairs = input.routineRepairs ?? [];
+  const compatViews = input.compat ? compatViewsFor(input.relocations) : [];
   const statements = [
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...lockStatement(input.relocations, input.references ?? []),
     ...input.statements.slice(0, insertAt),
     ...moves,
     ...input.statements.slice(insertAt),
     // After the moves: a SQL function's body is checked against the objects where they now are.
     ...repairs.map((r) => `-- ${r.routine}: its body names ${r.relocated.join(', ')}\n${r.sql}`),
+    // Before the grants: a view gets the grants its table had, not what --grant adds to the new schema.
+    ...compatViews.flatMap((v) => createCompatView(v, input.tag, input.compat!.date)),
     ...grants,
   ];
   // Handle: every object of a schema moves out and its pgSchema declaration goes (src/plan/emptiedSchemas.ts):
@@ -90,6 +100,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     return match !== null && sources.has(match[1]!.replace(/""/g, '"')) ? match[1]!.replace(/""/g, '"') : undefined;
   };
   const droppedSchemas = input.statements.map(droppedSource).filter((s): s is string => s !== undefined);
+  refuseEmptiedSchemas(compatViews, droppedSchemas);
   const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()) && droppedSource(s) === undefined);
 
   const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
@@ -102,8 +113,11 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
       : []),
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
-    ...revokes,
     ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
+    ...lockStatement(input.relocations, input.references ?? [], 'to', compatViews),
+    ...revokes,
+    // The compat views hold the old names the tables go back to.
+    ...compatViews.map(dropCompatView),
     ...orderedMoves(input.relocations)
       .reverse()
       .map((r) => moveStatement(r, true)),

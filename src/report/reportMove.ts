@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { compatViewsLeft, type CompatViewRecord } from '../patch/contractMigration';
+import { loadMigrationSet } from '../verify/migrationSet';
 import { loadDrizzleConfig } from '../generate/drizzleConfig';
 import type { MoveResult } from '../move';
 import { buildMoveReport } from './buildReport';
@@ -30,7 +32,7 @@ export interface ReportMoveOptions {
  * otherwise.
  */
 export function scanMoveHazards(
-  planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'>,
+  planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'> & Partial<Pick<MoveResult, 'ownedSequences'>>,
   options: Pick<ReportMoveOptions, 'root' | 'config' | 'grants' | 'database'>,
 ): HazardReport {
   const { root } = options;
@@ -43,12 +45,21 @@ export function scanMoveHazards(
   })();
   return scanHazards({
     root,
-    objects: [...planned.moves, ...planned.alreadyInPlace],
+    objects: [...planned.moves, ...planned.alreadyInPlace, ...(planned.ownedSequences ?? [])],
     // Migrations are history: they name the old schema, and must.
     exclude: [migrationsFolder, join(root, 'supabase', 'migrations')],
     grants: options.grants ?? [],
     ...(options.database ? { database: options.database } : {}),
   });
+}
+
+/** The compat views the project's migrations leave (none when they cannot be read: --check says what it can). */
+function compatLeft(root: string, config: string | undefined): CompatViewRecord[] {
+  try {
+    return compatViewsLeft(loadMigrationSet(root, loadDrizzleConfig(root, config), () => '', undefined).steps.map((s) => s.sql));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -60,7 +71,12 @@ export async function reportMove(result: MoveResult, options: ReportMoveOptions 
   const hazards = options.hazards ?? scanMoveHazards(result, options);
   const migrationsChecked = options.check && options.migration !== false && result.moves.length === 0;
   const check = options.check
-    ? checkTargetState(result, root, migrationsChecked ? await readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined)
+    ? checkTargetState(
+        result,
+        root,
+        migrationsChecked ? await readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined,
+        migrationsChecked ? compatLeft(root, options.config) : [],
+      )
     : undefined;
   return buildMoveReport(result, {
     root,

@@ -1,3 +1,4 @@
+import { compatTextLines, splitByCompat } from './compatSection';
 import { filesSummary, kindName, plural, routes } from './summary';
 import { painter, type Paint } from './tty';
 import type { MovedObject } from '../move';
@@ -41,7 +42,9 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
     for (const f of report.migration.repairedFunctions ?? []) err.push(`repairs function ${f.function}: its body named ${f.relocated.join(', ')}`);
     for (const u of report.migration.usageGranted ?? []) err.push(`grants USAGE on schema ${u.schema} to ${u.roles.join(', ')}: they held privileges on what moved there`);
   }
-  if (report.hazards) err.push(...hazardLines(report.hazards, paint));
+  const compat = report.hazards ? splitByCompat(report.hazards, report.migration?.compatViews) : undefined;
+  err.push(...compatTextLines(report.migration?.compatViews, compat?.covered ?? []));
+  if (compat) err.push(...hazardLines(compat.rest, paint));
   if (report.verification) err.push(...verificationLines(report.verification, paint));
 
   if (report.moves.length > 0) {
