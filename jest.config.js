@@ -6,5 +6,6 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
+  testSequencer: '<rootDir>/__tests__/helpers/testSequencer.js',
   testTimeout: 120000,
 };
