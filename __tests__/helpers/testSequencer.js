@@ -40,4 +40,5 @@ class SlowestFirst extends Sequencer {
   }
 }
 
+SlowestFirst.SECONDS = SECONDS;
 module.exports = SlowestFirst;
