@@ -19,6 +19,5 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   maxWorkers: workers,
-  testSequencer: '<rootDir>/__tests__/helpers/testSequencer.js',
   testTimeout: 120000,
 };
