@@ -28,11 +28,22 @@ function child(body: string): string {
 
 const openAndLook = (table: string) => child(`const db = await openPglite(); console.log(await hasTable(db, '${table}')); await db.close();`);
 
-/** A template with a marker table in it, as if an earlier start had saved it: a start that restores it sees the table. */
+/**
+ * A template with a marker table in it, as if an earlier start had saved it: a start that restores it sees the table.
+ * Made from the saved template when one loads (initdb in WebAssembly is the slow part), else from a fresh start.
+ */
 function plantTemplate(marker: string): void {
   child(`
+    const { existsSync, readFileSync } = require('node:fs');
     const { PGlite } = require('@electric-sql/pglite');
-    const db = new PGlite();
+    let db;
+    try {
+      if (!existsSync(templatePath())) throw new Error('no template yet');
+      db = new PGlite({ loadDataDir: new Blob([readFileSync(templatePath())]) });
+      await db.waitReady;
+    } catch {
+      db = new PGlite();
+    }
     await db.exec('CREATE TABLE ${marker} (x int)');
     require('node:fs').writeFileSync(templatePath(), Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()));
     await db.close();`);
