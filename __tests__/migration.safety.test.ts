@@ -68,12 +68,19 @@ const shadowDirs = (folder = tmpdir()) => readdirSync(folder).filter((e) => e.st
 async function watchShadows<T>(body: () => Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; created: string[]; leftover: string[] }> {
   const fs = require('node:fs') as typeof import('node:fs');
   const original = fs.mkdtempSync;
+  const originalMkdir = fs.mkdirSync;
   const created: string[] = [];
   const spy = jest.spyOn(fs, 'mkdtempSync').mockImplementation(((prefix: string, options?: unknown) => {
     const path = (original as (p: string, o?: unknown) => string)(prefix, options);
     if (basename(path).startsWith('drizzle-reschema-')) created.push(path);
     return path;
   }) as typeof fs.mkdtempSync);
+  // The project copy first claims one of a few fixed folders (shadowProject.ts), with mkdirSync.
+  const mkdirSpy = jest.spyOn(fs, 'mkdirSync').mockImplementation(((path: string, options?: unknown) => {
+    const made = (originalMkdir as (p: string, o?: unknown) => string | undefined)(path, options);
+    if (typeof path === 'string' && /^drizzle-reschema-shadow-\d+$/.test(basename(path)) && !created.includes(path)) created.push(path);
+    return made;
+  }) as typeof fs.mkdirSync);
   const before = shadowDirs();
   let outcome: PromiseSettledResult<T>;
   try {
@@ -82,6 +89,7 @@ async function watchShadows<T>(body: () => Promise<T>): Promise<{ outcome: Promi
     outcome = { status: 'rejected', reason };
   } finally {
     spy.mockRestore();
+    mkdirSpy.mockRestore();
   }
   const mine = new Set(created.map((p) => basename(p)));
   const leftover = shadowDirs().filter((e) => !before.includes(e) && mine.has(e));
