@@ -107,7 +107,8 @@ describe('--grant into a schema that was there before', () => {
   });
 
   it('a rollback run without its migration stops before it changes anything', async () => {
-    await db().exec('CREATE SCHEMA lonely; CREATE TABLE public.alone (id int)');
+    // The table is where the rollback expects it (its up-front LOCK TABLE finds it), but the schema lacks the migration's record.
+    await db().exec('CREATE SCHEMA lonely; CREATE TABLE lonely.alone (id int)');
     const { rollbackSql } = patchMigration({
       statements: [],
       breakpoints: false,
