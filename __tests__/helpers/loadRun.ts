@@ -6,8 +6,6 @@
  * acknowledged write is checked afterwards; the RLS policy's rows are
  * compared through the old name and the new one.
  */
-import { is } from 'drizzle-orm';
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { readMigrationsState } from '../../src/generate/migrationsFolder';
 import { quoteIdent, quoteQualified } from '../../src/sql/identifiers';
 import { planSeed } from '../../src/verify/seedRows';
@@ -262,7 +260,7 @@ export async function loadRun(serverUrl: string, project: LoadProject, template:
     await Promise.all(pools.map((p) => p.end()));
   }
 
-  const missingWrites = await missing(url, newSchema, project.to, [...writes.values()]);
+  const missingWrites = await missing(url, project.from, project.to, [...writes.values()]);
   await exec(serverUrl, [`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`]);
 
   const queries = { old: { ok: 0, failed: 0 }, new: { ok: 0, failed: 0 } };
@@ -315,7 +313,7 @@ async function rowsAsSuperuser(url: string, sql: string): Promise<string[]> {
 }
 
 /** The acknowledged writes whose row is not as written, read from the tables where they now live. */
-async function missing(url: string, schema: AppSchema, to: string, writes: Write[]): Promise<string[]> {
+async function missing(url: string, from: string, to: string, writes: Write[]): Promise<string[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   const lost: string[] = [];
@@ -324,8 +322,9 @@ async function missing(url: string, schema: AppSchema, to: string, writes: Write
     for (const w of writes) groups.set(`${w.table}.${w.keyColumn}.${w.column}`, [...(groups.get(`${w.table}.${w.keyColumn}.${w.column}`) ?? []), w]);
     for (const group of groups.values()) {
       const { table, keyColumn, column } = group[0]!;
-      // Where the new app reads it: the moved table, or the one that stayed.
-      const schemaName = Object.values(schema).some((t) => is(t, PgTable) && getTableConfig(t).name === table && getTableConfig(t).schema === to) ? to : 'public';
+      // Where the row lives now: the moved table, or the old one when the move never went in (or the table stays).
+      const moved = (await client.query<{ at: string | null }>('SELECT to_regclass($1)::text AS at', [quoteQualified(to, table)])).rows[0]?.at;
+      const schemaName = moved ? to : from;
       const result = await client.query<{ key: string; value: string | null }>(
         `SELECT ${quoteIdent(keyColumn)}::text AS key, ${quoteIdent(column)}::text AS value FROM ${quoteQualified(schemaName, table)} WHERE ${quoteIdent(keyColumn)}::text = ANY($1)`,
         [group.map((w) => String(w.key))],
