@@ -163,8 +163,8 @@ async function applyMigrations(url: string, folder: string, retries: number): Pr
   return { ms: performance.now() - start, attempts: retries, errors, ok: false };
 }
 
-/** How many times a migration that timed out on its locks is run again. */
-const MIGRATION_ATTEMPTS = 3;
+/** How many times a migration that timed out on its locks is run (a user would run it again; the count is reported). */
+const MIGRATION_ATTEMPTS = 10;
 
 export async function loadRun(serverUrl: string, project: LoadProject, template: string, run: string, timing: LoadTiming): Promise<LoadRunResult> {
   const database = `run_${run}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
