@@ -324,7 +324,9 @@ describe('--lock-timeout and --grant, then the rollback', () => {
   it('puts SET lock_timeout first and grants last; the rollback moves everything back, then drops the schema', () => {
     const statements = result.migration!.sql.split(BREAKPOINT).map((s) => s.trim());
     expect(statements[0]).toBe("SET lock_timeout = '3000ms';");
-    expect(statements[1]).toBe('CREATE SCHEMA "feature_planner";');
+    // Then every moved table locked at once, referencing tables first (src/patch/lockOrder.ts).
+    expect(statements[1]).toMatch(/^LOCK TABLE "public"\."[a-z_]+"(, "public"\."[a-z_]+"){7} IN ACCESS EXCLUSIVE MODE;$/);
+    expect(statements[2]).toBe('CREATE SCHEMA "feature_planner";');
     const usage = statements.indexOf('GRANT USAGE ON SCHEMA "feature_planner" TO "authenticated";');
     expect(usage).toBeGreaterThan(statements.indexOf('ALTER TABLE "public"."plan_execution_logs" SET SCHEMA "feature_planner";'));
     expect(statements).toContain(

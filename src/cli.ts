@@ -6,16 +6,21 @@ import { redactorFor } from './report/redact';
 import { toVerificationReport } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
 import type { HazardReport, MoveReport } from './report/types';
-import { list, once, parseLockTimeout, wholeNumber, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
-import { printMove, printVerify, reportError, UsageFailure } from './cliOutput';
+import { list, once, parseLockTimeout, wholeNumber, type ContractArgs, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
+import { printContract, printMove, printVerify, reportError, UsageFailure } from './cliOutput';
 
-export type { MoveArgs, PreflightArgs, VerifyArgs } from './cliArgs';
+export type { ContractArgs, MoveArgs, PreflightArgs, VerifyArgs } from './cliArgs';
 export { parseLockTimeout } from './cliArgs';
 
 /** The argument parser alone, so tests can check parsing apart from the handlers. */
 export function buildParser(
   argv: string[],
-  handlers: { move: (args: MoveArgs) => Promise<void>; verify?: (args: VerifyArgs) => Promise<void>; preflight?: (args: PreflightArgs) => Promise<void> },
+  handlers: {
+    move: (args: MoveArgs) => Promise<void>;
+    verify?: (args: VerifyArgs) => Promise<void>;
+    preflight?: (args: PreflightArgs) => Promise<void>;
+    contract?: (args: ContractArgs) => Promise<void>;
+  },
 ): Argv {
   return yargs(argv)
     .scriptName('drizzle-reschema')
@@ -48,6 +53,12 @@ export function buildParser(
           .option('grant', { type: 'string', describe: 'Role that gets USAGE and table/sequence privileges on the target schema (comma-separated or repeated)' })
           .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration (a whole number of milliseconds)' })
           .option('strategy', { choices: ['move', 'copy'] as const, default: 'move' as const, describe: 'move: ALTER ... SET SCHEMA (instant); copy: create in the target schema, copy the rows, drop the old objects' })
+          .option('compat', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Expand/contract: leave in the old schema, for each moved table, an updatable view of the same name (security_invoker, the same grants) so code deployed before the move keeps working; `contract` drops them once it is gone',
+          })
           .option('keep-source', { type: 'boolean', default: false, describe: 'With --strategy copy: drop nothing old; write <tag>.drop-source.sql for later' })
           .option('format', {
             choices: ['text', 'json', 'markdown'] as const,
@@ -99,6 +110,7 @@ export function buildParser(
           rows: args.rows as number,
           strategy: args.strategy,
           keepSource: args['keep-source'],
+          compat: args.compat,
           ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
         });
       },
@@ -136,6 +148,39 @@ export function buildParser(
           commit: args.commit,
           lockTimeout: args['lock-timeout'] as number,
           statementTimeout: args['statement-timeout'] as number,
+          format: args.format,
+          debug: args.debug,
+          ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
+        });
+      },
+    )
+    .command(
+      'contract',
+      'Once no code from before a move --compat runs: write the migration that drops its compat views (verified, with a rollback that makes them again)',
+      (y) =>
+        y
+          .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
+          .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
+          .option('name', { type: 'string', describe: 'Name part of the migration file (default contract_compat)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the migration and its rollback; write nothing' })
+          .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
+          .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification' })
+          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
+          .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, as for verify (repeatable)' })
+          .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
+          .example('$0 contract', 'After the last instance of the old code is gone: drop the compat views of move --compat'),
+      async (args) => {
+        await handlers.contract?.({
+          cwd: once(args.cwd, '--cwd'),
+          ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
+          ...(args.name !== undefined ? { name: once(args.name, '--name') } : {}),
+          dryRun: args['dry-run'],
+          verify: args.verify,
+          engine: args.engine,
+          rows: args.rows as number,
+          ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
           format: args.format,
           debug: args.debug,
           ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
@@ -181,7 +226,7 @@ export function buildParser(
         });
       },
     )
-    .demandCommand(1, 'Name a command: move, verify or preflight')
+    .demandCommand(1, 'Name a command: move, verify, contract or preflight')
     .strict()
     .help()
     .version(false)
@@ -243,6 +288,7 @@ export async function run(argv: string[]): Promise<void> {
         rows: args.rows,
         strategy: args.strategy,
         keepSource: args.keepSource,
+        compat: args.compat,
         ...(args.prelude ? { prelude: args.prelude } : {}),
         // Said before anything is written, so an interrupted run still showed them.
         onHazards: (hazards) => {
@@ -307,6 +353,28 @@ export async function run(argv: string[]): Promise<void> {
       if (!report.ok) {
         const { failureLine } = require('./verify/summary') as typeof import('./verify/summary');
         process.stderr.write(`drizzle-reschema: ${failureLine(report)}\n`);
+        process.exitCode = 1;
+      }
+    },
+    contract: async (args) => {
+      debug = args.debug;
+      format = args.format;
+      const { contract } = require('./contract/contract') as typeof import('./contract/contract');
+      const result = await contract({
+        cwd: args.cwd,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        dryRun: args.dryRun,
+        verify: args.verify,
+        engine: args.engine,
+        rows: args.rows,
+        ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
+        ...(args.prelude ? { prelude: args.prelude } : {}),
+      });
+      printContract(result, args);
+      if (result.verification?.ok === false) {
+        const { failureLine } = require('./verify/summary') as typeof import('./verify/summary');
+        process.stderr.write(`drizzle-reschema: ${failureLine(result.verification)}\n`);
         process.exitCode = 1;
       }
     },

@@ -29,6 +29,8 @@ export interface MoveArgs {
   rows: number;
   strategy: 'move' | 'copy';
   keepSource: boolean;
+  /** Leave an updatable view of each moved table under its old name (expand; `contract` drops them). */
+  compat: boolean;
   /** SQL files run on the throwaway database before the replay. */
   prelude?: string[];
 }
@@ -58,6 +60,20 @@ export function wholeNumber(option: string, min: number) {
     if (!Number.isInteger(n) || n < min) throw new InputError(`--${option} must be a whole number >= ${min}, got '${String(value)}'`);
     return n;
   };
+}
+
+export interface ContractArgs {
+  cwd: string;
+  config?: string;
+  name?: string;
+  dryRun: boolean;
+  verify: boolean;
+  engine: 'pglite' | 'postgres';
+  rows: number;
+  lockTimeout?: number;
+  format: 'text' | 'json';
+  debug: boolean;
+  prelude?: string[];
 }
 
 export interface PreflightArgs {

@@ -1,5 +1,6 @@
 import { isReschemaError } from './errors';
-import type { MoveArgs } from './cliArgs';
+import type { ContractArgs, MoveArgs } from './cliArgs';
+import type { ContractResult } from './contract/contract';
 import type { MoveResult } from './move';
 import type { MoveReport } from './report/types';
 import { renderVerifyText, toVerificationReport } from './report/verifyTable';
@@ -45,6 +46,22 @@ export function printVerify(report: VerifyReport, format: 'text' | 'json' | 'mar
   else if (format === 'markdown') process.stdout.write(markdown);
   else process.stdout.write(renderVerifyText(report));
   appendSummary(markdown);
+}
+
+export function printContract(result: ContractResult, args: Pick<ContractArgs, 'format' | 'dryRun'>): void {
+  if (args.format === 'json') {
+    process.stdout.write(`${JSON.stringify({ views: result.views, migration: result.migration, written: result.written, verification: result.verification }, null, 2)}\n`);
+    return;
+  }
+  if (result.views.length === 0) {
+    process.stderr.write('nothing to contract: no migration leaves compat views (move --compat makes them; a later contract drops them)\n');
+    return;
+  }
+  if (args.dryRun) process.stdout.write(result.diff);
+  if (result.verification) process.stderr.write(`${renderVerifyText(result.verification)}\n`);
+  const views = result.views.map((v) => `${v.schema}.${v.name} (over ${v.over.schema}.${v.over.name}, made ${v.date} by ${v.tag})`);
+  process.stderr.write(`${result.written ? 'drops' : 'would drop'} ${views.length} compat view(s): ${views.join(', ')}\n`);
+  if (result.migration) process.stderr.write(`${result.written ? 'wrote' : 'would write'} ${result.migration.sqlPath} and ${result.migration.rollbackPath}\n`);
 }
 
 /** Appends the markdown summary to GITHUB_STEP_SUMMARY when that is set; a failure is a warning, never the run's. */

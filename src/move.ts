@@ -7,6 +7,7 @@ import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
 import { readMigrationsState } from './generate/migrationsFolder';
+import { markerDate } from './patch/compatViews';
 import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
@@ -50,6 +51,11 @@ export interface MoveOptions extends PlanOptions {
   strategy?: 'move' | 'copy';
   /** With strategy copy: drop nothing old; write `<tag>.drop-source.sql` for later. */
   keepSource?: boolean;
+  /**
+   * Expand/contract: leave, for each moved table, an updatable view under its old name over the
+   * moved table, so code deployed before the move keeps working (src/patch/compatViews.ts).
+   */
+  compat?: boolean;
   /** Called with the copy's hazards before anything is written. */
   onHazards?: (hazards: string[]) => void;
   /** Told when a long step starts (the CLI shows it on a TTY). */
@@ -121,6 +127,9 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   armFault(options.failAt ?? process.env.DRIZZLE_RESCHEMA_FAIL_AT);
   const strategy = options.strategy ?? 'move';
   if (options.keepSource && strategy !== 'copy') throw new InputError('--keep-source needs --strategy copy (a move keeps no source)');
+  if (options.keepSource && options.compat) {
+    throw new InputError('--compat and --keep-source: --compat replaces the old tables by views over the new ones, so old code writes to the new tables; keep no source');
+  }
   const progress = options.onProgress ?? (() => undefined);
   progress('reading the project');
   const plan = planMove(options);
@@ -173,6 +182,8 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       createSchemas: plan.createSchemas,
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       tag: generated.tag,
+      references: plan.foreignKeys.flatMap((fk) => (fk.to ? [{ from: `${fk.fromTable.schema}.${fk.fromTable.name}`, to: `${fk.to.schema}.${fk.to.name}` }] : [])),
+      ...(options.compat ? { compat: { date: markerDate(generated.when) } } : {}),
     };
     const patched =
       strategy === 'copy' && generated.previous && generated.next

@@ -1,7 +1,9 @@
 import type { PgSnapshot, SnapshotColumn, SnapshotTable } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { reorderCreateTable } from './columnOrder';
+import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
+import { lockStatement, type Reference } from './lockOrder';
 import { moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
@@ -40,6 +42,10 @@ export interface CopyInput {
    * the new tables get it, so that a table that gained a column later reads the same after the copy.
    */
   columnOrder?: Map<string, string[]>;
+  /** Foreign keys as the move leaves them: the old tables are locked referencing tables first (lockOrder.ts). */
+  references?: Reference[];
+  /** `--compat`: each dropped old table is replaced by a view over its copy (compatViews.ts). */
+  compat?: { date: string };
 }
 
 export interface CopyMigration {
@@ -336,9 +342,24 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   const drops = dropStatements(input.previous, input.relocations, 'from');
   const hazards = hazardsOf(input, pairs);
   const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
+  // Locked before the copy reads them: a row old code writes after the INSERT ... SELECT would be dropped with its table.
+  const lockTables = lockStatement(input.relocations, input.references ?? []);
+  // The old tables become views over their copies, so old code writes to the tables that stay.
+  const compatViews = input.compat ? compatViewsFor(input.relocations) : [];
+  refuseEmptiedSchemas(compatViews, emptied);
+  const views = compatViews.flatMap((v) => createCompatView(v, input.tag, input.compat!.date));
 
   const retypes = retypeStatements(input, new Set(pairs.map((p) => keyOf(p.relocation.to, p.relocation.name))));
-  const statements = [...lock, ...before, ...copies, ...after, ...retypes, ...setvals, ...grants, ...(input.keepSource ? [] : [...drops, ...dropEmptied])];
+  const statements = [
+    ...lock,
+    ...lockTables,
+    ...before,
+    ...copies,
+    ...after,
+    ...retypes,
+    ...setvals,
+    ...(input.keepSource ? [...grants] : [...grants, ...drops, ...dropEmptied, ...views]),
+  ];
   const header = [
     `-- ${input.tag}: copy strategy (drizzle-reschema). Hazards:`,
     ...hazards.map((h) => `--   ${h}`),
@@ -360,7 +381,9 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
     ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
+    ...lockStatement(input.relocations, input.references ?? [], 'to'),
     ...revokes,
+    ...compatViews.map(dropCompatView),
     ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
     ...(input.keepSource
       ? [...repointBackStatements(input), ...dropStatements(input.next, input.relocations, 'to')]

@@ -26,7 +26,7 @@ export function grantStatements(schema: string, role: string): string[] {
  */
 
 /** The DO block with a dollar-quote delimiter that no name inside it can close early. */
-function doBlock(sql: string): string {
+export function doBlock(sql: string): string {
   let tag = 'reschema';
   const body = sql.replace(/\$reschema\$/g, '');
   for (let i = 1; body.includes(`$${tag}$`); i++) tag = `reschema${i}`;

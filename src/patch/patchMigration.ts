@@ -1,6 +1,8 @@
 import type { ObjectKind } from '../plan/types';
 import type { Relocation } from '../generate/relocateSnapshot';
+import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
+import { lockStatement, type Reference } from './lockOrder';
 import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
@@ -15,6 +17,10 @@ export interface PatchInput {
   createSchemas?: string[];
   lockTimeoutMs?: number;
   tag: string;
+  /** Foreign keys of the database before the migration: the moved tables are locked referencing tables first. */
+  references?: Reference[];
+  /** `--compat`: leave a view of each moved table under its old name (src/patch/compatViews.ts); the date its marker says. */
+  compat?: { date: string };
 }
 
 export interface PatchedMigration {
@@ -63,11 +69,15 @@ export function patchMigration(input: PatchInput): PatchedMigration {
   });
 
   const { grants, revokes } = grantsAndRecord(targets, input.grants, input.tag);
+  const compatViews = input.compat ? compatViewsFor(input.relocations) : [];
   const statements = [
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...lockStatement(input.relocations, input.references ?? []),
     ...input.statements.slice(0, insertAt),
     ...moves,
     ...input.statements.slice(insertAt),
+    // Before the grants: a view gets the grants its table had, not what --grant adds to the new schema.
+    ...compatViews.flatMap((v) => createCompatView(v, input.tag, input.compat!.date)),
     ...grants,
   ];
   // Handle: every object of a schema moves out and its pgSchema declaration goes (src/plan/emptiedSchemas.ts):
@@ -78,6 +88,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     return match !== null && sources.has(match[1]!.replace(/""/g, '"')) ? match[1]!.replace(/""/g, '"') : undefined;
   };
   const droppedSchemas = input.statements.map(droppedSource).filter((s): s is string => s !== undefined);
+  refuseEmptiedSchemas(compatViews, droppedSchemas);
   const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()) && droppedSource(s) === undefined);
 
   const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
@@ -90,7 +101,10 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
       : []),
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...lockStatement(input.relocations, input.references ?? [], 'to'),
     ...revokes,
+    // The compat views hold the old names the tables go back to.
+    ...compatViews.map(dropCompatView),
     ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
     ...orderedMoves(input.relocations)
       .reverse()

@@ -3,6 +3,9 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { grantRolesOf, unexpectedAdditions, widenByGrants, withoutGrantedUsage, withoutGrantRecords } from './additions';
 import type { Database } from './database';
 import { checkFunctionBodies } from './functionBodies';
+import { belongsTo, checkCompatViews, describeCompatView, readCompatViews, withoutViews } from './compatObjects';
+import { COMPAT_MARKER } from '../patch/compatViews';
+import { qualified } from '../sql/identifiers';
 import {
   compareFingerprints,
   entryKey,
@@ -37,6 +40,7 @@ export async function compareAcrossMigration(
   const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
   const skipTables = [`${table.schema}.${table.table}`];
   const before = await timer.time('fingerprint', async () => fingerprint(db, await userSchemas(db, exclude), { skipTables }));
+  const compatBefore = await readCompatViews(db);
   const failure = await timer.time('migrate', () => applyStatements(db, target.file, target.statements, { transaction }));
   if (failure?.platformGap && !inTransaction) {
     // A throwaway database without what the platform provides proves nothing about the migration.
@@ -53,6 +57,7 @@ export async function compareAcrossMigration(
     const dropped = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i.exec(statement.trim())?.[1]?.replace(/""/g, '"');
     if (dropped !== undefined) expected.delete(entryKey({ kind: 'schema', schema: dropped, name: dropped }));
   }
+  const compat = await compatAcross(db, target, compatBefore, moves, expected, report);
   const grantRoles = options.grantRoles ?? grantRolesOf(target.sql, [...new Set(moves.map((m) => m.to))]);
   const [{ user } = { user: '' }] = await db.query<{ user: string }>('SELECT current_user AS user');
   widenByGrants(expected, grantRoles, new Set(moves.map((m) => m.to)), user);
@@ -66,7 +71,7 @@ export async function compareAcrossMigration(
   const targets = new Set(moves.map((m) => m.to));
   const { differences, added } = compareFingerprints(
     withoutGrantedUsage(expected, grantRoles, targets),
-    withoutGrantedUsage(withoutGrantRecords(withoutColumns(after, pending.after), grantRoles), grantRoles, targets),
+    withoutGrantedUsage(withoutGrantRecords(withoutColumns(withoutViews(after, compat.added), pending.after), grantRoles), grantRoles, targets),
   );
   report.differences.push(...differences, ...notCompared(expected, moves));
   const movedGrants = new Set(
@@ -112,6 +117,32 @@ export async function compareAcrossMigration(
   } finally {
     await db.exec(inTransaction ? 'ROLLBACK TO SAVEPOINT reschema_rollback' : 'ROLLBACK');
   }
+}
+
+/**
+ * The compat views (`move --compat`) across the migration: an expand migration (its SQL marks views)
+ * must leave one per moved table, as checkCompatViews wants it; a view it drops by name (`contract`)
+ * is expected gone, its entries taken out of `expected`. Returns the views the migration added,
+ * which the comparison leaves to that check.
+ */
+async function compatAcross(
+  db: Database,
+  target: MigrationStep,
+  before: Awaited<ReturnType<typeof readCompatViews>>,
+  moves: Array<SchemaMove & { kind: string }>,
+  expected: Fingerprint,
+  report: VerifyReport,
+): Promise<{ added: Awaited<ReturnType<typeof readCompatViews>> }> {
+  const after = await readCompatViews(db);
+  const key = (v: { schema: string; name: string }) => `${v.schema}.${v.name}`;
+  const had = new Set(before.map(key));
+  const has = new Set(after.map(key));
+  const added = after.filter((v) => !had.has(key(v)));
+  if (target.sql.includes(`IS '${COMPAT_MARKER}`)) report.differences.push(...checkCompatViews(after, moves));
+  const dropped = before.filter((v) => !has.has(key(v)) && target.sql.includes(`DROP VIEW ${qualified(v.schema, v.name)}`));
+  for (const [k, e] of [...expected]) if (dropped.some((v) => belongsTo(e, v))) expected.delete(k);
+  if (after.length > 0 || dropped.length > 0) report.compat = { present: after.map(describeCompatView), dropped: dropped.map(describeCompatView) };
+  return { added };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PgSnapshot, SnapshotTable } from '../generate/migrationsFolder';
+import { readCompatViews } from './compatObjects';
 import type { Database } from './database';
 import { findDefinitionDrift, truncateIdentifier } from './driftDefinitions';
 
@@ -92,7 +93,7 @@ export function drizzleSchemasOf(snapshot: PgSnapshot): Set<string> {
  * Schemas Drizzle does not declare are reported apart, not as drift.
  */
 export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: string[], options: DriftOptions = {}): Promise<DriftCheck> {
-  const kept = options.kept ?? [];
+  const kept = [...(options.kept ?? [])];
   const drift: Drift[] = [];
   const differ = (object: string, expected: string, actual: string) => {
     if (expected !== actual) drift.push({ object, expected, actual });
@@ -250,6 +251,8 @@ export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: str
     new Map([...snapTables].flatMap(([key, t]) => Object.values(t.policies ?? {}).map((p) => [`${key}.${(p as { name: string }).name}`, 'present'] as const))),
     new Map(dbPolicies.map((p) => [`${p.schema}.${p.tbl}.${p.name}`, 'present'])),
   );
+  // The views `move --compat` left for code that predates the move are no Drizzle object: expected until `contract`.
+  kept.push(...(await readCompatViews(db, schemas)).map((v) => `${v.schema}.${v.name}`));
   // What was kept on purpose is not drift: the kept object itself, and what hangs off it.
   const isKept = (d: Drift) =>
     d.expected === 'absent' &&

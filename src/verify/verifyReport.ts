@@ -67,6 +67,11 @@ export interface VerifyReport {
   /** Behaviour after the migration: inserts continue, foreign keys hold. */
   behaviour: VerifyRow[];
   committed: boolean;
+  /**
+   * The views `move --compat` leaves for code that predates the move (`public.orders over growth.orders, made <date>`):
+   * there after the migration (`present`), and those it dropped (`dropped`, by `contract`).
+   */
+  compat?: { present: string[]; dropped: string[] };
   /** Checks that did not run (`drift`, `rollback`, `probes`, `function bodies`): never reported as passed. */
   notChecked: string[];
   notes: string[];
