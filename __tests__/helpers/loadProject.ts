@@ -161,7 +161,7 @@ export function prepareLoadProject(name: LoadProjectName, settings: MoveSettings
     buildApp(dir, newApp);
     let contract: string | undefined;
     if (settings.compat) {
-      cli(dir, ['contract', '--no-verify']);
+      cli(dir, ['contract', '--lock-timeout', String(settings.lockTimeoutMs), '--no-verify']);
       contract = join(dir, 'stages', 'contract');
       cpSync(folder, contract, { recursive: true });
     }
