@@ -4,7 +4,8 @@
  * baseline), the app as built before the move (the old app), then the move
  * run with the real CLI, and the app as built after it (the new app).
  */
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { copyFixtureProject, removeTemp } from './tempProject';
@@ -15,6 +16,9 @@ export type LoadProjectName = 'schema-split' | 'feature-planner';
 export interface MoveSettings {
   compat: boolean;
   lockTimeoutMs: number;
+  /** `move --strategy copy` (default: the ALTER ... SET SCHEMA move), with --keep-source or not. */
+  strategy?: 'copy';
+  keepSource?: boolean;
 }
 
 export interface LoadProject {
@@ -143,18 +147,57 @@ function cli(dir: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`drizzle-reschema ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
 }
 
-export function prepareLoadProject(name: LoadProjectName, settings: MoveSettings): LoadProject {
+/**
+ * The project with its policy, baseline and old build, once; then one copy
+ * of it per move setting, moved with the real CLI (the policy's drizzle-kit
+ * run and the old build are the same for every setting).
+ */
+export function prepareLoadProjects(name: LoadProjectName, settingsList: MoveSettings[]): LoadProject[] {
   const layout = LAYOUT[name];
-  const dir = copyFixtureProject(name);
+  const base = copyFixtureProject(name);
+  const made: LoadProject[] = [];
   try {
-    addPolicy(dir, name);
+    addPolicy(base, name);
+    cpSync(join(base, layout.migrations), join(base, 'stages', 'baseline'), { recursive: true });
+    buildApp(base, join(base, 'build', 'old'));
+    for (const settings of settingsList) {
+      const dir = mkdtempSync(join(tmpdir(), `reschema-load-${name}-`));
+      cpSync(base, dir, { recursive: true, verbatimSymlinks: true });
+      made.push(moved(dir, name, settings));
+    }
+    return made;
+  } catch (error) {
+    for (const project of made) project.remove();
+    throw error;
+  } finally {
+    removeTemp(base);
+  }
+}
+
+export function prepareLoadProject(name: LoadProjectName, settings: MoveSettings): LoadProject {
+  return prepareLoadProjects(name, [settings])[0]!;
+}
+
+/** `dir` (a prepared copy) after the move and, with compat, the contract. */
+function moved(dir: string, name: LoadProjectName, settings: MoveSettings): LoadProject {
+  const layout = LAYOUT[name];
+  try {
     const folder = join(dir, layout.migrations);
-    const baseline = join(dir, 'stages', 'baseline');
-    cpSync(folder, baseline, { recursive: true });
-    const oldApp = join(dir, 'build', 'old');
-    buildApp(dir, oldApp);
     // Verification has its own tests; here the move is the input, as a user would commit it.
-    cli(dir, ['move', layout.schemaFile, '--to', layout.to, '--grant', RLS_ROLE, '--lock-timeout', String(settings.lockTimeoutMs), '--no-verify', ...(settings.compat ? ['--compat'] : [])]);
+    cli(dir, [
+      'move',
+      layout.schemaFile,
+      '--to',
+      layout.to,
+      '--grant',
+      RLS_ROLE,
+      '--lock-timeout',
+      String(settings.lockTimeoutMs),
+      '--no-verify',
+      ...(settings.compat ? ['--compat'] : []),
+      ...(settings.strategy ? ['--strategy', settings.strategy] : []),
+      ...(settings.keepSource ? ['--keep-source'] : []),
+    ]);
     const expand = join(dir, 'stages', 'expand');
     cpSync(folder, expand, { recursive: true });
     const newApp = join(dir, 'build', 'new');
@@ -169,10 +212,10 @@ export function prepareLoadProject(name: LoadProjectName, settings: MoveSettings
     return {
       name,
       dir,
-      baseline,
+      baseline: join(dir, 'stages', 'baseline'),
       expand,
       contract,
-      oldApp: modules(oldApp),
+      oldApp: modules(join(dir, 'build', 'old')),
       newApp: modules(newApp),
       from: 'public',
       to: layout.to,
