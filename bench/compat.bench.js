@@ -17,8 +17,8 @@
  *
  * Environment knobs: BENCH_COMPAT_RUNS=5, BENCH_COMPAT_CLIENTS=6 (per app),
  * BENCH_COMPAT_ROWS=1000 (per table), BENCH_COMPAT_LOCK_TIMEOUTS=500,2000,
- * BENCH_COMPAT_MODES=compat (add `plain` for the move without --compat, whose
- * old app is expected to fail).
+ * BENCH_COMPAT_MODES=compat (add `copy-compat` for --strategy copy --compat,
+ * `plain` for the move without --compat, whose old app is expected to fail).
  */
 const path = require('node:path');
 const { median, positiveInt } = require('./stats');
@@ -75,15 +75,18 @@ function rowsFor(label, compat, results) {
 }
 
 async function benchCompat() {
-  const { startEmbeddedServer, prepareLoadProject, loadRun, prepareTemplate } = harness();
+  const { startEmbeddedServer, prepareLoadProjects, loadRun, prepareTemplate } = harness();
   const rows = [];
   const details = [];
   const prepared = new Map();
   try {
-    for (const mode of MODES) {
-      for (const lockTimeoutMs of LOCK_TIMEOUTS) {
-        for (const name of PROJECTS) prepared.set(`${mode}/${lockTimeoutMs}/${name}`, prepareLoadProject(name, { compat: mode === 'compat', lockTimeoutMs }));
-      }
+    for (const name of PROJECTS) {
+      const keys = MODES.flatMap((mode) => LOCK_TIMEOUTS.map((lockTimeoutMs) => ({ key: `${mode}/${lockTimeoutMs}/${name}`, mode, lockTimeoutMs })));
+      const projects = prepareLoadProjects(
+        name,
+        keys.map(({ mode, lockTimeoutMs }) => ({ compat: mode !== 'plain', lockTimeoutMs, ...(mode === 'copy-compat' ? { strategy: 'copy' } : {}) })),
+      );
+      keys.forEach(({ key }, i) => prepared.set(key, projects[i]));
     }
     for (const { label: server, packageName } of SERVERS) {
       const pg = await startEmbeddedServer(packageName);
@@ -93,8 +96,9 @@ async function benchCompat() {
           const results = [];
           for (let run = 1; run <= RUNS; run++) results.push(await loadRun(pg.url, project, template, `${key}_${run}`, TIMING));
           const [mode, lockTimeoutMs, name] = key.split('/');
-          const label = `${server} ${name} ${mode === 'compat' ? '--compat' : 'plain'} --lock-timeout ${lockTimeoutMs}`;
-          rows.push(...rowsFor(label, mode === 'compat', results));
+          const flags = { compat: '--compat', 'copy-compat': '--strategy copy --compat', plain: '(no --compat)' }[mode];
+          const label = `${server} ${name} ${flags} --lock-timeout ${lockTimeoutMs}`;
+          rows.push(...rowsFor(label, mode !== 'plain', results));
           details.push({ server, project: name, mode, lockTimeoutMs: Number(lockTimeoutMs), runs: results.map((r) => ({ ...r, rls: rlsHeld(r) })) });
         }
       } finally {
