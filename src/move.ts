@@ -7,7 +7,7 @@ import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
 import { copyMigration } from './patch/copyStrategy';
 import { readMigrationsState } from './generate/migrationsFolder';
-import { markerDate } from './patch/compatViews';
+import { compatViewsFor, markerDate } from './patch/compatViews';
 import { patchMigration } from './patch/patchMigration';
 import { planMove, type PlanOptions } from './plan/planMove';
 import type { MovePlan, ObjectKind } from './plan/types';
@@ -81,6 +81,8 @@ export interface MigrationResult {
   otherChanges: string[];
   /** The drizzle-kit that wrote the migration, and its line (KitAdapter.line). */
   drizzleKit: { version: string; source: 'project' | 'bundled'; line: string };
+  /** With compat: the views the migration leaves for code that predates it (`public.orders` over `growth.orders`). */
+  compatViews?: Array<{ view: string; over: string; date: string }>;
 }
 
 /** One object's move, as reported. */
@@ -218,6 +220,15 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
       ...(dropSourcePath !== undefined ? { dropSourcePath: relative(root, dropSourcePath) } : {}),
       otherChanges: patched.otherChanges,
       drizzleKit: { version: generated.kit.version, source: generated.kit.source, line: generated.line },
+      ...(patchInput.compat
+        ? {
+            compatViews: compatViewsFor(generated.relocations).map((v) => ({
+              view: `${v.schema}.${v.name}`,
+              over: `${v.over.schema}.${v.over.name}`,
+              date: patchInput.compat!.date,
+            })),
+          }
+        : {}),
     };
     if (options.verify !== false) {
       if (!generated.next) {

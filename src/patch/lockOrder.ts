@@ -1,5 +1,6 @@
 import type { Relocation } from '../generate/relocateSnapshot';
 import { qualified } from '../sql/identifiers';
+import { doBlock } from './grants';
 
 /** A foreign key between two tables, as `schema.name` keys of where they are after the move: `from` references `to`. */
 export interface Reference {
@@ -9,15 +10,22 @@ export interface Reference {
 
 /*
  * Every move takes ACCESS EXCLUSIVE on each table it moves. Taken one at a
- * time, in the order the statements name them, live traffic can cross it: the
- * migration holds `orders` and waits for `invoices`, while a client's insert
- * into `invoices` holds `invoices` and waits, for its foreign-key check, on
- * `orders`: deadlock, and one of them is killed. So the migration takes them
- * all first, in one LOCK TABLE, in the order writes take them: a table that
- * references another before the one it references (an insert locks the table
- * it writes, then the parent its foreign key checks). With `SET lock_timeout`
- * before it, the wait is bounded and a timed-out migration has done nothing:
- * it can simply be run again.
+ * time, as the statements name them, live traffic crosses it: the migration
+ * holds `orders` and waits for `invoices`, while a client's insert into
+ * `invoices` holds `invoices` and waits, for its foreign-key check, on
+ * `orders`: deadlock, and one of them is killed. No single order is safe
+ * either: one statement locks the tables it reads in its FROM order, and the
+ * same app joins child-first and parent-first (the load test on branch
+ * loadtest saw both, seeds 000 and 004).
+ *
+ * So the migration takes them all first, in one LOCK TABLE (referencing
+ * tables first, the order inserts take them), and never waits long while it
+ * holds any: each attempt may wait at most half the server's deadlock_timeout
+ * (and 100 ms), so it gives up, and lets go of what it got, before the
+ * deadlock detector would pick a victim among the clients; it tries again
+ * after a short random pause. `--lock-timeout` bounds the whole wait: past
+ * it, the migration fails with lock_not_available having changed nothing (its
+ * transaction rolls back), and can simply be run again.
  */
 
 /** The moved tables, referencing tables before those they reference (a cycle keeps the order given). */
@@ -42,10 +50,35 @@ export function lockOrder(relocations: Relocation[], references: Reference[]): R
 }
 
 /**
- * `LOCK TABLE child, parent IN ACCESS EXCLUSIVE MODE;` over the moved tables, or nothing: named where
- * they are before the migration (`from`), or before its rollback (`to`).
+ * The statement that locks the moved tables (named where they are before the
+ * migration, `from`, or before its rollback, `to`) as described above, or
+ * nothing when no table moves.
  */
 export function lockStatement(relocations: Relocation[], references: Reference[], side: 'from' | 'to' = 'from'): string[] {
   const order = lockOrder(relocations, references);
-  return order.length === 0 ? [] : [`LOCK TABLE ${order.map((r) => qualified(r[side], r.name)).join(', ')} IN ACCESS EXCLUSIVE MODE;`];
+  if (order.length === 0) return [];
+  const lock = `LOCK TABLE ${order.map((r) => qualified(r[side], r.name)).join(', ')} IN ACCESS EXCLUSIVE MODE;`;
+  return [
+    doBlock(`-- Every moved table locked before anything changes, without ever holding a lock while clients wait long on it (see src/patch/lockOrder.ts).
+DO $reschema$
+DECLARE
+  total text := current_setting('lock_timeout');
+  deadline timestamptz := CASE WHEN total IN ('0', '0ms') THEN NULL ELSE clock_timestamp() + total::interval END;
+  attempt int := (SELECT least(100, greatest(1, setting::int / 2)) FROM pg_settings WHERE name = 'deadlock_timeout');
+BEGIN
+  PERFORM set_config('lock_timeout', attempt || 'ms', true);
+  LOOP
+    BEGIN
+      ${lock}
+      EXIT;
+    EXCEPTION WHEN lock_not_available THEN
+      IF deadline IS NOT NULL AND clock_timestamp() >= deadline THEN
+        RAISE lock_not_available USING MESSAGE = format('could not lock the moved tables within lock_timeout (%s): nothing was changed; run the migration again', total);
+      END IF;
+      PERFORM pg_sleep(random() * attempt / 1000.0);
+    END;
+  END LOOP;
+  PERFORM set_config('lock_timeout', total, true);
+END $reschema$;`),
+  ];
 }

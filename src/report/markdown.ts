@@ -1,3 +1,4 @@
+import { compatMarkdown, splitByCompat } from './compatSection';
 import { buildSchemaDiagram } from './mermaid';
 import { filesSummary, kindName, plural, routes } from './summary';
 import type { HazardReport, MoveReport, VerificationReport, VerifyCommandReport } from './types';
@@ -103,7 +104,9 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
   }
 
   if (report.verification) out.push(...verificationSection(report.verification));
-  if (report.hazards) out.push(...hazardsSection(report.hazards));
+  const compat = report.hazards ? splitByCompat(report.hazards, report.migration?.compatViews) : undefined;
+  out.push(...compatMarkdown(report.migration?.compatViews, compat?.covered ?? []));
+  if (compat) out.push(...hazardsSection(compat.rest));
 
   if (report.files.length > 0) {
     out.push('### Files', '', '| file | change | role | lines |', '| --- | --- | --- | --- |');

@@ -1,3 +1,4 @@
+import { compatTextLines, splitByCompat } from './compatSection';
 import { filesSummary, kindName, plural, routes } from './summary';
 import { painter, type Paint } from './tty';
 import type { MovedObject } from '../move';
@@ -39,7 +40,9 @@ export function renderText(report: MoveReport, options: TextOptions = {}): TextO
     const kit = report.migration.drizzleKit;
     err.push(`migration by drizzle-kit ${kit.version}, line ${kit.line}`);
   }
-  if (report.hazards) err.push(...hazardLines(report.hazards, paint));
+  const compat = report.hazards ? splitByCompat(report.hazards, report.migration?.compatViews) : undefined;
+  err.push(...compatTextLines(report.migration?.compatViews, compat?.covered ?? []));
+  if (compat) err.push(...hazardLines(compat.rest, paint));
   if (report.verification) err.push(...verificationLines(report.verification, paint));
 
   if (report.moves.length > 0) {
