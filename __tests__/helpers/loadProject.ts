@@ -28,6 +28,8 @@ export interface LoadProject {
   baseline: string;
   /** Baseline plus the move (expand) migration. */
   expand: string;
+  /** The move's rollback file (run by hand, in one transaction). */
+  rollback: string;
   /** Expand plus the contract migration; undefined without compat. */
   contract: string | undefined;
   /** The compiled schema modules of the app before and after the move. */
@@ -200,6 +202,8 @@ function moved(dir: string, name: LoadProjectName, settings: MoveSettings): Load
     ]);
     const expand = join(dir, 'stages', 'expand');
     cpSync(folder, expand, { recursive: true });
+    const rollback = readdirSync(expand).find((f) => f.endsWith(`_move_to_${layout.to}.rollback.sql`));
+    if (!rollback) throw new Error(`move wrote no rollback file in ${layout.migrations}`);
     const newApp = join(dir, 'build', 'new');
     buildApp(dir, newApp);
     let contract: string | undefined;
@@ -214,6 +218,7 @@ function moved(dir: string, name: LoadProjectName, settings: MoveSettings): Load
       dir,
       baseline: join(dir, 'stages', 'baseline'),
       expand,
+      rollback: join(expand, rollback),
       contract,
       oldApp: modules(join(dir, 'build', 'old')),
       newApp: modules(newApp),

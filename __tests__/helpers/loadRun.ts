@@ -6,6 +6,7 @@
  * acknowledged write is checked afterwards; the RLS policy's rows are
  * compared through the old name and the new one.
  */
+import { readFileSync } from 'node:fs';
 import { readMigrationsState } from '../../src/generate/migrationsFolder';
 import { quoteIdent, quoteQualified } from '../../src/sql/identifiers';
 import { planSeed } from '../../src/verify/seedRows';
@@ -19,16 +20,24 @@ const { drizzle } = require('drizzle-orm/node-postgres') as typeof import('drizz
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { migrate } = require('drizzle-orm/node-postgres/migrator') as typeof import('drizzle-orm/node-postgres/migrator');
 
+/**
+ * `deploy`: the rolling deploy (old app, expand, old + new, contract, new).
+ * `rollback`: the deploy is called off: the old app alone runs through the
+ * expand migration and then its rollback, as a user runs it (`psql -1 -f`).
+ */
+export type Scenario = 'deploy' | 'rollback';
+
 export interface LoadTiming {
   /** Clients per app. */
   clients: number;
-  /** Old app alone before the migration, both apps after it, new app alone after the contract. */
+  /** Old app alone before the migration, both apps after it (rollback: the old one), new app alone after the contract (rollback: old). */
   beforeMs: number;
   overlapMs: number;
   afterMs: number;
 }
 
 type App = 'old' | 'new';
+/** `contract`: the contract migration, or the rollback in that scenario. */
 type Phase = 'before' | 'expand' | 'overlap' | 'contract' | 'after';
 const PHASES: Phase[] = ['before', 'expand', 'overlap', 'contract', 'after'];
 
@@ -60,6 +69,7 @@ export interface LoadRunResult {
   longestWaitMs: number;
   expand: MigrationOutcome;
   contract: MigrationOutcome | undefined;
+  rollback: MigrationOutcome | undefined;
   /** Acknowledged writes not found afterwards (`table key: expected, found`). */
   missingWrites: string[];
   writesChecked: number;
@@ -163,10 +173,40 @@ async function applyMigrations(url: string, folder: string, retries: number): Pr
   return { ms: performance.now() - start, attempts: retries, errors, ok: false };
 }
 
+/** A rollback file as `psql -1 -f` runs it: one transaction; run again while it times out on its locks. */
+async function applyRollback(url: string, file: string, retries: number): Promise<MigrationOutcome> {
+  const sql = readFileSync(file, 'utf8');
+  const errors: string[] = [];
+  const start = performance.now();
+  for (let attempt = 1; attempt <= retries; attempt++) {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(sql);
+      await client.query('COMMIT');
+      return { ms: performance.now() - start, attempts: attempt, errors, ok: true };
+    } catch (error) {
+      errors.push((error as Error).message);
+      await client.query('ROLLBACK').catch(() => undefined);
+    } finally {
+      await client.end();
+    }
+  }
+  return { ms: performance.now() - start, attempts: retries, errors, ok: false };
+}
+
 /** How many times a migration that timed out on its locks is run (a user would run it again; the count is reported). */
 const MIGRATION_ATTEMPTS = 10;
 
-export async function loadRun(serverUrl: string, project: LoadProject, template: string, run: string, timing: LoadTiming): Promise<LoadRunResult> {
+export async function loadRun(
+  serverUrl: string,
+  project: LoadProject,
+  template: string,
+  run: string,
+  timing: LoadTiming,
+  scenario: Scenario = 'deploy',
+): Promise<LoadRunResult> {
   const database = `run_${run}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
   await exec(serverUrl, [`DROP DATABASE IF EXISTS ${quoteIdent(database)}`, `CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(template)}`]);
   const url = withDatabase(serverUrl, database);
@@ -233,6 +273,7 @@ export async function loadRun(serverUrl: string, project: LoadProject, template:
 
   let expand: MigrationOutcome;
   let contract: MigrationOutcome | undefined;
+  let rollback: MigrationOutcome | undefined;
   let oldNameAfter: string[] | string;
   let newNameAfter: string[] | string;
   let withoutUser: string[] | string;
@@ -244,17 +285,19 @@ export async function loadRun(serverUrl: string, project: LoadProject, template:
     expand = await applyMigrations(url, project.expand, MIGRATION_ATTEMPTS);
     marks.overlap = performance.now();
     // The new app is deployed once its migration is in, instance by instance: both run.
-    const stopNew = await startClients('new', newSchema);
+    const stopNew = scenario === 'deploy' ? await startClients('new', newSchema) : async () => undefined;
     await sleep(timing.overlapMs);
     oldNameAfter = await rowsAs(url, project, quoteIdent(table), owner);
     newNameAfter = await rowsAs(url, project, quoteQualified(project.to, table), owner);
     withoutUser = await rowsAs(url, project, quoteIdent(table), undefined);
-    await stopOld();
+    if (scenario === 'deploy') await stopOld();
     marks.contract = performance.now();
-    if (project.contract) contract = await applyMigrations(url, project.contract, MIGRATION_ATTEMPTS);
+    if (scenario === 'rollback') rollback = await applyRollback(url, project.rollback, MIGRATION_ATTEMPTS);
+    else if (project.contract) contract = await applyMigrations(url, project.contract, MIGRATION_ATTEMPTS);
     marks.after = performance.now();
     await sleep(timing.afterMs);
     await stopNew();
+    if (scenario === 'rollback') await stopOld();
     marks.end = performance.now();
   } finally {
     await Promise.all(pools.map((p) => p.end()));
@@ -296,6 +339,7 @@ export async function loadRun(serverUrl: string, project: LoadProject, template:
     longestWaitMs,
     expand: expand!,
     contract,
+    rollback,
     missingWrites,
     writesChecked: writes.size,
     rls: { expected, tableBefore, oldNameAfter: oldNameAfter!, newNameAfter: newNameAfter!, withoutUser: withoutUser! },
