@@ -163,8 +163,11 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   });
 
   it('contract writes a migration that drops the views, verify passes on it, and then the old code fails', async () => {
+    const check = () => cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--check']).stdout;
+    expect(check()).toContain(`table 'entities' is in 'growth', in the code and in the latest migration snapshot (drizzle/meta/0001_snapshot.json); its compat view public.entities (made `);
     // Verified once, by `verify` as a user runs it on the migration on disk.
     const contracted = cli(dir, ['contract', '--no-verify']);
+    expect(check()).not.toContain('compat view');
     expect(contracted.stderr).toContain('drops 5 compat view(s): public.entities (over growth.entities, made ');
     expect(cli(dir, ['verify', '--rows', '20']).stdout).toContain('ok: kept');
     const journal = JSON.parse(readFileSync(join(dir, 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
@@ -182,6 +185,37 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
     expect(await serverError(oldApp(db, schema).select().from(schema.entities))).toBe('relation "entities" does not exist');
     expect(runCli(dir, ['contract']).stderr).toContain('nothing to contract');
   });
+});
+
+describe('004 with --strategy copy --compat: the old tables are replaced by views over the copies', () => {
+  let dir: string;
+  afterAll(() => [dir, `${dir}-baseline`, `${dir}-old-app`].forEach(removeTemp));
+
+  it('after the migration, old code writes land in the new tables and no old table is left', async () => {
+    dir = copyFixtureProject('schema-split');
+    const schema = oldAppSchema(dir, ['src/db/schema/users.ts', 'src/db/schema/enums.ts', 'src/db/schema/growth.ts']);
+    cpSync(join(dir, 'drizzle'), `${dir}-baseline`, { recursive: true });
+    cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--strategy', 'copy', '--compat', '--rows', '10']);
+    expect(runCli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--strategy', 'copy', '--compat', '--keep-source']).status).toBe(2);
+    const db: Db = await openEngine('pglite');
+    try {
+      await migrateWith(db, `${dir}-baseline`);
+      const app = oldApp(db, schema);
+      const [owner] = await app.insert(schema.users).values({ email: 'copy@example.com' }).returning();
+      await app.insert(schema.entities).values({ type: 'person', name: 'copied', ownerId: owner.id });
+      await migrateWith(db, join(dir, 'drizzle'));
+      const [entity] = await app.insert(schema.entities).values({ type: 'person', name: 'through the view', ownerId: owner.id }).returning();
+      await app.insert(schema.artifacts).values({ entityId: entity.id, type: 'blog_post' });
+      const [state] = await db.query<{ kinds: string; entities: number; artifacts: number }>(
+        `SELECT (SELECT string_agg(relkind::text, '' ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace
+                  AND relname IN ('entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs')) AS kinds,
+                (SELECT count(*)::int FROM growth.entities) AS entities, (SELECT count(*)::int FROM growth.artifacts) AS artifacts`,
+      );
+      expect(state).toEqual({ kinds: 'vvvvv', entities: 2, artifacts: 1 });
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
 });
 
 describe('000 feature planner: the old app through the views, and without --compat', () => {

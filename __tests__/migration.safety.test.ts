@@ -123,7 +123,8 @@ describe('a move with other pending schema changes in the same run', () => {
 
   it('keeps them, after the moves, and reports them as other changes', () => {
     const statements = result.migration!.sql.split(BREAKPOINT).map((s) => s.trim());
-    expect(statements[0]).toBe('CREATE SCHEMA "feature_planner";');
+    expect(statements[0]).toMatch(/^\s*LOCK TABLE "public"\./m);
+    expect(statements[1]).toBe('CREATE SCHEMA "feature_planner";');
     const lastMove = Math.max(...statements.map((s, i) => (/ SET SCHEMA "feature_planner";$/.test(s) ? i : -1)));
     expect(lastMove).toBeGreaterThan(0);
     for (const table of PLANNER.tables) expect(statements).toContain(`ALTER TABLE "public"."${table}" SET SCHEMA "feature_planner";`);
@@ -325,7 +326,7 @@ describe('--lock-timeout and --grant, then the rollback', () => {
     const statements = result.migration!.sql.split(BREAKPOINT).map((s) => s.trim());
     expect(statements[0]).toBe("SET lock_timeout = '3000ms';");
     // Then every moved table locked at once, referencing tables first (src/patch/lockOrder.ts).
-    expect(statements[1]).toMatch(/^LOCK TABLE "public"\."[a-z_]+"(, "public"\."[a-z_]+"){7} IN ACCESS EXCLUSIVE MODE;$/);
+    expect(statements[1]).toMatch(/^\s*LOCK TABLE "public"\."[a-z_]+"(, "public"\."[a-z_]+"){7} IN ACCESS EXCLUSIVE MODE;$/m);
     expect(statements[2]).toBe('CREATE SCHEMA "feature_planner";');
     const usage = statements.indexOf('GRANT USAGE ON SCHEMA "feature_planner" TO "authenticated";');
     expect(usage).toBeGreaterThan(statements.indexOf('ALTER TABLE "public"."plan_execution_logs" SET SCHEMA "feature_planner";'));

@@ -27,7 +27,9 @@ it('a move of pgTableCreator tables is a pure SET SCHEMA, and drizzle-kit genera
   expect(schema).toMatch(/export const users = auth\.table\("project1_user", /);
   expect(schema).toMatch(/export const posts = createTable\(\n {2}"post",/);
   const sql = readFileSync(join(dir, 'drizzle/0001_move_to_auth.sql'), 'utf8').split('--> statement-breakpoint').map((s) => s.trim());
-  expect(sql).toEqual(['CREATE SCHEMA "auth";', ...TABLES.map((t) => `ALTER TABLE "public"."${t}" SET SCHEMA "auth";`)]);
+  // The four tables locked first (src/patch/lockOrder.ts), then nothing but the schema and the moves.
+  expect(sql[0]).toMatch(/^\s*LOCK TABLE "public"\."project1_/m);
+  expect(sql.slice(1)).toEqual(['CREATE SCHEMA "auth";', ...TABLES.map((t) => `ALTER TABLE "public"."${t}" SET SCHEMA "auth";`)]);
   expect(runKit(dir).stdout).toMatch(/No schema changes/);
 
   const db = await openEngine('postgres');

@@ -257,6 +257,16 @@ export async function run(argv: string[]): Promise<void> {
       // Read the database first: a wrong URL must fail the run before anything is written.
       if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
       const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
+      if (args.compat && args.databaseUrl !== undefined) {
+        // security_invoker views (what keeps a compat view from widening access) came with Postgres 15.
+        const { readServerVersion } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
+        const version = await readServerVersion(args.databaseUrl);
+        if (version < 150000) {
+          throw new InputError(
+            `--compat: the server runs Postgres ${Math.floor(version / 10000)}, and compat views need 15 or later (security_invoker, so that a view shows no row and grants no access the table would not); nothing was written`,
+          );
+        }
+      }
       const root = resolve(args.cwd);
       const hazardOptions = {
         root,

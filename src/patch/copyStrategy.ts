@@ -381,10 +381,10 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
     ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
+    ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
     ...lockStatement(input.relocations, input.references ?? [], 'to'),
     ...revokes,
     ...compatViews.map(dropCompatView),
-    ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
     ...(input.keepSource
       ? [...repointBackStatements(input), ...dropStatements(input.next, input.relocations, 'to')]
       : orderByKind(input.relocations)

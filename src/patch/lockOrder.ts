@@ -59,8 +59,7 @@ export function lockStatement(relocations: Relocation[], references: Reference[]
   if (order.length === 0) return [];
   const lock = `LOCK TABLE ${order.map((r) => qualified(r[side], r.name)).join(', ')} IN ACCESS EXCLUSIVE MODE;`;
   return [
-    doBlock(`-- Every moved table locked before anything changes, without ever holding a lock while clients wait long on it (see src/patch/lockOrder.ts).
-DO $reschema$
+    doBlock(`DO $reschema$
 DECLARE
   total text := current_setting('lock_timeout');
   deadline timestamptz := CASE WHEN total IN ('0', '0ms') THEN NULL ELSE clock_timestamp() + total::interval END;

@@ -101,11 +101,11 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
       : []),
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
     ...lockStatement(input.relocations, input.references ?? [], 'to'),
     ...revokes,
     // The compat views hold the old names the tables go back to.
     ...compatViews.map(dropCompatView),
-    ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
     ...orderedMoves(input.relocations)
       .reverse()
       .map((r) => moveStatement(r, true)),

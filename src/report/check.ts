@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { DrizzleConfig } from '../generate/drizzleConfig';
 import { hasNoMigrations, readMigrationsState, type PgSnapshot } from '../generate/migrationsFolder';
 import type { MovedObject, MoveResult } from '../move';
+import type { CompatViewRecord } from '../patch/contractMigration';
 import type { CheckOutcome } from './types';
 
 /** The newest migration snapshot: where the last migration left each object. */
@@ -29,6 +30,7 @@ export function checkTargetState(
   result: MoveResult,
   root: string,
   snapshot: LatestSnapshot | 'no-migrations' | undefined,
+  compatLeft: CompatViewRecord[] = [],
 ): CheckOutcome {
   const reasons: string[] = [];
   const inPlace: string[] = [];
@@ -47,9 +49,15 @@ export function checkTargetState(
     }
     const missing = snapshot === 'no-migrations' ? 'there are no migrations yet' : migrationGap(object, snapshot);
     if (missing) reasons.push(`${where} in the code, but ${missing}: a migration is missing`);
-    else inPlace.push(`${where}, in the code and in the latest migration snapshot (${(snapshot as LatestSnapshot).path})`);
+    else inPlace.push(`${where}, in the code and in the latest migration snapshot (${(snapshot as LatestSnapshot).path})${compatNote(object, compatLeft)}`);
   }
   return { ok: reasons.length === 0, reasons, inPlace };
+}
+
+/** A move done with --compat is done, and its view stays expected until contract: said, never failed. */
+function compatNote(object: MovedObject, compatLeft: CompatViewRecord[]): string {
+  const v = object.kind === 'table' ? compatLeft.find((c) => c.over.schema === object.to && c.over.name === object.name) : undefined;
+  return v ? `; its compat view ${v.schema}.${v.name} (made ${v.date} by ${v.tag}) stays until drizzle-reschema contract` : '';
 }
 
 /** Why the snapshot does not show the object in its target schema; undefined when it does. */

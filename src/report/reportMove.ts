@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { compatViewsLeft, type CompatViewRecord } from '../patch/contractMigration';
+import { loadMigrationSet } from '../verify/migrationSet';
 import { loadDrizzleConfig } from '../generate/drizzleConfig';
 import type { MoveResult } from '../move';
 import { buildMoveReport } from './buildReport';
@@ -51,6 +53,15 @@ export function scanMoveHazards(
   });
 }
 
+/** The compat views the project's migrations leave (none when they cannot be read: --check says what it can). */
+function compatLeft(root: string, config: string | undefined): CompatViewRecord[] {
+  try {
+    return compatViewsLeft(loadMigrationSet(root, loadDrizzleConfig(root, config), () => '', undefined).steps.map((s) => s.sql));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The report stage after a move: the hazard scan, --check's verdict, and the
  * report every format renders. Reads files and the database; writes nothing.
@@ -60,7 +71,12 @@ export function reportMove(result: MoveResult, options: ReportMoveOptions & { ha
   const hazards = options.hazards ?? scanMoveHazards(result, options);
   const migrationsChecked = options.check && options.migration !== false && result.moves.length === 0;
   const check = options.check
-    ? checkTargetState(result, root, migrationsChecked ? readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined)
+    ? checkTargetState(
+        result,
+        root,
+        migrationsChecked ? readLatestSnapshot(root, loadDrizzleConfig(root, options.config)) : undefined,
+        migrationsChecked ? compatLeft(root, options.config) : [],
+      )
     : undefined;
   return buildMoveReport(result, {
     root,

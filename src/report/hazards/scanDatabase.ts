@@ -44,6 +44,22 @@ export async function readCatalog(url: string): Promise<CatalogEntry[]> {
   }
 }
 
+/** The server's `server_version_num` (150000 for 15.0), read-only; the same errors as readCatalog. */
+export async function readServerVersion(url: string): Promise<number> {
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+    return Number(rows[0]!.v);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    throw new ToolError(`--database-url ${redactUrl(url)}: cannot read the server version: ${redactSecrets(reason, url)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'`;
 /** Objects an extension created belong to the extension, not to the project. */
 const NOT_FROM_EXTENSION = (classid: string, objid: string) =>
