@@ -5,7 +5,7 @@
  * the target schema). Every acknowledged write is recorded with its key, so
  * that a write lost in the move is found afterwards.
  */
-import { and, desc, eq, inArray, relations } from 'drizzle-orm';
+import { and, desc, eq, inArray, relations, sql } from 'drizzle-orm';
 import type { LoadProjectName } from './loadProject';
 
 /** A built schema module: its exports by name (tables, enums, relations). */
@@ -86,6 +86,15 @@ const schemaSplit: AppMix = {
         .orderBy(desc(s.artifacts.id))
         .limit(5),
     );
+    // A named prepared statement: each connection plans it once, and Postgres plans it again after the move.
+    await timed('prepared select', () =>
+      db
+        .select({ id: s.entities.id, name: s.entities.name })
+        .from(s.entities)
+        .where(eq(s.entities.id, sql.placeholder('id')))
+        .prepare('entity_by_id')
+        .execute({ id: entity.id }),
+    );
     await timed('relational query', () =>
       db.query.entities.findMany({ where: eq(s.entities.ownerId, userId), with: { artifacts: { with: { jobs: true } } }, limit: 3 }),
     );
@@ -135,6 +144,15 @@ const featurePlanner: AppMix = {
     write({ table: 'feature_refinements', keyColumn: 'id', key: refinement.id, column: 'input_request', value: request });
     await timed('relational query', () =>
       db.query.featurePlans.findMany({ where: eq(s.featurePlans.userId, userId), with: { user: true, refinements: true }, orderBy: desc(s.featurePlans.createdAt), limit: 3 }),
+    );
+    await timed('prepared select', () =>
+      db
+        .select({ id: s.featurePlans.id, status: s.featurePlans.status })
+        .from(s.featurePlans)
+        .where(eq(s.featurePlans.userId, sql.placeholder('user')))
+        .limit(5)
+        .prepare('plans_of_user')
+        .execute({ user: userId }),
     );
     await timed('select with joins', () =>
       db
