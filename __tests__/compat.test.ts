@@ -29,6 +29,9 @@ describe('lock order', () => {
     expect(lockLine(statements[0]!)).toBe('LOCK TABLE "public"."order_items", "public"."invoices", "public"."orders", "public"."customers" IN ACCESS EXCLUSIVE MODE;');
     // The rollback takes them where they are then, in the same order.
     expect(lockLine(lockStatement(relocations, references, 'to')[0]!)).toMatch(/^LOCK TABLE "billing"."order_items", "billing"."invoices", "billing"."orders", "billing"."customers" /);
+    // A rollback that drops compat views takes them first: old code's queries lock the view, then the table under it.
+    const views = [{ schema: 'public', name: 'orders' }];
+    expect(lockLine(lockStatement(relocations, references, 'to', views)[0]!)).toMatch(/^LOCK TABLE "public"."orders", "billing"."order_items", /);
   });
 
   it('a foreign-key cycle (seed 004: microsites <-> generation_jobs) still locks each table once; no table, no statement', () => {
@@ -129,7 +132,11 @@ describe('contract', () => {
     const views = compatViewsLeft([expand, '-- an earlier contract\nDROP VIEW "public"."invoices";']);
     expect(views).toEqual([{ schema: 'public', name: 'orders', over: { schema: 'billing', name: 'orders' }, tag: '0001_move', date: '2026-11-30' }]);
     const { sql, rollbackSql } = contractMigration({ views, tag: '0003_contract', breakpoints: true, lockTimeoutMs: 500 });
-    expect(sql).toBe(`-- 0003_contract (drizzle-reschema contract): drops the compat views for code that predates 0001_move.\nSET lock_timeout = '500ms';\n--> statement-breakpoint\nDROP VIEW "public"."orders";\n`);
+    const parts = sql.split('\n--> statement-breakpoint\n');
+    expect(parts[0]).toBe(`-- 0003_contract (drizzle-reschema contract): drops the compat views for code that predates 0001_move.\nSET lock_timeout = '500ms';`);
+    // Old code may still be running: the views are locked first, with the retried lock every move takes.
+    expect(lockLine(parts[1]!)).toBe('LOCK TABLE "public"."orders" IN ACCESS EXCLUSIVE MODE;');
+    expect(parts.slice(2)).toEqual(['DROP VIEW "public"."orders";\n']);
     expect(rollbackSql).toContain(made('orders').split('\n--> statement-breakpoint\n')[1]);
     expect(compatViewsLeft([expand, sql])).toEqual([views[0] && { ...views[0], name: 'invoices', over: { schema: 'billing', name: 'invoices' } }]);
   });

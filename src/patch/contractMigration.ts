@@ -1,5 +1,6 @@
 import { qualified } from '../sql/identifiers';
 import { COMPAT_MARKER, createCompatView, dropCompatView, type CompatView } from './compatViews';
+import { lockStatement } from './lockOrder';
 
 /** A compat view as an expand migration made it: the view, the migration and the day its marker names. */
 export interface CompatViewRecord extends CompatView {
@@ -51,7 +52,8 @@ export interface ContractInput {
  */
 export function contractMigration(input: ContractInput): { sql: string; rollbackSql: string; statements: string[] } {
   const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
-  const statements = [...lock, ...input.views.map(dropCompatView)];
+  // Old code may still query the views: they are taken first, as every move takes its tables (lockOrder.ts).
+  const statements = [...lock, ...lockStatement([], [], 'from', input.views), ...input.views.map(dropCompatView)];
   const separator = input.breakpoints ? '\n--> statement-breakpoint\n' : '\n';
   const header = `-- ${input.tag} (drizzle-reschema contract): drops the compat views for code that predates ${[...new Set(input.views.map((v) => v.tag))].join(', ')}.\n`;
   const rollback = [

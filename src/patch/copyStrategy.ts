@@ -382,7 +382,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     ...leftoverNote(rollbackLeftovers(others, input)),
     ...lock,
     ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
-    ...lockStatement(input.relocations, input.references ?? [], 'to'),
+    ...lockStatement(input.relocations, input.references ?? [], 'to', compatViews),
     ...revokes,
     ...compatViews.map(dropCompatView),
     ...(input.keepSource

@@ -52,12 +52,19 @@ export function lockOrder(relocations: Relocation[], references: Reference[]): R
 /**
  * The statement that locks the moved tables (named where they are before the
  * migration, `from`, or before its rollback, `to`) as described above, or
- * nothing when no table moves.
+ * nothing when there is nothing to lock. `views` are locked first: the compat
+ * views a rollback or contract drops, which old code's queries lock before
+ * the table under them (a LOCK TABLE of a view locks its table too).
  */
-export function lockStatement(relocations: Relocation[], references: Reference[], side: 'from' | 'to' = 'from'): string[] {
-  const order = lockOrder(relocations, references);
-  if (order.length === 0) return [];
-  const lock = `LOCK TABLE ${order.map((r) => qualified(r[side], r.name)).join(', ')} IN ACCESS EXCLUSIVE MODE;`;
+export function lockStatement(
+  relocations: Relocation[],
+  references: Reference[],
+  side: 'from' | 'to' = 'from',
+  views: Array<{ schema: string; name: string }> = [],
+): string[] {
+  const names = [...views.map((v) => qualified(v.schema, v.name)), ...lockOrder(relocations, references).map((r) => qualified(r[side], r.name))];
+  if (names.length === 0) return [];
+  const lock = `LOCK TABLE ${names.join(', ')} IN ACCESS EXCLUSIVE MODE;`;
   return [
     doBlock(`DO $reschema$
 DECLARE

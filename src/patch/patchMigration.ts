@@ -102,7 +102,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
       : []),
     ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
     ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
-    ...lockStatement(input.relocations, input.references ?? [], 'to'),
+    ...lockStatement(input.relocations, input.references ?? [], 'to', compatViews),
     ...revokes,
     // The compat views hold the old names the tables go back to.
     ...compatViews.map(dropCompatView),
