@@ -36,7 +36,7 @@ const { move } = require(path.join(DIST, 'move'));
 const { openEmbeddedPostgres } = require(path.join(DIST, 'verify', 'database'));
 const { readMigrationsState } = require(path.join(DIST, 'generate', 'migrationsFolder'));
 const { parentsFirst } = require(path.join(DIST, 'patch', 'copyStrategy'));
-const { ident, qualified } = require(path.join(DIST, 'patch', 'sql'));
+const { ident, qualified } = require(path.join(DIST, 'sql', 'identifiers'));
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const round = (n, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
