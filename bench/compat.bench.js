@@ -68,8 +68,9 @@ function rowsFor(label, compat, results) {
     { metric: `${label}: acknowledged writes missing`, value: sum(results.map((r) => r.missingWrites.length)), target: `0 of ${sum(results.map((r) => r.writesChecked))}`, pass: results.every((r) => r.missingWrites.length === 0) },
   ];
   if (compat) rows.push({ metric: `${label}: runs where RLS showed other rows through the view`, value: results.filter((r) => !rlsHeld(r)).length, target: '0', pass: results.every(rlsHeld) });
-  for (const phase of ['before', 'expand', 'overlap', 'after']) {
-    rows.push({ metric: `${label}: qps ${phase === 'expand' ? 'during expand' : phase === 'overlap' ? 'after expand' : 'after contract or rollback'} (median)`, value: median(results.map((r) => r.qps[phase])), unit: 'q/s' });
+  const phases = { before: 'before', expand: 'during expand', overlap: 'after expand', after: 'after contract or rollback' };
+  for (const [phase, name] of Object.entries(phases)) {
+    rows.push({ metric: `${label}: qps ${name} (median)`, value: median(results.map((r) => r.qps[phase])), unit: 'q/s' });
   }
   rows.push({ metric: `${label}: longest wait during a migration (max)`, value: Math.max(...results.map((r) => r.longestWaitMs)), unit: 'ms' });
   rows.push({ metric: `${label}: expand attempts per run`, value: results.map((r) => r.expand.attempts).join(' ') });

@@ -9,9 +9,7 @@ import { and, desc, eq, inArray, relations, sql } from 'drizzle-orm';
 import type { LoadProjectName } from './loadProject';
 
 /** A built schema module: its exports by name (tables, enums, relations). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AppSchema = Record<string, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AppDb = any;
 
 /** One acknowledged write: after it, `table`'s row `key` has `value` in `column` (null: the row is gone). */
