@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { openEngine, type Database } from '../src/verify/database';
 import { migrateWith, runCli } from './helpers/run';
-import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
 type Db = Database & { raw?: unknown };
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -72,8 +72,9 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   let moved: ReturnType<typeof cli>;
   beforeAll(async () => {
     dir = copyFixtureProject('schema-split');
-    // Raw SQL the old code has: a moved table (the view covers it until contract) and the moved sequence (nothing does).
-    writeFileSync(join(dir, 'src/db/billing.ts'), "import { sql } from 'drizzle-orm';\nexport const next = sql`select nextval('invoice_number_seq'), count(*) from jobs`;\n");
+    // Raw SQL the old code has: a moved table (the view covers it until contract), the moved sequence and a moved
+    // table's serial sequence (nothing stands in for those).
+    writeFileSync(join(dir, 'src/db/billing.ts'), "import { sql } from 'drizzle-orm';\nexport const next = sql`select nextval('invoice_number_seq'), count(*) from jobs`;\nexport const job = sql`select nextval('jobs_id_seq')`;\n");
     schema = oldAppSchema(dir, ['src/db/schema/users.ts', 'src/db/schema/enums.ts', 'src/db/schema/growth.ts']);
     baseline = `${dir}-baseline`;
     cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
@@ -90,7 +91,9 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
     const day = new Date().toISOString().slice(0, 10);
     expect(moved.stderr).toContain(`compat: 5 view(s) for code that predates the move, made ${day}: public.entities over growth.entities, `);
     expect(moved.stderr).toContain('compat: src/db/billing.ts:2: jobs reaches the view until contract; then use "growth"."jobs"');
-    expect(moved.stderr).toMatch(/hazard: 1 place in raw SQL will not find the moved objects:\nsrc\/db\/billing.ts:2: 'invoice_number_seq' → use "growth"."invoice_number_seq"/);
+    expect(moved.stderr).toContain(
+      `hazard: 2 places in raw SQL will not find the moved objects:\nsrc/db/billing.ts:2: 'invoice_number_seq' → use "growth"."invoice_number_seq"\nsrc/db/billing.ts:3: 'jobs_id_seq' → use "growth"."jobs_id_seq"\n`,
+    );
   });
 
   it('the old code writes and reads through the views after the migration: insert returning, joins, update, delete, upsert', async () => {
@@ -165,6 +168,17 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   it('contract writes a migration that drops the views, verify passes on it, and then the old code fails', async () => {
     const check = () => cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--check']).stdout;
     expect(check()).toContain(`table 'entities' is in 'growth', in the code and in the latest migration snapshot (drizzle/meta/0001_snapshot.json); its compat view public.entities (made `);
+    // A schema change no migration holds yet is the user's to generate: refused, nothing written.
+    const users = join(dir, 'src/db/schema/users.ts');
+    const code = readFileSync(users, 'utf8');
+    writeFileSync(users, code.replace('displayName: text("display_name"),', 'displayName: text("display_name"),\n  bio: text("bio"),'));
+    const tree = hashTree(dir);
+    const refused = runCli(dir, ['contract', '--no-verify']);
+    expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 2, stderr:
+        'drizzle-reschema: the schema has changes no migration holds yet (drizzle-kit would write 1 statement(s), the first: ALTER TABLE "users" ADD COLUMN "bio" text;): generate them first; contract writes only the drops of the compat views\n',
+    });
+    expect(hashTree(dir)).toEqual(tree);
+    writeFileSync(users, code);
     // Verified once, by `verify` as a user runs it on the migration on disk.
     const contracted = cli(dir, ['contract', '--no-verify']);
     expect(check()).not.toContain('compat view');

@@ -52,7 +52,7 @@ describe('a compat view on PGlite', () => {
   beforeAll(async () => {
     db = await openEngine('pglite');
     await db.exec(`
-      CREATE ROLE clerk_a; CREATE ROLE clerk_b; CREATE ROLE outsider;
+      CREATE ROLE clerk_a; CREATE ROLE clerk_b; CREATE ROLE outsider; CREATE ROLE auditor;
       CREATE TABLE public.orders (
         id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         code serial,
@@ -66,8 +66,10 @@ describe('a compat view on PGlite', () => {
       CREATE POLICY own ON public.orders USING (owner_name = current_user) WITH CHECK (owner_name = current_user);
       GRANT SELECT, INSERT, UPDATE, DELETE ON public.orders TO clerk_a, clerk_b;
       GRANT USAGE ON SEQUENCE public.orders_code_seq TO clerk_a, clerk_b;
+      GRANT SELECT (ref) ON public.orders TO auditor;
+      CREATE POLICY audit ON public.orders FOR SELECT TO auditor USING (true);
       CREATE SCHEMA billing;
-      GRANT USAGE ON SCHEMA billing TO clerk_a, clerk_b;
+      GRANT USAGE ON SCHEMA billing TO clerk_a, clerk_b, auditor;
       ALTER TABLE public.orders SET SCHEMA billing;`);
     for (const statement of createCompatView(views[0]!, '0001_move', '2026-12-01')) await db.exec(statement);
   }, 60_000);
@@ -104,6 +106,10 @@ describe('a compat view on PGlite', () => {
     expect(await seen('clerk_b', 'public.orders')).toEqual(['b1']);
     await expect(as('clerk_b', `UPDATE public.orders SET owner_name = 'clerk_a' WHERE ref = 'b1'`)).rejects.toThrow(/row-level security/);
     await expect(as('outsider', 'SELECT 1 FROM public.orders')).rejects.toThrow(/permission denied for view orders/);
+    // A role with column grants only reads its column of the table, and nothing through the view
+    // (security_invoker checks every column the view selects): refused, never widened.
+    expect(await seen('auditor', 'billing.orders')).toEqual(['b1', 'r1', 'r2']);
+    await expect(as('auditor', 'SELECT ref FROM public.orders')).rejects.toThrow(/permission denied for (view|table) orders/);
   });
 
   it('verify reads the view back: over the moved table, security_invoker, the same grants; any other shape is a difference', async () => {

@@ -7,7 +7,8 @@ import { toVerificationReport } from './report/verifyTable';
 import type { VerifyReport } from './verify/verifyMigration';
 import type { HazardReport, MoveReport } from './report/types';
 import { list, once, parseLockTimeout, wholeNumber, type ContractArgs, type MoveArgs, type PreflightArgs, type VerifyArgs } from './cliArgs';
-import { printContract, printMove, printVerify, reportError, UsageFailure } from './cliOutput';
+import { contractArgs, contractOptions, runContract } from './cliContract';
+import { printMove, printVerify, reportError, UsageFailure } from './cliOutput';
 
 export type { ContractArgs, MoveArgs, PreflightArgs, VerifyArgs } from './cliArgs';
 export { parseLockTimeout } from './cliArgs';
@@ -157,34 +158,9 @@ export function buildParser(
     .command(
       'contract',
       'Once no code from before a move --compat runs: write the migration that drops its compat views (verified, with a rollback that makes them again)',
-      (y) =>
-        y
-          .option('cwd', { type: 'string', default: process.cwd(), describe: 'Project root' })
-          .option('config', { type: 'string', describe: 'drizzle config file (default: the names drizzle-kit looks for)' })
-          .option('name', { type: 'string', describe: 'Name part of the migration file (default contract_compat)' })
-          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the migration and its rollback; write nothing' })
-          .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
-          .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification' })
-          .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
-          .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, as for verify (repeatable)' })
-          .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
-          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
-          .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces' })
-          .example('$0 contract', 'After the last instance of the old code is gone: drop the compat views of move --compat'),
+      contractOptions,
       async (args) => {
-        await handlers.contract?.({
-          cwd: once(args.cwd, '--cwd'),
-          ...(args.config !== undefined ? { config: once(args.config, '--config') } : {}),
-          ...(args.name !== undefined ? { name: once(args.name, '--name') } : {}),
-          dryRun: args['dry-run'],
-          verify: args.verify,
-          engine: args.engine,
-          rows: args.rows as number,
-          ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
-          format: args.format,
-          debug: args.debug,
-          ...(args.prelude !== undefined ? { prelude: [args.prelude].flat().map(String) } : {}),
-        });
+        await handlers.contract?.(contractArgs(args));
       },
     )
     .command(
@@ -369,24 +345,7 @@ export async function run(argv: string[]): Promise<void> {
     contract: async (args) => {
       debug = args.debug;
       format = args.format;
-      const { contract } = require('./contract/contract') as typeof import('./contract/contract');
-      const result = await contract({
-        cwd: args.cwd,
-        ...(args.config !== undefined ? { config: args.config } : {}),
-        ...(args.name !== undefined ? { name: args.name } : {}),
-        dryRun: args.dryRun,
-        verify: args.verify,
-        engine: args.engine,
-        rows: args.rows,
-        ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
-        ...(args.prelude ? { prelude: args.prelude } : {}),
-      });
-      printContract(result, args);
-      if (result.verification?.ok === false) {
-        const { failureLine } = require('./verify/summary') as typeof import('./verify/summary');
-        process.stderr.write(`drizzle-reschema: ${failureLine(result.verification)}\n`);
-        process.exitCode = 1;
-      }
+      await runContract(args);
     },
     preflight: async (args) => {
       debug = args.debug;

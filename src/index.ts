@@ -23,3 +23,4 @@ export { verifyMigration, movesBetween, type VerifyOptions, type VerifyReport, t
 export { loadMigrationSet, type MigrationSet, type MigrationStep } from './verify/migrationSet';
 export { toVerificationReport, renderVerifyText } from './report/verifyTable';
 export { preflight, exitCodeOf, type PreflightOptions, type PreflightReport } from './preflight/preflight';
+export { contract, type ContractOptions, type ContractResult } from './contract/contract';

@@ -64,7 +64,7 @@ export interface MoveOptions extends PlanOptions {
    * Told what moves as soon as the plan is made, while drizzle-kit and prettier
    * work (the CLI starts its hazard scan then). Nothing is written yet.
    */
-  onPlan?: (planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'>) => void;
+  onPlan?: (planned: Pick<MoveResult, 'moves' | 'alreadyInPlace' | 'ownedSequences'>) => void;
 }
 
 /** The migration the run wrote (or would write). */
@@ -102,6 +102,11 @@ export interface MoveResult {
   moves: MovedObject[];
   /** Objects that were selected but already live in their target schema. */
   alreadyInPlace: MovedObject[];
+  /**
+   * The serial and identity sequences of the moved tables, which move with them: raw SQL that names
+   * one (`nextval('orders_id_seq')`) breaks like any moved object's name (the hazard scan reads these).
+   */
+  ownedSequences: MovedObject[];
   foreignKeys: MovePlan['foreignKeys'];
   /** Schemas created empty (--create-schema). */
   createSchemas: string[];
@@ -163,7 +168,12 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const formatting = formatFiles(rewritten);
   const moves = plan.moves.map((m) => describeMove(m, root));
   const alreadyInPlace = plan.alreadyInPlace.map((m) => describeMove(m, root));
-  options.onPlan?.({ moves, alreadyInPlace });
+  const ownedSequences = plan.moves.flatMap((m) =>
+    (m.object.ownedRelations ?? [])
+      .filter((r) => r.what.endsWith('sequence'))
+      .map((r) => ({ ...describeMove(m, root), kind: 'sequence' as const, name: r.name, identifier: undefined })),
+  );
+  options.onPlan?.({ moves, alreadyInPlace, ownedSequences });
   const [formatted, generation] = await Promise.allSettled([formatting, generating]);
   if (formatted.status === 'rejected') throw formatted.reason;
   if (generation.status === 'rejected') throw generation.reason;
@@ -265,6 +275,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const result: MoveResult = {
     moves,
     alreadyInPlace,
+    ownedSequences,
     foreignKeys: plan.foreignKeys,
     createSchemas: plan.createSchemas,
     ...(migration ? { migration } : {}),

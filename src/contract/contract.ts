@@ -51,7 +51,7 @@ export async function contract(options: ContractOptions = {}): Promise<ContractR
   const generated = await generateMigration({ root, config, schemaEdits: [], relocations: [], name: options.name ?? 'contract_compat' });
   if (generated.statements.length > 0) {
     throw new InputError(
-      `the schema has changes no migration holds yet (drizzle-kit would write: ${generated.statements[0]!.split('\n')[0]}...): generate them first; contract writes only the drops of the compat views`,
+      `the schema has changes no migration holds yet (drizzle-kit would write ${generated.statements.length} statement(s), the first: ${generated.statements[0]!.split('\n')[0]}): generate them first; contract writes only the drops of the compat views`,
     );
   }
   const patched = contractMigration({

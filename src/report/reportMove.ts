@@ -32,7 +32,7 @@ export interface ReportMoveOptions {
  * otherwise.
  */
 export function scanMoveHazards(
-  planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'>,
+  planned: Pick<MoveResult, 'moves' | 'alreadyInPlace'> & Partial<Pick<MoveResult, 'ownedSequences'>>,
   options: Pick<ReportMoveOptions, 'root' | 'config' | 'grants' | 'database'>,
 ): HazardReport {
   const { root } = options;
@@ -45,7 +45,7 @@ export function scanMoveHazards(
   })();
   return scanHazards({
     root,
-    objects: [...planned.moves, ...planned.alreadyInPlace],
+    objects: [...planned.moves, ...planned.alreadyInPlace, ...(planned.ownedSequences ?? [])],
     // Migrations are history: they name the old schema, and must.
     exclude: [migrationsFolder, join(root, 'supabase', 'migrations')],
     grants: options.grants ?? [],
