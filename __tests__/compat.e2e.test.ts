@@ -279,6 +279,18 @@ describe('000 feature planner: the old app through the views, and without --comp
     }
   }, 120_000);
 
+  it('--strategy copy --compat names the enums it creates anew: the views return a new type, which breaks prepared statements once per connection', () => {
+    const dir = copyFixtureProject('feature-planner');
+    dirs.push(dir);
+    const run = (extra: string[]) => runCli(dir, ['move', FILE, '--to', 'feature_planner', '--strategy', 'copy', '--dry-run', '--no-verify', ...extra]);
+    const compat = run(['--compat']);
+    expect(compat.status).toBe(0);
+    expect(compat.stdout + compat.stderr).toMatch(/hazard: enum\(s\) public\.\w+.*\(cached plan must not change result type\)/);
+    const plain = run([]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout + plain.stderr).not.toContain('cached plan must not change result type');
+  }, 120_000);
+
   it('without --compat the same old queries fail: the tables are gone from public', async () => {
     const { db, schema, planId } = await movedPlanner(false);
     try {
