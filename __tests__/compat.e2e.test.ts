@@ -286,6 +286,10 @@ describe('000 feature planner: the old app through the views, and without --comp
     const compat = run(['--compat']);
     expect(compat.status).toBe(0);
     expect(compat.stdout + compat.stderr).toMatch(/hazard: enum\(s\) public\.\w+.*\(cached plan must not change result type\)/);
+    // Reports for CI carry them too, not only the text output's stderr.
+    const json = JSON.parse(run(['--compat', '--format', 'json']).stdout);
+    expect(json.migration.hazards).toEqual(expect.arrayContaining([expect.stringContaining('cached plan must not change result type')]));
+    expect(run(['--compat', '--format', 'markdown']).stdout).toContain('cached plan must not change result type');
     const plain = run([]);
     expect(plain.status).toBe(0);
     expect(plain.stdout + plain.stderr).not.toContain('cached plan must not change result type');

@@ -57,7 +57,7 @@ export function buildMoveReport(result: MoveResult, context: ReportContext): Mov
     alreadyInPlace: result.alreadyInPlace,
     foreignKeys: reportForeignKeys(result, root),
     files,
-    ...(result.migration ? { migration: result.migration } : {}),
+    ...(result.migration ? { migration: { ...result.migration, hazards: result.hazards } } : {}),
     schemaDiff: unifiedDiff(schemaChanges, root),
     diff: result.diff,
     formatted: result.formatted.map(slash),

@@ -106,6 +106,11 @@ export function renderMarkdown(report: MoveReport, options: MarkdownOptions = {}
       for (const f of repaired) out.push(`- ${code(f.function)}: ${f.relocated.map(code).join(', ')}`);
       out.push('');
     }
+    if (m.hazards.length > 0) {
+      out.push(`What the patching could not make safe (${plural(m.hazards.length, 'hazard')}):`, '');
+      for (const h of m.hazards) out.push(`- ${h}`);
+      out.push('');
+    }
     for (const u of m.usageGranted ?? []) {
       out.push(`It grants USAGE on schema ${code(u.schema)} to ${u.roles.map(code).join(', ')}: they held privileges on what moved there.`, '');
     }

@@ -132,7 +132,8 @@ export interface MoveReport {
   alreadyInPlace: MovedObject[];
   foreignKeys: ReportedForeignKey[];
   files: ReportedFile[];
-  migration?: MigrationResult;
+  /** The migration, and what its patching could not make safe (`hazard:` lines of the text output). */
+  migration?: MigrationResult & { hazards: string[] };
   /** Unified diff of the schema files only (what a TypeScript reviewer reads). */
   schemaDiff: string;
   /** Unified diff of everything a reviewer reads: schema files, migration and rollback. */
