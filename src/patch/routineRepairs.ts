@@ -1,7 +1,7 @@
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import type { Relocation } from '../generate/relocateSnapshot';
 import { quoteQualified } from '../sql/identifiers';
-import { dollarQuote, relocateRoutineBody, searchPathSchemas, type BodyMove } from '../sql/routineBody';
+import { dollarQuote, relocateRoutineBody, searchPathSchemas, type BodyMove, type LibPgQuery, type Node, type Token } from '../sql/routineBody';
 import { loadPgParser } from './pgParser';
 
 /**
@@ -38,21 +38,6 @@ export interface RoutineRepairs {
   repairs: RoutineRepair[];
   /** Functions that name a moved object and are not repaired, each with why. */
   hazards: string[];
-}
-
-type Node = Record<string, any>; // the parser's JSON AST
-
-interface Token {
-  start: number;
-  end: number;
-  text: string;
-  tokenName: string;
-  keywordKind: number;
-}
-
-interface LibPgQuery {
-  parseSync(sql: string): { stmts: Array<{ stmt: Node; stmt_location?: number; stmt_len?: number }> };
-  scanSync(sql: string): { tokens: Token[] };
 }
 
 /** A function as the migrations define it, the last CREATE of its signature winning. */

@@ -14,9 +14,9 @@ import { quoteLiteral, quoteQualified } from './identifiers';
  * schema's table of the same name is never touched.
  */
 
-type Node = Record<string, any>; // the parser's JSON AST
+export type Node = Record<string, any>; // the parser's JSON AST
 
-interface Token {
+export interface Token {
   start: number;
   end: number;
   text: string;
@@ -24,8 +24,8 @@ interface Token {
   keywordKind: number;
 }
 
-interface LibPgQuery {
-  parseSync(sql: string): { stmts: Array<{ stmt: Node }> };
+export interface LibPgQuery {
+  parseSync(sql: string): { stmts: Array<{ stmt: Node; stmt_location?: number; stmt_len?: number }> };
   parsePlPgSQLSync(sql: string): Node;
   scanSync(sql: string): { tokens: Token[] };
 }
