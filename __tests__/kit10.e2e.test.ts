@@ -409,3 +409,30 @@ describe('views over moved tables under drizzle-kit 1.0', () => {
     expect(grant!.ok).toBe(true);
   }, 120_000);
 });
+
+describe('move --compat then contract under drizzle-kit 1.0', () => {
+  const track = removedAfterEach();
+
+  it('contract writes its folder the 1.0 way (rollback inside), verified by default, dropping the views expand left', () => {
+    const dir = track(copyKit10Project('feature-planner-v1'));
+    const expand = runCli(dir, ['move', schemaFile, '--to', to, '--compat', '--no-verify']);
+    expect(expand.status).toBe(0);
+    // drizzle-kit 1.0 names folders by the second: the contract must come after the expand in their order.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
+    const contract = runCli(dir, ['contract', '--rows', '20']);
+    expect(contract.stderr).not.toMatch(/error/i);
+    expect(contract.status).toBe(0);
+    const folder = readdirSync(join(dir, out)).find((f) => f.endsWith('_contract_compat'))!;
+    const sql = readFileSync(join(dir, out, folder, 'migration.sql'), 'utf8');
+    expect(sql).toContain('DROP VIEW "public"."feature_plans";');
+    expect(readFileSync(join(dir, out, folder, 'rollback.sql'), 'utf8').split('\n')[1]).toBe(
+      "-- drizzle-orm's migrator reads only migration.sql: run this by hand, then delete this migration's folder.",
+    );
+    expect(existsSync(join(dir, out, 'meta', '_journal.json'))).toBe(false);
+    expect(JSON.parse(runKit10(dir, ['generate', '--output', 'json']).stdout.trim().split('\n').pop()!).status).toBe('no_changes');
+    // Nothing left to contract.
+    const again = runCli(dir, ['contract']);
+    expect(again.status).toBe(0);
+    expect(again.stdout + again.stderr).toContain('nothing to contract');
+  }, 180_000);
+});

@@ -71,7 +71,7 @@ export interface ContractArgs {
   dryRun: boolean;
   verify: boolean;
   engine: 'pglite' | 'postgres';
-  rows: number;
+  rows?: number;
   lockTimeout?: number;
   format: 'text' | 'json';
   debug: boolean;

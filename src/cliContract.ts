@@ -11,7 +11,7 @@ export function contractOptions(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Print the migration and its rollback; write nothing' })
     .option('verify', { type: 'boolean', default: true, describe: 'Verify the migration on a throwaway database before writing (--no-verify skips)' })
     .option('engine', { choices: ['pglite', 'postgres'] as const, default: 'pglite' as const, describe: 'Throwaway database for the verification' })
-    .option('rows', { default: 1000, requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
+    .option('rows', { requiresArg: true, coerce: wholeNumber('rows', 0), describe: 'Generated rows per table for the verification' })
     .option('prelude', { type: 'string', requiresArg: true, describe: 'SQL file run on the throwaway database before the migrations replay, as for verify (repeatable)' })
     .option('lock-timeout', { type: 'string', describe: 'Put SET lock_timeout = <ms> at the top of the migration' })
     .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
@@ -30,7 +30,7 @@ export function contractArgs(args: ParsedContract): ContractArgs {
     dryRun: args['dry-run'],
     verify: args.verify,
     engine: args.engine,
-    rows: args.rows as number,
+    ...(args.rows !== undefined ? { rows: args.rows as number } : {}),
     ...(args['lock-timeout'] !== undefined ? { lockTimeout: parseLockTimeout(args['lock-timeout'])! } : {}),
     format: args.format,
     debug: args.debug,
@@ -49,7 +49,7 @@ export async function runContract(args: ContractArgs): Promise<void> {
     dryRun: args.dryRun,
     verify: args.verify,
     engine: args.engine,
-    rows: args.rows,
+    ...(args.rows !== undefined ? { rows: args.rows } : {}),
     ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
     ...(args.prelude ? { prelude: args.prelude } : {}),
   });

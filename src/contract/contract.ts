@@ -5,7 +5,7 @@ import { generateMigration } from '../generate/generateMigration';
 import { compatViewsLeft, contractMigration, type CompatViewRecord } from '../patch/contractMigration';
 import { unifiedDiff, type FileChange } from '../report/unifiedDiff';
 import type { EngineName } from '../verify/database';
-import { loadMigrationSet } from '../verify/migrationSet';
+import { loadProjectMigrationSet } from '../verify/migrationSet';
 import { projectPlatform } from '../verify/platform';
 import { bookkeeping, pendingMigrationSet } from '../verify/verifyProject';
 import { verifyMigration, type VerifyReport } from '../verify/verifyMigration';
@@ -45,7 +45,7 @@ export interface ContractResult {
 export async function contract(options: ContractOptions = {}): Promise<ContractResult> {
   const root = resolve(options.cwd ?? process.cwd());
   const config = loadDrizzleConfig(root, options.config);
-  const views = compatViewsLeft(loadMigrationSet(root, config, () => '', undefined).steps.map((s) => s.sql));
+  const views = compatViewsLeft((await loadProjectMigrationSet(root, config)).steps.map((s) => s.sql));
   if (views.length === 0) return { views, changes: [], diff: '', written: false };
 
   const generated = await generateMigration({ root, config, schemaEdits: [], relocations: [], name: options.name ?? 'contract_compat' });
@@ -58,6 +58,7 @@ export async function contract(options: ContractOptions = {}): Promise<ContractR
     views,
     tag: generated.tag,
     breakpoints: generated.breakpoints,
+    rollbackNote: generated.rollbackNote,
     ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
   });
   const sqlChange: FileChange = { path: generated.sqlPath, before: undefined, after: patched.sql };

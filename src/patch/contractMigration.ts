@@ -1,6 +1,7 @@
 import { qualified } from '../sql/identifiers';
 import { COMPAT_MARKER, createCompatView, dropCompatView, type CompatView } from './compatViews';
 import { lockStatement } from './lockOrder';
+import { JOURNAL_ROLLBACK_NOTE } from './patchMigration';
 
 /** A compat view as an expand migration made it: the view, the migration and the day its marker names. */
 export interface CompatViewRecord extends CompatView {
@@ -43,6 +44,8 @@ export interface ContractInput {
   tag: string;
   breakpoints: boolean;
   lockTimeoutMs?: number;
+  /** What to do with the rollback file, in the drizzle-kit line's words (KitAdapter.rollbackNote). */
+  rollbackNote?: string;
 }
 
 /**
@@ -58,7 +61,7 @@ export function contractMigration(input: ContractInput): { sql: string; rollback
   const header = `-- ${input.tag} (drizzle-reschema contract): drops the compat views for code that predates ${[...new Set(input.views.map((v) => v.tag))].join(', ')}.\n`;
   const rollback = [
     `-- Rollback of ${input.tag}: makes the compat views again, as the expand migration made them.`,
-    '-- Not in the journal: run it by hand, then delete the migration, its snapshot and journal entry.',
+    input.rollbackNote ?? JOURNAL_ROLLBACK_NOTE,
     ...lock,
     ...input.views.flatMap((v) => createCompatView(v, v.tag, v.date)),
   ];
