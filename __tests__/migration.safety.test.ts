@@ -332,7 +332,7 @@ describe('--lock-timeout and --grant, then the rollback', () => {
 
   it('puts SET lock_timeout first and grants last; the rollback moves everything back, then drops the schema', () => {
     const statements = result.migration!.sql.split(BREAKPOINT).map((s) => s.trim());
-    expect(statements[0]).toBe("SET lock_timeout = '3000ms';");
+    expect(statements[0]).toBe("SET LOCAL lock_timeout = '3000ms';");
     // Then every moved table locked at once, referencing tables first (src/patch/lockOrder.ts).
     expect(statements[1]).toMatch(/^\s*LOCK TABLE "public"\."[a-z_]+"(, "public"\."[a-z_]+"){7} IN ACCESS EXCLUSIVE MODE;$/m);
     expect(statements[2]).toBe('CREATE SCHEMA "feature_planner";');

@@ -1,6 +1,6 @@
 import { qualified } from '../sql/identifiers';
 import { COMPAT_MARKER, createCompatView, dropCompatView, type CompatView } from './compatViews';
-import { lockStatement } from './lockOrder';
+import { lockStatement, lockTimeoutStatement } from './lockOrder';
 import { JOURNAL_ROLLBACK_NOTE } from './patchMigration';
 
 /** A compat view as an expand migration made it: the view, the migration and the day its marker names. */
@@ -54,7 +54,7 @@ export interface ContractInput {
  * again as expand made them (marker, owner and grants included).
  */
 export function contractMigration(input: ContractInput): { sql: string; rollbackSql: string; statements: string[] } {
-  const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
+  const lock = lockTimeoutStatement(input.lockTimeoutMs, 'migration');
   // Old code may still query the views: they are taken first, as every move takes its tables (lockOrder.ts).
   const statements = [...lock, ...lockStatement([], [], 'from', input.views), ...input.views.map(dropCompatView)];
   const separator = input.breakpoints ? '\n--> statement-breakpoint\n' : '\n';
@@ -62,7 +62,7 @@ export function contractMigration(input: ContractInput): { sql: string; rollback
   const rollback = [
     `-- Rollback of ${input.tag}: makes the compat views again, as the expand migration made them.`,
     input.rollbackNote ?? JOURNAL_ROLLBACK_NOTE,
-    ...lock,
+    ...lockTimeoutStatement(input.lockTimeoutMs, 'by hand'),
     ...input.views.flatMap((v) => createCompatView(v, v.tag, v.date)),
   ];
   return { sql: `${header}${statements.join(separator)}\n`, rollbackSql: `${rollback.join('\n')}\n`, statements };

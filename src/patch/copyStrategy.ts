@@ -3,7 +3,7 @@ import type { Relocation } from '../generate/relocateSnapshot';
 import { reorderCreateTable } from './columnOrder';
 import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
-import { lockStatement, type Reference } from './lockOrder';
+import { lockStatement, lockTimeoutStatement, type Reference } from './lockOrder';
 import { JOURNAL_ROLLBACK_NOTE, moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
@@ -350,7 +350,8 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
   const { grants, revokes } = grantsAndRecord([...targets].filter((s) => s !== 'public'), input.grants, input.tag);
   const drops = dropStatements(input.previous, input.relocations, 'from');
   const hazards = hazardsOf(input, pairs);
-  const lock = input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : [];
+  const lock = lockTimeoutStatement(input.lockTimeoutMs, 'migration');
+  const lockByHand = lockTimeoutStatement(input.lockTimeoutMs, 'by hand');
   // Locked before the copy reads them: a row old code writes after the INSERT ... SELECT would be dropped with its table.
   const lockTables = lockStatement(input.relocations, input.references ?? []);
   // The old tables become views over their copies, so old code writes to the tables that stay.
@@ -389,7 +390,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
       : ['-- The old objects were dropped: this moves the new ones back with ALTER ... SET SCHEMA, rows written since included.']),
     input.rollbackNote ?? JOURNAL_ROLLBACK_NOTE,
     ...leftoverNote(rollbackLeftovers(others, input)),
-    ...lock,
+    ...lockByHand,
     ...(input.keepSource ? [] : emptied.map((s) => `CREATE SCHEMA ${ident(s)};`)),
     ...lockStatement(input.relocations, input.references ?? [], 'to', compatViews),
     ...revokes,
@@ -405,7 +406,7 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
     ? [
         `-- Drops what ${input.tag} copied from, once the grace period is over. Not in the journal: run it by hand`,
         '-- (or paste it into a custom migration). Nothing CASCADE: it fails if anything still uses the old objects.',
-        ...lock,
+        ...lockByHand,
         ...drops,
       ].join('\n') + '\n'
     : undefined;

@@ -88,3 +88,15 @@ BEGIN
 END $reschema$;`),
   ];
 }
+
+/**
+ * `--lock-timeout`. A migration runs in drizzle's migrator's transaction, on a
+ * connection that may be the app's own (a migrate() at start-up): SET LOCAL
+ * ends with that transaction, where a plain SET stayed on the connection for
+ * every later query. A file run by hand (a rollback, drop-source.sql) is its
+ * own session, and may run without a transaction: plain SET.
+ */
+export function lockTimeoutStatement(ms: number | undefined, scope: 'migration' | 'by hand'): string[] {
+  if (ms === undefined) return [];
+  return [`SET${scope === 'migration' ? ' LOCAL' : ''} lock_timeout = '${Math.trunc(ms)}ms';`];
+}

@@ -3,7 +3,7 @@ import type { Relocation } from '../generate/relocateSnapshot';
 import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
 import type { RoutineRepair } from './routineRepairs';
-import { lockStatement, type Reference } from './lockOrder';
+import { lockStatement, lockTimeoutStatement, type Reference } from './lockOrder';
 import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
@@ -81,7 +81,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
   const repairs = input.routineRepairs ?? [];
   const compatViews = input.compat ? compatViewsFor(input.relocations) : [];
   const statements = [
-    ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...lockTimeoutStatement(input.lockTimeoutMs, 'migration'),
     ...lockStatement(input.relocations, input.references ?? []),
     ...input.statements.slice(0, insertAt),
     ...moves,
@@ -112,7 +112,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     ...(otherChanges.length > 0
       ? [`-- It does not undo the ${otherChanges.length} other statement(s) drizzle-kit generated in the same migration.`]
       : []),
-    ...(input.lockTimeoutMs !== undefined ? [`SET lock_timeout = '${Math.trunc(input.lockTimeoutMs)}ms';`] : []),
+    ...lockTimeoutStatement(input.lockTimeoutMs, 'by hand'),
     ...droppedSchemas.map((s) => `CREATE SCHEMA ${ident(s)};`),
     ...lockStatement(input.relocations, input.references ?? [], 'to', compatViews),
     ...revokes,
