@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
+import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './cases';
 import { copyFixtureProject, removeTemp } from './tempProject';
 import { runCli, runKit } from './run';
 
@@ -46,33 +47,18 @@ export interface LoadProject {
   remove(): void;
 }
 
-/** What each fixture needs: where its schema lives and what the move is. */
-const LAYOUT: Record<LoadProjectName, { schemaFile: string; modules: string[]; migrations: string; to: string; moved: string[]; rlsTable: string; ownerColumn: string; ownerLine: string }> = {
+/** What each fixture needs beyond its move (helpers/cases.ts): the modules the app builds and the RLS policy the test adds. */
+const LAYOUT: Record<LoadProjectName, FixtureMove & { modules: string[]; rlsTable: string; ownerColumn: string; ownerLine: string }> = {
   'schema-split': {
-    schemaFile: 'src/db/schema/growth.ts',
+    ...SPLIT_MOVE,
     modules: ['src/db/schema/growth.ts', 'src/db/schema/users.ts'],
-    migrations: 'drizzle',
-    to: 'growth',
-    moved: ['entities', 'artifacts', 'jobs', 'microsites', 'generation_jobs'],
     rlsTable: 'entities',
     ownerColumn: 'owner_id',
     ownerLine: '(t) => [index("entities_owner_id_idx").on(t.ownerId)],',
   },
   'feature-planner': {
-    schemaFile: 'src/lib/db/schema/feature-planner.schema.ts',
+    ...PLANNER_MOVE,
     modules: ['src/lib/db/schema/index.ts'],
-    migrations: 'src/lib/db/migrations',
-    to: 'feature_planner',
-    moved: [
-      'feature_plans',
-      'feature_refinements',
-      'file_discovery_sessions',
-      'discovered_files',
-      'implementation_plan_generations',
-      'plan_steps',
-      'plan_step_templates',
-      'plan_execution_logs',
-    ],
     rlsTable: 'feature_plans',
     ownerColumn: 'user_id',
     ownerLine: "index('feature_plans_user_id_idx').on(table.userId),",
@@ -98,9 +84,9 @@ function addPolicy(dir: string, name: LoadProjectName): void {
   writeFileSync(file, edited);
   const kit = runKit(dir, ['generate', '--name', 'own_rows']);
   if (kit.status !== 0) throw new Error(`drizzle-kit generate for the policy failed: ${kit.stderr}${kit.stdout}`);
-  const folder = join(dir, layout.migrations);
+  const folder = join(dir, layout.out);
   const migration = readdirSync(folder).filter((f) => f.endsWith('_own_rows.sql'))[0];
-  if (!migration) throw new Error(`drizzle-kit wrote no own_rows migration in ${layout.migrations}`);
+  if (!migration) throw new Error(`drizzle-kit wrote no own_rows migration in ${layout.out}`);
   const sqlText = readFileSync(join(folder, migration), 'utf8');
   if (!sqlText.includes('ENABLE ROW LEVEL SECURITY')) throw new Error(`${migration} does not enable RLS:\n${sqlText}`);
   writeFileSync(join(folder, migration), `${sqlText}--> statement-breakpoint\nGRANT SELECT ON "${layout.rlsTable}" TO "${RLS_ROLE}";`);
@@ -160,7 +146,7 @@ export function prepareLoadProjects(name: LoadProjectName, settingsList: MoveSet
   const made: LoadProject[] = [];
   try {
     addPolicy(base, name);
-    cpSync(join(base, layout.migrations), join(base, 'stages', 'baseline'), { recursive: true });
+    cpSync(join(base, layout.out), join(base, 'stages', 'baseline'), { recursive: true });
     buildApp(base, join(base, 'build', 'old'));
     for (const settings of settingsList) {
       const dir = mkdtempSync(join(tmpdir(), `reschema-load-${name}-`));
@@ -184,7 +170,7 @@ export function prepareLoadProject(name: LoadProjectName, settings: MoveSettings
 function moved(dir: string, name: LoadProjectName, settings: MoveSettings): LoadProject {
   const layout = LAYOUT[name];
   try {
-    const folder = join(dir, layout.migrations);
+    const folder = join(dir, layout.out);
     // Verification has its own tests; here the move is the input, as a user would commit it.
     cli(dir, [
       'move',
@@ -203,7 +189,7 @@ function moved(dir: string, name: LoadProjectName, settings: MoveSettings): Load
     const expand = join(dir, 'stages', 'expand');
     cpSync(folder, expand, { recursive: true });
     const rollback = readdirSync(expand).find((f) => f.endsWith(`_move_to_${layout.to}.rollback.sql`));
-    if (!rollback) throw new Error(`move wrote no rollback file in ${layout.migrations}`);
+    if (!rollback) throw new Error(`move wrote no rollback file in ${layout.out}`);
     const newApp = join(dir, 'build', 'new');
     buildApp(dir, newApp);
     let contract: string | undefined;
