@@ -163,23 +163,13 @@ async function benchMigration() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reschema-bench-tmpdir-'));
   dirs.push(tmp);
   const ctx = { dirs, keep, env: { TMPDIR: tmp } };
-  const rounds = [];
-  let warmup;
   const loadBefore = os.loadavg()[0];
-  try {
-    const project = baselineProject(dirs);
-    for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
-      const moveMs = await runMove('move', [], ctx);
-      const noVerifyMs = await runMove('move --no-verify', ['--no-verify'], ctx);
-      const kitMs = await runBaseline(project, ctx);
-      const r = { moveMs: round(moveMs), noVerifyMs: round(noVerifyMs), kitMs: round(kitMs), ratio: round(noVerifyMs / kitMs, 3) };
-      if (i < WARMUP_ROUNDS) warmup = r;
-      else rounds.push(r);
-    }
-  } finally {
-    if (keep) for (const dir of dirs) console.error(`bench: kept ${dir}`);
-    else for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const { rounds, warmup } = await alternateRounds(dirs, keep, () => baselineProject(dirs), async (project) => {
+    const moveMs = await runMove('move', [], ctx);
+    const noVerifyMs = await runMove('move --no-verify', ['--no-verify'], ctx);
+    const kitMs = await runBaseline(project, ctx);
+    return { moveMs: round(moveMs), noVerifyMs: round(noVerifyMs), kitMs: round(kitMs), ratio: round(noVerifyMs / kitMs, 3) };
+  });
 
   const moves = rounds.map((r) => r.moveMs);
   const noVerify = rounds.map((r) => r.noVerifyMs);
@@ -215,6 +205,27 @@ async function benchMigration() {
 }
 
 /**
+ * WARMUP_ROUNDS then ROUNDS of `runRound` on the baseline project `prepare` makes; the
+ * bench's temp folders go afterwards (kept with BENCH_KEEP=1), also when a round throws.
+ */
+async function alternateRounds(dirs, keep, prepare, runRound) {
+  const rounds = [];
+  let warmup;
+  try {
+    const project = prepare();
+    for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
+      const r = await runRound(project);
+      if (i < WARMUP_ROUNDS) warmup = r;
+      else rounds.push(r);
+    }
+  } finally {
+    if (keep) for (const dir of dirs) console.error(`bench: kept ${dir}`);
+    else for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { rounds, warmup };
+}
+
+/**
  * The same comparison on the drizzle-kit 1.0 line (issue 14): `move --no-verify` on the 000
  * fixture as a 1.0 project (fixtures/projects/feature-planner-v1, baselines by 1.0.0-rc.5)
  * against a bare drizzle-kit 1.0 `generate` warm in place with one pending column. Both run
@@ -237,22 +248,12 @@ async function benchMigration10() {
     nodeModules: kit10NodeModules(tmp),
   };
   const kitBin = path.join(line.nodeModules, 'drizzle-kit', 'bin.cjs');
-  const rounds = [];
-  let warmup;
   const loadBefore = os.loadavg()[0];
-  try {
-    const project = baselineProject(dirs, line);
-    for (let i = 0; i < WARMUP_ROUNDS + ROUNDS; i++) {
-      const noVerifyMs = await runMove('move --no-verify (1.0)', ['--no-verify'], ctx, line);
-      const kitMs = await runBaseline(project, ctx, kitBin);
-      const r = { noVerifyMs: round(noVerifyMs), kitMs: round(kitMs), ratio: round(noVerifyMs / kitMs, 3) };
-      if (i < WARMUP_ROUNDS) warmup = r;
-      else rounds.push(r);
-    }
-  } finally {
-    if (keep) for (const dir of dirs) console.error(`bench: kept ${dir}`);
-    else for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const { rounds, warmup } = await alternateRounds(dirs, keep, () => baselineProject(dirs, line), async (project) => {
+    const noVerifyMs = await runMove('move --no-verify (1.0)', ['--no-verify'], ctx, line);
+    const kitMs = await runBaseline(project, ctx, kitBin);
+    return { noVerifyMs: round(noVerifyMs), kitMs: round(kitMs), ratio: round(noVerifyMs / kitMs, 3) };
+  });
   const noVerify = rounds.map((r) => r.noVerifyMs);
   const kit = rounds.map((r) => r.kitMs);
   const ratios = rounds.map((r) => r.ratio);
