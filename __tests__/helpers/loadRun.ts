@@ -103,6 +103,7 @@ export async function loadRun(
   const writes = new Map<string, Write>();
   const marks: Partial<Record<Phase | 'end', number>> = {};
   const pools: Pool[] = [];
+  let ending = false;
 
   const oldSchema = loadSchema(project.oldApp);
   const newSchema = loadSchema(project.newApp);
@@ -120,6 +121,12 @@ export async function loadRun(
   const startClients = async (app: App, schema: AppSchema) => {
     const pool = new Pool({ connectionString: url, max: timing.clients });
     pools.push(pool);
+    // An idle connection's error reaches the pool, not a query: counted as a failure while the run goes
+    // on. Once the pool is ending, `end()` has resolved before the sockets closed, and the database's
+    // DROP ... WITH (FORCE) may terminate them (57P01): that is the teardown, not the move.
+    pool.on('error', (error) => {
+      if (!ending) records.push({ app, label: 'idle connection', start: performance.now(), end: performance.now(), error: error.message });
+    });
     const db = drizzle(pool, { schema: { ...schema, ...mix.relations(schema) } });
     let stopped = false;
     const users = await db
@@ -188,6 +195,7 @@ export async function loadRun(
     if (scenario === 'rollback') await stopOld();
     marks.end = performance.now();
   } finally {
+    ending = true;
     await Promise.all(pools.map((p) => p.end()));
   }
 
