@@ -17,6 +17,8 @@
  * (`verification.timingsMs` of the JSON report: engine start, prelude,
  * replay, seed, fingerprint, migrate, rollback, drift) are reported for the
  * median run, with what the move spent outside them (plan, rewrite, drizzle-kit).
+ * The replay runs beside drizzle-kit (its phases are marked so): only the
+ * wait for it, if any, counts as the verification's there.
  *
  * Upstream's snapshots have a broken prevId chain (four heads); the tool takes
  * the last snapshot as drizzle-kit does and warns, so the copies are timed as
@@ -38,6 +40,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { median, nowMs, positiveInt, round } = require('./stats');
+const { BESIDE_GENERATE } = require('../dist/verify/earlyReplay');
 
 const REPO_ROOT = path.join(__dirname, '..');
 const PROJECT = 'simstudioai-sim';
@@ -134,7 +137,8 @@ async function benchRealworld() {
   const mid = [...pairs].sort((a, b) => a.ratio - b.ratio)[pairs.length >> 1];
   const passed = pairs.filter((p) => p.code === 0).length;
   const phases = mid.phases ? Object.entries(mid.phases).map(([k, v]) => `${k} ${v}`).join(', ') : 'none (no JSON report)';
-  const verifying = mid.phases ? Object.values(mid.phases).reduce((a, b) => a + b, 0) : 0;
+  // The replay move starts beside drizzle-kit is not on the way to the end, but what waiting for it took is.
+  const verifying = mid.phases ? Object.entries(mid.phases).reduce((a, [k, v]) => (k.endsWith(BESIDE_GENERATE) ? a : a + v), 0) : 0;
 
   return {
     title: `Real world: verified move of 4 of ${PROJECT}'s 40 tables vs bare drizzle-kit generate (${PAIRS} alternating pairs, node ${NODE === process.execPath ? process.version : NODE})`,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { InputError, ToolError } from './errors';
 import { armFault, checkpoint } from './faults';
-import { loadDrizzleConfig } from './generate/drizzleConfig';
+import { loadDrizzleConfig, type DrizzleConfig } from './generate/drizzleConfig';
 import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
@@ -22,7 +22,8 @@ import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
 import { projectPlatform } from './verify/platform';
 import { pendingMigrationSet, bookkeeping } from './verify/verifyProject';
-import { verifyMigration, type VerifyReport } from './verify/verifyMigration';
+import { startEarlyReplay, type EarlyReplay } from './verify/earlyReplay';
+import { verifyMigration, type VerifyOptions, type VerifyReport } from './verify/verifyMigration';
 import { NotVerifiedError } from './verify/summary';
 import { writeChanges } from './write/writeChanges';
 
@@ -159,6 +160,37 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const config = wantsMigration ? loadDrizzleConfig(root, options.config) : undefined;
   // Read now: a missing prelude file stops the run before drizzle-kit runs.
   const platform = config && options.verify !== false ? projectPlatform(root, config, options.prelude) : {};
+  const verifyOptions: VerifyOptions | undefined =
+    config && options.verify !== false
+      ? {
+          ...(options.engine ? { engine: options.engine } : {}),
+          ...(options.rows !== undefined ? { rows: options.rows } : {}),
+          ...(options.keepSource ? { keepSource: true } : {}),
+          grantRoles: options.grant ?? [],
+          ...bookkeeping(config),
+          ...platform,
+        }
+      : undefined;
+  // The replay before the new migration needs only what is on disk: it runs while drizzle-kit writes the migration.
+  const early = config && verifyOptions ? startEarlyReplay(root, config, verifyOptions) : undefined;
+  try {
+    return await moveWith(options, plan, rewritten, config, verifyOptions, early);
+  } finally {
+    await early?.discard();
+  }
+}
+
+async function moveWith(
+  options: MoveOptions,
+  plan: MovePlan,
+  rewritten: ReturnType<typeof rewriteSchemaFiles>,
+  config: DrizzleConfig | undefined,
+  verifyOptions: VerifyOptions | undefined,
+  early: EarlyReplay | undefined,
+): Promise<MoveResult> {
+  const strategy = options.strategy ?? 'move';
+  const progress = options.onProgress ?? (() => undefined);
+  const root = plan.projectRoot;
   const relocations: Relocation[] = plan.moves.map((m) => ({ kind: m.object.kind, name: m.object.name!, from: m.from, to: m.to }));
   const targets = [...new Set([...relocations.map((r) => r.to), ...plan.createSchemas])];
   if (config) progress('generating the migration with drizzle-kit');
@@ -259,7 +291,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
           }
         : {}),
     };
-    if (options.verify !== false) {
+    if (verifyOptions) {
       if (!snapshots?.next) {
         throw new ToolError(`verifying a migration of drizzle-kit ${generated.kit.version} is not built yet: pass --no-verify (nothing was written)`);
       }
@@ -272,15 +304,8 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
         snapshot: snapshots.next,
         rollbackPath,
         rollbackSql: patched.rollbackSql,
-      });
-      verification = await verifyMigration(set, {
-        ...(options.engine ? { engine: options.engine } : {}),
-        ...(options.rows !== undefined ? { rows: options.rows } : {}),
-        ...(options.keepSource ? { keepSource: true } : {}),
-        grantRoles: options.grant ?? [],
-        ...bookkeeping(config),
-        ...platform,
-      });
+      }, await early?.onDisk());
+      verification = await verifyMigration(set, verifyOptions, early);
     }
   }
 

@@ -118,7 +118,7 @@ export function platformFacts(statements: string[]) {
 export async function preparePlatform(db: Database, statements: string[], options: PlatformOptions, notes: string[]): Promise<void> {
   const preludes = await Promise.all(options.preludes.map(async (p) => ({ ...p, statements: await preludeStatements(p.sql) })));
   const fromPreludes = preludes.flatMap((p) => p.statements);
-  const { madeByMigrations, rolesNamed } = platformFacts(statements);
+  const { madeByMigrations } = platformFacts(statements);
 
   if (options.platform === 'supabase') {
     const built = supabasePrelude(madeByMigrations);
@@ -127,20 +127,30 @@ export async function preparePlatform(db: Database, statements: string[], option
     if (built.created.length) notes.push(`Supabase project: created ${built.created.join('; ')} in the throwaway database (your platform makes them)`);
   }
 
-  const creates = new Set([...madeByMigrations.roles, ...rolesCreatedBy(fromPreludes)]);
-  const named = [...new Set([...rolesNamed, ...rolesNamedBy(fromPreludes)])].filter((r) => !creates.has(r));
-  const existing = new Set((await db.query<{ name: string }>('SELECT rolname AS name FROM pg_roles')).map((r) => r.name));
-  const missing = named.filter((r) => !existing.has(r));
-  for (const role of missing) await db.exec(`CREATE ROLE ${ident(role)} NOLOGIN`);
-  if (missing.length) {
-    notes.push(`created role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} in the throwaway database (named by grants or policies; your platform makes them)`);
-  }
+  await createNamedRoles(db, rolesToCreate(statements, fromPreludes), notes);
 
   for (const prelude of preludes) {
     const failure = await applyStatements(db, prelude.file, prelude.statements, { transaction: false });
     if (failure) throw new ConfigError(`the prelude failed on a fresh database: ${describeFailure(failure)}`);
   }
   if (preludes.length) notes.push(`ran the prelude${preludes.length > 1 ? 's' : ''} ${preludes.map((p) => p.file).join(', ')} before the migrations`);
+}
+
+/** The roles grants and policies name, in the statements or the preludes, that neither creates: the platform's, which the throwaway database lacks. */
+export function rolesToCreate(statements: string[], fromPreludes: string[]): string[] {
+  const { madeByMigrations, rolesNamed } = platformFacts(statements);
+  const creates = new Set([...madeByMigrations.roles, ...rolesCreatedBy(fromPreludes)]);
+  return [...new Set([...rolesNamed, ...rolesNamedBy(fromPreludes)])].filter((r) => !creates.has(r));
+}
+
+/** Creates those of `roles` the database does not have yet, NOLOGIN, and says so. */
+export async function createNamedRoles(db: Database, roles: string[], notes: string[]): Promise<void> {
+  const existing = new Set((await db.query<{ name: string }>('SELECT rolname AS name FROM pg_roles')).map((r) => r.name));
+  const missing = roles.filter((r) => !existing.has(r));
+  for (const role of missing) await db.exec(`CREATE ROLE ${ident(role)} NOLOGIN`);
+  if (missing.length) {
+    notes.push(`created role${missing.length > 1 ? 's' : ''} ${missing.join(', ')} in the throwaway database (named by grants or policies; your platform makes them)`);
+  }
 }
 
 /** What the platform preparation left before any migration ran: not the migrations' to check. */

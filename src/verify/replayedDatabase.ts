@@ -2,11 +2,11 @@ import { ConfigError } from '../errors';
 import { openEngine, openPglite, type Database, type EngineName } from './database';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { findDrift, type Drift } from './drift';
-import type { MigrationSet } from './migrationSet';
+import type { MigrationSet, MigrationStep } from './migrationSet';
 import { platformBaseline, platformFacts, preparePlatform, type PlatformBaseline } from './platform';
 import { replayCache, type ReplayCache, type ReplayedState } from './replayCache';
 import { applyStatements, describeFailure } from './replay';
-import type { Timer, VerifyOptions, VerifyReport } from './verifyReport';
+import type { Timer, VerifyOptions } from './verifyReport';
 
 export interface ReplayedDatabase {
   db: Database;
@@ -16,28 +16,48 @@ export interface ReplayedDatabase {
   driftBefore: Drift[];
 }
 
+/** What a replay is made of. */
+export interface ReplayInput {
+  /** The migrations replayed, in order. */
+  steps: MigrationStep[];
+  /** The snapshots the platform baseline reads the Drizzle schemas from (the cache keys on them too). */
+  snapshots: PgSnapshot[];
+  /** Every statement that will run: the roles they name are created before the replay. */
+  prepared: string[];
+  /** The snapshot the replayed database's drift is measured against (the last replayed one), when drift is checked. */
+  driftAgainst: PgSnapshot | undefined;
+}
+
+/** The replay before the migration under test: its predecessors, with its own statements and its rollback's prepared for. */
+export function replayInputFor(set: MigrationSet, driftAgainst: PgSnapshot | undefined): ReplayInput {
+  const upToTarget = set.steps.slice(0, set.target + 1);
+  return {
+    steps: set.steps.slice(0, set.target),
+    snapshots: upToTarget.map((s) => s.snapshot),
+    prepared: [...upToTarget.flatMap((s) => s.statements), ...(set.rollback?.statements ?? [])],
+    driftAgainst,
+  };
+}
+
 /**
  * A throwaway database as it is right before the migration under test: the
  * platform prepared, then every earlier migration replayed; on PGlite, that
  * same state restored from the replay cache when this very replay was saved
  * before (replayCache.ts), and saved when it was not, with the drift it
  * has against `driftAgainst` (the previous snapshot, when drift is checked):
- * the same state has the same drift. `exclude` is read, not changed. The
- * caller closes the database.
+ * the same state has the same drift. `exclude` is read, not changed. What the
+ * preparation made goes to `notes`. The caller closes the database.
  */
 export async function replayedDatabase(
-  set: MigrationSet,
+  input: ReplayInput,
   options: VerifyOptions,
   engine: EngineName,
   extensions: string[],
   exclude: string[],
-  driftAgainst: PgSnapshot | undefined,
-  report: VerifyReport,
+  notes: string[],
   timer: Timer,
 ): Promise<ReplayedDatabase> {
-  const upToTarget = set.steps.slice(0, set.target + 1);
-  // Every statement that will run, the rollback's too: the roles they name are created before the replay.
-  const prepared = [...upToTarget.flatMap((s) => s.statements), ...(set.rollback?.statements ?? [])];
+  const { steps, snapshots, prepared, driftAgainst } = input;
   const cache =
     engine === 'pglite'
       ? replayCache({
@@ -48,14 +68,14 @@ export async function replayedDatabase(
           // What the preparation reads from the statements, not the statements: a migration under test edited
           // by hand (the tamper cases), or regenerated, shares the replay before it.
           prepared: platformFacts(prepared),
-          replayed: set.steps.slice(0, set.target).map((s) => [s.file, s.statements]),
+          replayed: steps.map((s) => [s.file, s.statements]),
           // Without their ids: drizzle-kit gives the snapshot of every new generate a random one.
-          snapshots: upToTarget.map(({ snapshot: { id: _id, prevId: _prevId, ...rest } }) => rest),
+          snapshots: snapshots.map(({ id: _id, prevId: _prevId, ...rest }) => rest),
         })
       : undefined;
   const drift = async (db: Database, baseline: PlatformBaseline) =>
     driftAgainst ? (await timer.time('drift', () => findDrift(db, driftAgainst, [...exclude, ...baseline.schemas]))).drift : [];
-  const restored = cache?.hit ? await restore(cache, extensions, report, timer) : undefined;
+  const restored = cache?.hit ? await restore(cache, extensions, notes, timer) : undefined;
   if (restored) {
     const saved = cache!.hit!.state.driftBefore;
     return { ...restored, driftBefore: driftAgainst ? (saved ?? (await drift(restored.db, restored.baseline))) : [] };
@@ -63,22 +83,22 @@ export async function replayedDatabase(
 
   const db = await timer.time('start', () => openEngine(engine, extensions));
   try {
-    const notesBefore = report.notes.length;
+    const notesBefore = notes.length;
     const baseline = await timer.time('prelude', async () => {
-      await preparePlatform(db, prepared, { ...(options.platform ? { platform: options.platform } : {}), preludes: options.preludes ?? [] }, report.notes);
-      return platformBaseline(db, upToTarget.map((s) => s.snapshot), exclude);
+      await preparePlatform(db, prepared, { ...(options.platform ? { platform: options.platform } : {}), preludes: options.preludes ?? [] }, notes);
+      return platformBaseline(db, snapshots, exclude);
     });
     await timer.time('replay', async () => {
-      for (const step of set.steps.slice(0, set.target)) {
+      for (const step of steps) {
         const failure = await applyStatements(db, step.file, step.statements);
         if (failure) throw new ConfigError(`cannot replay the migrations on a fresh database: ${describeFailure(failure)}`);
       }
     });
-    const notes = report.notes.slice(notesBefore);
+    const made = notes.slice(notesBefore);
     const driftBefore = await drift(db, baseline);
     const dump = db.dump;
     if (cache && dump && (await onlyDiskState(db))) {
-      const state: ReplayedState = { baseline: { schemas: baseline.schemas, objects: [...baseline.objects] }, notes, ...(driftAgainst ? { driftBefore } : {}) };
+      const state: ReplayedState = { baseline: { schemas: baseline.schemas, objects: [...baseline.objects] }, notes: made, ...(driftAgainst ? { driftBefore } : {}) };
       await timer.time('cache', () => cache.save(dump, state));
     }
     return { db, baseline, driftBefore };
@@ -88,11 +108,11 @@ export async function replayedDatabase(
   }
 }
 
-async function restore(cache: ReplayCache, extensions: string[], report: VerifyReport, timer: Timer): Promise<Omit<ReplayedDatabase, 'driftBefore'> | undefined> {
+async function restore(cache: ReplayCache, extensions: string[], notes: string[], timer: Timer): Promise<Omit<ReplayedDatabase, 'driftBefore'> | undefined> {
   const { data, state } = cache.hit!;
   try {
     const db = await timer.time('start', () => openPglite(extensions, data));
-    report.notes.push(...state.notes, 'the migrations before this one were not replayed again: their state came from the cache, keyed by their content');
+    notes.push(...state.notes, 'the migrations before this one were not replayed again: their state came from the cache, keyed by their content');
     return { db, baseline: { schemas: state.baseline.schemas, objects: new Set(state.baseline.objects) } };
   } catch {
     cache.discard();

@@ -8,7 +8,8 @@ import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
 import { checkBehaviour } from './probes';
 import { extensionsCreatedBy } from './replay';
-import { replayedDatabase } from './replayedDatabase';
+import type { EarlyReplay } from './earlyReplay';
+import { replayedDatabase, replayInputFor } from './replayedDatabase';
 import { applySeed, planSeed } from './seedRows';
 import { DEFAULT_ROWS, seedRowCounts } from './seedRowCounts';
 import { seedableSnapshot } from './seedCatalog';
@@ -44,9 +45,10 @@ export function movesBetween(before: PgSnapshot, after: PgSnapshot): Array<Schem
  * Proves that the migration under test keeps everything: on a throwaway
  * database (replay, fill, fingerprint, migrate, fingerprint, compare, roll
  * back and undo that, insert, break a foreign key), or on the
- * user's server inside a transaction.
+ * user's server inside a transaction. `early`: the replay `move` started
+ * while drizzle-kit generated, used when it fits (earlyReplay.ts).
  */
-export async function verifyMigration(set: MigrationSet, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyMigration(set: MigrationSet, options: VerifyOptions = {}, early?: EarlyReplay): Promise<VerifyReport> {
   checkpoint('verify:start');
   const target = set.steps[set.target]!;
   const previous = set.target > 0 ? set.steps[set.target - 1]!.snapshot : undefined;
@@ -84,7 +86,9 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
   // Drift the replayed migrations already had against their own snapshot: measured before this
   // migration runs, so that only what it introduces fails it (seed 003's drift is a warning).
   const checksDrift = set.target === set.steps.length - 1;
-  const { db, baseline, driftBefore } = await replayedDatabase(set, options, engine, extensions, exclude, checksDrift ? previous : undefined, report, timer);
+  const claimed = await early?.claim(set, engine, extensions, report.notes, report.timingsMs);
+  const { db, baseline, driftBefore } =
+    claimed ?? (await replayedDatabase(replayInputFor(set, checksDrift ? previous : undefined), options, engine, extensions, exclude, report.notes, timer));
   try {
     if (engine === 'postgres') {
       const [{ version } = { version: '?' }] = await db.query<{ version: string }>("SELECT current_setting('server_version') AS version");

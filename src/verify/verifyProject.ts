@@ -44,9 +44,9 @@ export interface PendingMigration {
   rollbackSql: string;
 }
 
-/** The project's migrations on disk, then the pending one as the migration under test. */
-export async function pendingMigrationSet(root: string, config: DrizzleConfig, pending: PendingMigration): Promise<MigrationSet> {
-  const onDisk = await loadProjectMigrationSet(root, config);
+/** The project's migrations on disk (`onDisk` when already read), then the pending one as the migration under test. */
+export async function pendingMigrationSet(root: string, config: DrizzleConfig, pending: PendingMigration, read?: MigrationSet): Promise<MigrationSet> {
+  const onDisk = read ?? (await loadProjectMigrationSet(root, config));
   const step = migrationStep(pending.tag, pending.when, relative(root, pending.sqlPath), pending.sql, pending.snapshot);
   const rollback = migrationStep(pending.tag, pending.when, relative(root, pending.rollbackPath), pending.rollbackSql, pending.snapshot);
   return {

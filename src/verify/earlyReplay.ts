@@ -1,0 +1,123 @@
+import type { DrizzleConfig } from '../generate/drizzleConfig';
+import type { EngineName } from './database';
+import { chooseEngine } from './engineChoice';
+import { loadProjectMigrationSet, type MigrationSet } from './migrationSet';
+import { createNamedRoles, platformFacts, preludeStatements, rolesToCreate } from './platform';
+import { supabasePrelude } from './preludes/supabase';
+import { extensionsCreatedBy, rolesCreatedBy } from './replay';
+import { replayedDatabase, replayInputFor, type ReplayedDatabase, type ReplayInput } from './replayedDatabase';
+import { drizzleSchemasOf } from './drift';
+import { Timer, type VerifyOptions } from './verifyReport';
+
+/** The phases the early replay timed, as the report names them: they ran while drizzle-kit generated. */
+export const BESIDE_GENERATE = ' (beside drizzle-kit)';
+
+/**
+ * The replay a `move` verifies on, started before its migration exists.
+ * drizzle-kit takes most of a second to write the migration, in its own
+ * process; what the verification replays before it (the engine started, the
+ * platform prepared, every migration on disk replayed, their drift measured)
+ * does not depend on it. So `move` starts that replay first, and the
+ * verification claims it once the migration is patched. When the migration
+ * asks for something the replay was not prepared with (an extension not
+ * loaded, a platform stub it changes, a role it creates that an earlier one
+ * named), the claim is refused and the verification replays as before.
+ */
+export interface EarlyReplay {
+  /** The project's migrations on disk, as the replay read them; undefined when they could not be read (the verification says why). */
+  onDisk(): Promise<MigrationSet | undefined>;
+  /** The replayed database for `set` (those migrations, then the one under test), ready for it; undefined when it cannot serve it (then closed). */
+  claim(set: MigrationSet, engine: EngineName, extensions: string[], notes: string[], timings: Record<string, number>): Promise<ReplayedDatabase | undefined>;
+  /** Closes the database unless it was claimed. */
+  discard(): Promise<void>;
+}
+
+interface Replayed {
+  set: MigrationSet;
+  input: ReplayInput;
+  engine: EngineName;
+  extensions: string[];
+  replayed: ReplayedDatabase;
+  notes: string[];
+  timer: Timer;
+}
+
+/** Starts the replay of the project's migrations on disk, as `verifyMigration(set, options)` would replay them for a migration after them. */
+export function startEarlyReplay(root: string, config: DrizzleConfig, options: VerifyOptions): EarlyReplay {
+  const onDisk = loadProjectMigrationSet(root, config).then(
+    (set) => ({ ...set, target: set.steps.length - 1, rollback: undefined }),
+    () => undefined,
+  );
+  // A replay that fails is the verification's to report: it replays again, and says so.
+  const replay: Promise<Replayed | undefined> = onDisk.then((set) => (set ? replayOnDisk(set, options) : undefined)).catch(() => undefined);
+  let claimed = false;
+  return {
+    onDisk: () => onDisk,
+    async claim(set, engine, extensions, notes, timings) {
+      const started = performance.now();
+      const early = await replay;
+      claimed = true;
+      if (!early) return undefined;
+      const preludes = (await Promise.all((options.preludes ?? []).map((p) => preludeStatements(p.sql)))).flat();
+      const fits = serves(early, set, engine, extensions, preludes, options);
+      if (fits) {
+        try {
+          // The roles only the migration under test and its rollback name: the replay before it did not need them.
+          const upToTarget = set.steps.slice(0, set.target + 1);
+          const statements = [...upToTarget.flatMap((s) => s.statements), ...(set.rollback?.statements ?? [])];
+          await createNamedRoles(early.replayed.db, rolesToCreate(statements, preludes), early.notes);
+        } catch {
+          await early.replayed.db.close();
+          return undefined;
+        }
+      }
+      for (const [phase, ms] of Object.entries(early.timer.timings)) timings[`${phase}${BESIDE_GENERATE}`] = ms;
+      timings['waiting for the replay'] = Math.round(performance.now() - started);
+      if (!fits) {
+        await early.replayed.db.close();
+        return undefined;
+      }
+      notes.push(...early.notes);
+      return early.replayed;
+    },
+    async discard() {
+      if (claimed) return;
+      claimed = true;
+      await (await replay)?.replayed.db.close();
+    },
+  };
+}
+
+async function replayOnDisk(set: MigrationSet, options: VerifyOptions): Promise<Replayed> {
+  const notes: string[] = [];
+  const timer = new Timer();
+  const engine = chooseEngine(options.engine ?? 'pglite', set, options.preludes ?? [], []);
+  const extensions = extensionsCreatedBy([...(options.preludes ?? []).map((p) => p.sql), ...set.steps.map((s) => s.sql)]).filter((e) => e !== 'plpgsql');
+  const last = set.steps.at(-1);
+  // Every step replayed, the last one's snapshot for the drift: the migration under test comes after them.
+  const input = replayInputFor({ ...set, target: set.steps.length }, last?.snapshot);
+  const replayed = await replayedDatabase(input, options, engine, extensions, [...(options.excludeSchemas ?? [])], notes, timer);
+  return { set, input, engine, extensions, replayed, notes, timer };
+}
+
+/** Whether the early replay is the one `verifyMigration` would have made for `set`. */
+function serves(early: Replayed, set: MigrationSet, engine: EngineName, extensions: string[], preludes: string[], options: VerifyOptions): boolean {
+  const before = early.set.steps;
+  if (set.target !== before.length || set.target !== set.steps.length - 1) return false;
+  if (!before.every((s, i) => s.file === set.steps[i]!.file && s.hash === set.steps[i]!.hash)) return false;
+  if (engine !== early.engine || !extensions.every((e) => early.extensions.includes(e))) return false;
+  const target = set.steps[set.target]!;
+  const added = [...target.statements, ...(set.rollback?.statements ?? [])];
+  const all = [...early.input.prepared, ...added];
+  // The Supabase stubs skip what the migrations make themselves.
+  if (options.platform === 'supabase') {
+    const stubs = (statements: string[]) => supabasePrelude(platformFacts(statements).madeByMigrations).sql;
+    if (stubs(all) !== stubs(early.input.prepared)) return false;
+  }
+  // A schema the platform made that the new snapshot names would be compared, not left out.
+  const named = drizzleSchemasOf(target.snapshot);
+  if (early.replayed.baseline.schemas.some((s) => named.has(s))) return false;
+  // A role the replay created because earlier migrations named it, which the migration under test creates.
+  const created = rolesCreatedBy(added);
+  return !rolesToCreate(early.input.prepared, preludes).some((r) => created.includes(r));
+}
