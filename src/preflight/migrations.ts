@@ -8,6 +8,7 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident } from '../sql/identifiers';
 import { openPglite } from '../verify/database';
 import { platformBaseline, preparePlatform, type PlatformOptions } from '../verify/platform';
+import { toSecond } from '../verify/migratorRows';
 import { applyStatements, describeFailure, extensionsCreatedBy } from '../verify/replay';
 import { readCatalog, userSchemas, type Catalog, type Queryable } from './catalog';
 
@@ -75,7 +76,8 @@ export async function readAppliedMigrations(
     const same =
       (migrator.byName ? rows.find((r) => r.name === entry.tag) : undefined) ??
       rows.find((r) => r.hash === hash) ??
-      rows.find((r) => r.createdAt === entry.when && (!migrator.byName || r.name === undefined));
+      // A 0.x row under 1.0 (no name yet): 1.0's migrator names it by its time to the second (verify/migratorRows.ts).
+      rows.find((r) => (migrator.byName ? r.name === undefined && toSecond(r.createdAt) === entry.when : r.createdAt === entry.when));
     if (same) {
       matched.add(same);
       return { tag: entry.tag, when: entry.when, state: same.hash === hash ? 'applied' : 'modified' };

@@ -4,6 +4,7 @@ import { redactSecrets, redactUrl } from '../report/redact';
 import { compareAcrossMigration } from './compareAcross';
 import { openUrl, type Database } from './database';
 import type { MigrationSet } from './migrationSet';
+import { appliedNames, type MigratorRow } from './migratorRows';
 import { checkBehaviour } from './probes';
 import { seedableSnapshot } from './seedCatalog';
 import { isOk, type Timer, type VerifyOptions, type VerifyReport } from './verifyReport';
@@ -35,7 +36,7 @@ export async function verifyLive(
   try {
     const table = options.migrationsTable ?? { schema: 'drizzle', table: '__drizzle_migrations' };
     const byName = set.migrator?.byName ?? false;
-    const applied = await appliedMigrations(db, table);
+    const applied = await appliedMigrations(db, table, set, byName);
     // drizzle-orm 1.0's migrator runs a migration whose name has no row; 0.x's one whose hash has none.
     const isApplied = (s: { tag: string; hash: string }) => Boolean(applied && (byName ? applied.names.has(s.tag) : applied.hashes.has(s.hash)));
     if (isApplied(target)) {
@@ -44,6 +45,11 @@ export async function verifyLive(
       );
     }
     const missing = set.steps.slice(0, set.target).filter((s) => applied && !isApplied(s));
+    if (byName && applied?.named === false) {
+      report.notes.push(
+        `${table.schema}.${table.table} is drizzle-orm 0.x's (no name column): read as drizzle-orm 1.0's migrator reads it when it upgrades it (each row named by its migration's time, else hash)${options.commit ? '; the row for this migration is written the 0.x way, which that upgrade names' : ''}`,
+      );
+    }
     if (applied === undefined) report.notes.push(`${table.schema}.${table.table} not found: cannot tell which migrations are applied`);
     else if (missing.length) report.notes.push(`not applied on the server yet: ${missing.map((s) => s.tag).join(', ')}`);
 
@@ -74,7 +80,7 @@ export async function verifyLive(
       report.notes.push('drift not checked: --database-url verifies on your server, whose drift from the migrations `preflight` reports');
       report.ok = isOk(report);
       if (options.commit && report.ok) {
-        await recordMigration(db, table, target, byName);
+        await recordMigration(db, table, target, byName && applied?.named !== false);
         await db.exec('COMMIT');
         report.committed = true;
       } else {
@@ -95,23 +101,47 @@ export async function verifyLive(
   return JSON.parse(redactSecrets(JSON.stringify(report), url)) as VerifyReport;
 }
 
-async function appliedMigrations(db: Database, table: { schema: string; table: string }): Promise<{ hashes: Set<string>; names: Set<string> } | undefined> {
+/**
+ * What the migrations table says ran: the hashes (0.x's migrator goes by them), and the names
+ * drizzle-orm 1.0's goes by, as it reads a table 0.x's migrator made (migratorRows.ts).
+ */
+async function appliedMigrations(
+  db: Database,
+  table: { schema: string; table: string },
+  set: MigrationSet,
+  byName: boolean,
+): Promise<{ hashes: Set<string>; names: Set<string>; named: boolean } | undefined> {
   const [{ exists } = { exists: false }] = await db.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [
     qualified(table.schema, table.table),
   ]);
   if (!exists) return undefined;
-  // `name` is drizzle-orm 1.0's column: a table 0.x's migrator made has none until 1.0 upgrades it.
-  const rows = await db.query<{ hash: string; name: string | null }>(`SELECT m.hash, to_jsonb(m) ->> 'name' AS name FROM ${qualified(table.schema, table.table)} m`);
-  return { hashes: new Set(rows.map((r) => r.hash)), names: new Set(rows.flatMap((r) => (r.name === null ? [] : [r.name]))) };
+  const [{ named } = { named: false }] = await db.query<{ named: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'name') AS named`,
+    [table.schema, table.table],
+  );
+  const rows = (
+    await db.query<{ hash: string; created_at: string | null; name: string | null }>(
+      `SELECT m.hash, m.created_at::text, to_jsonb(m) ->> 'name' AS name FROM ${qualified(table.schema, table.table)} m`,
+    )
+  ).map((r): MigratorRow => ({ hash: r.hash, createdAt: Number(r.created_at ?? 0), name: r.name ?? undefined }));
+  const local = set.steps.slice(0, set.target).map((s) => ({ tag: s.tag, when: s.when, hash: s.hash }));
+  return { hashes: new Set(rows.map((r) => r.hash)), names: byName ? appliedNames(rows, local, named) : new Set(), named };
 }
 
 /**
  * The row drizzle-orm's migrator writes for a migration it ran, in the
  * project's line: 0.x (hash, created_at); 1.0 (checked on 1.0.0-rc.5) also the
  * folder's name, with `applied_at` defaulting to now(). The table is made as
- * that migrator makes it when it is not there yet.
+ * that migrator makes it when it is not there yet. `byName` false on a table
+ * 0.x's migrator made, in a 1.0 project: the row is written its way, which
+ * 1.0's migrator names when it upgrades the table (by the folder's time).
  */
-async function recordMigration(db: Database, table: { schema: string; table: string }, target: { tag: string; hash: string; when: number }, byName: boolean): Promise<void> {
+async function recordMigration(
+  db: Database,
+  table: { schema: string; table: string },
+  target: { tag: string; hash: string; when: number },
+  byName: boolean,
+): Promise<void> {
   const name = qualified(table.schema, table.table);
   await db.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(table.schema)}`);
   if (!byName) {
@@ -122,16 +152,6 @@ async function recordMigration(db: Database, table: { schema: string; table: str
   await db.exec(
     `CREATE TABLE IF NOT EXISTS ${name} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint, name text, applied_at timestamp with time zone DEFAULT now())`,
   );
-  const [named] = await db.query<{ found: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'name') AS found`,
-    [table.schema, table.table],
-  );
-  if (!named?.found) {
-    // drizzle-orm 1.0's migrator adds the column (and fills it) the first time it runs on such a table.
-    throw new InputError(
-      `${table.schema}.${table.table} has no name column (drizzle-orm 0.x made it), so drizzle-orm 1.0 could not tell this migration ran: run drizzle-orm 1.0's migrator once to upgrade it, then verify --commit (nothing was committed)`,
-    );
-  }
   await db.query(`INSERT INTO ${name} (hash, created_at, name) VALUES ($1, $2, $3)`, [target.hash, target.when, target.tag]);
 }
 
