@@ -1,14 +1,15 @@
 import { relative, resolve } from 'node:path';
 import { InputError, ToolError } from '../errors';
-import { loadDrizzleConfig } from '../generate/drizzleConfig';
+import { loadDrizzleConfig, type DrizzleConfig } from '../generate/drizzleConfig';
 import { generateMigration } from '../generate/generateMigration';
 import { compatViewsLeft, contractMigration, type CompatViewRecord } from '../patch/contractMigration';
 import { unifiedDiff, type FileChange } from '../report/unifiedDiff';
 import type { EngineName } from '../verify/database';
 import { loadProjectMigrationSet } from '../verify/migrationSet';
 import { projectPlatform } from '../verify/platform';
+import { startEarlyReplay, type EarlyReplay } from '../verify/earlyReplay';
 import { bookkeeping, pendingMigrationSet } from '../verify/verifyProject';
-import { verifyMigration, type VerifyReport } from '../verify/verifyMigration';
+import { verifyMigration, type VerifyOptions, type VerifyReport } from '../verify/verifyMigration';
 import { writeChanges } from '../write/writeChanges';
 
 export interface ContractOptions {
@@ -45,9 +46,36 @@ export interface ContractResult {
 export async function contract(options: ContractOptions = {}): Promise<ContractResult> {
   const root = resolve(options.cwd ?? process.cwd());
   const config = loadDrizzleConfig(root, options.config);
-  const views = compatViewsLeft((await loadProjectMigrationSet(root, config)).steps.map((s) => s.sql));
+  const onDisk = await loadProjectMigrationSet(root, config);
+  const views = compatViewsLeft(onDisk.steps.map((s) => s.sql));
   if (views.length === 0) return { views, changes: [], diff: '', written: false };
+  const verifyOptions: VerifyOptions | undefined =
+    options.verify !== false
+      ? {
+          ...(options.engine ? { engine: options.engine } : {}),
+          ...(options.rows !== undefined ? { rows: options.rows } : {}),
+          grantRoles: [],
+          ...bookkeeping(config),
+          ...projectPlatform(root, config, options.prelude),
+        }
+      : undefined;
+  // As in move: the replay before the new migration runs while drizzle-kit writes it.
+  const early = verifyOptions ? startEarlyReplay(root, config, verifyOptions, onDisk) : undefined;
+  try {
+    return await contractWith(options, root, config, views, verifyOptions, early);
+  } finally {
+    await early?.discard();
+  }
+}
 
+async function contractWith(
+  options: ContractOptions,
+  root: string,
+  config: DrizzleConfig,
+  views: ReturnType<typeof compatViewsLeft>,
+  verifyOptions: VerifyOptions | undefined,
+  early: EarlyReplay | undefined,
+): Promise<ContractResult> {
   const generated = await generateMigration({ root, config, schemaEdits: [], relocations: [], name: options.name ?? 'contract_compat' });
   if (generated.statements.length > 0) {
     throw new InputError(
@@ -66,7 +94,7 @@ export async function contract(options: ContractOptions = {}): Promise<ContractR
   const changes = [sqlChange, rollbackChange, ...generated.files];
 
   let verification: VerifyReport | undefined;
-  if (options.verify !== false) {
+  if (verifyOptions) {
     const { next } = await generated.snapshots();
     if (!next) throw new ToolError(`verifying a migration of drizzle-kit ${generated.kit.version} is not built yet: pass --no-verify (nothing was written)`);
     const set = await pendingMigrationSet(root, config, {
@@ -77,14 +105,8 @@ export async function contract(options: ContractOptions = {}): Promise<ContractR
       snapshot: next,
       rollbackPath: generated.rollbackPath,
       rollbackSql: patched.rollbackSql,
-    });
-    verification = await verifyMigration(set, {
-      ...(options.engine ? { engine: options.engine } : {}),
-      ...(options.rows !== undefined ? { rows: options.rows } : {}),
-      grantRoles: [],
-      ...bookkeeping(config),
-      ...projectPlatform(root, config, options.prelude),
-    });
+    }, await early?.onDisk());
+    verification = await verifyMigration(set, verifyOptions, early);
   }
   const written = verification?.ok !== false && !options.dryRun;
   if (written) writeChanges(changes);

@@ -42,9 +42,13 @@ interface Replayed {
   timer: Timer;
 }
 
-/** Starts the replay of the project's migrations on disk, as `verifyMigration(set, options)` would replay them for a migration after them. */
-export function startEarlyReplay(root: string, config: DrizzleConfig, options: VerifyOptions): EarlyReplay {
-  const onDisk = loadProjectMigrationSet(root, config).then(
+/**
+ * Starts the replay of the project's migrations on disk (`read`, when the
+ * caller has read them), as `verifyMigration(set, options)` would replay them
+ * for a migration after them.
+ */
+export function startEarlyReplay(root: string, config: DrizzleConfig, options: VerifyOptions, read?: MigrationSet): EarlyReplay {
+  const onDisk = (read ? Promise.resolve(read) : loadProjectMigrationSet(root, config)).then(
     (set) => ({ ...set, target: set.steps.length - 1, rollback: undefined }),
     () => undefined,
   );
