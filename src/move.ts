@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { InputError, ToolError } from './errors';
 import { armFault, checkpoint } from './faults';
 import { loadDrizzleConfig, type DrizzleConfig } from './generate/drizzleConfig';
@@ -20,9 +20,8 @@ import { formatFiles, type UnloadableConfig } from './rewrite/formatFiles';
 import { rewriteSchemaFiles } from './rewrite/rewriteSchemaFiles';
 import { unifiedDiff, type FileChange } from './report/unifiedDiff';
 import type { EngineName } from './verify/database';
-import { projectPlatform } from './verify/platform';
-import { pendingMigrationSet, bookkeeping } from './verify/verifyProject';
-import { startEarlyReplay, type EarlyReplay } from './verify/earlyReplay';
+import { pendingMigrationSet, pendingVerifyOptions } from './verify/verifyProject';
+import { withEarlyReplay, type EarlyReplay } from './verify/earlyReplay';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from './verify/verifyMigration';
 import { NotVerifiedError } from './verify/summary';
 import { writeChanges } from './write/writeChanges';
@@ -159,25 +158,10 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   const wantsMigration = options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0);
   const config = wantsMigration ? loadDrizzleConfig(root, options.config) : undefined;
   // Read now: a missing prelude file stops the run before drizzle-kit runs.
-  const platform = config && options.verify !== false ? projectPlatform(root, config, options.prelude) : {};
-  const verifyOptions: VerifyOptions | undefined =
-    config && options.verify !== false
-      ? {
-          ...(options.engine ? { engine: options.engine } : {}),
-          ...(options.rows !== undefined ? { rows: options.rows } : {}),
-          ...(options.keepSource ? { keepSource: true } : {}),
-          grantRoles: options.grant ?? [],
-          ...bookkeeping(config),
-          ...platform,
-        }
-      : undefined;
+  const verifyOptions = config && options.verify !== false ? pendingVerifyOptions(root, config, options) : undefined;
+  if (!config) return moveWith(options, plan, rewritten, undefined, undefined, undefined);
   // The replay before the new migration needs only what is on disk: it runs while drizzle-kit writes the migration.
-  const early = config && verifyOptions ? startEarlyReplay(root, config, verifyOptions) : undefined;
-  try {
-    return await moveWith(options, plan, rewritten, config, verifyOptions, early);
-  } finally {
-    await early?.discard();
-  }
+  return withEarlyReplay(root, config, verifyOptions, (early) => moveWith(options, plan, rewritten, config, verifyOptions, early));
 }
 
 async function moveWith(

@@ -6,9 +6,8 @@ import { compatViewsLeft, contractMigration, type CompatViewRecord } from '../pa
 import { unifiedDiff, type FileChange } from '../report/unifiedDiff';
 import type { EngineName } from '../verify/database';
 import { loadProjectMigrationSet } from '../verify/migrationSet';
-import { projectPlatform } from '../verify/platform';
-import { startEarlyReplay, type EarlyReplay } from '../verify/earlyReplay';
-import { bookkeeping, pendingMigrationSet } from '../verify/verifyProject';
+import { withEarlyReplay, type EarlyReplay } from '../verify/earlyReplay';
+import { pendingMigrationSet, pendingVerifyOptions } from '../verify/verifyProject';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from '../verify/verifyMigration';
 import { writeChanges } from '../write/writeChanges';
 
@@ -49,23 +48,9 @@ export async function contract(options: ContractOptions = {}): Promise<ContractR
   const onDisk = await loadProjectMigrationSet(root, config);
   const views = compatViewsLeft(onDisk.steps.map((s) => s.sql));
   if (views.length === 0) return { views, changes: [], diff: '', written: false };
-  const verifyOptions: VerifyOptions | undefined =
-    options.verify !== false
-      ? {
-          ...(options.engine ? { engine: options.engine } : {}),
-          ...(options.rows !== undefined ? { rows: options.rows } : {}),
-          grantRoles: [],
-          ...bookkeeping(config),
-          ...projectPlatform(root, config, options.prelude),
-        }
-      : undefined;
+  const verifyOptions = options.verify !== false ? pendingVerifyOptions(root, config, options) : undefined;
   // As in move: the replay before the new migration runs while drizzle-kit writes it.
-  const early = verifyOptions ? startEarlyReplay(root, config, verifyOptions, onDisk) : undefined;
-  try {
-    return await contractWith(options, root, config, views, verifyOptions, early);
-  } finally {
-    await early?.discard();
-  }
+  return withEarlyReplay(root, config, verifyOptions, (early) => contractWith(options, root, config, views, verifyOptions, early), onDisk);
 }
 
 async function contractWith(

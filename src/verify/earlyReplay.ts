@@ -92,6 +92,26 @@ export function startEarlyReplay(root: string, config: DrizzleConfig, options: V
   };
 }
 
+/**
+ * Runs `fn` with the replay started when there is a verification to run
+ * (`options`), and closes that database unless the verification claimed it,
+ * whatever `fn` does.
+ */
+export async function withEarlyReplay<T>(
+  root: string,
+  config: DrizzleConfig,
+  options: VerifyOptions | undefined,
+  fn: (early: EarlyReplay | undefined) => Promise<T>,
+  read?: MigrationSet,
+): Promise<T> {
+  const early = options ? startEarlyReplay(root, config, options, read) : undefined;
+  try {
+    return await fn(early);
+  } finally {
+    await early?.discard();
+  }
+}
+
 async function replayOnDisk(set: MigrationSet, options: VerifyOptions): Promise<Replayed> {
   const notes: string[] = [];
   const timer = new Timer();

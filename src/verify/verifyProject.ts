@@ -33,6 +33,27 @@ export async function verifyProject(options: VerifyProjectOptions = {}): Promise
   return verifyMigration(set, { ...rest, ...bookkeeping(config), ...projectPlatform(root, config, prelude) });
 }
 
+/** What `move` and `contract` ask of the verification of the migration they write. */
+export interface PendingVerifyRequest {
+  engine?: VerifyOptions['engine'];
+  rows?: number;
+  keepSource?: boolean;
+  grant?: string[];
+  prelude?: string[];
+}
+
+/** The verification's options for a migration this run writes: the request, the project's bookkeeping and its platform (preludes read now). */
+export function pendingVerifyOptions(root: string, config: DrizzleConfig, request: PendingVerifyRequest): VerifyOptions {
+  return {
+    ...(request.engine ? { engine: request.engine } : {}),
+    ...(request.rows !== undefined ? { rows: request.rows } : {}),
+    ...(request.keepSource ? { keepSource: true } : {}),
+    grantRoles: request.grant ?? [],
+    ...bookkeeping(config),
+    ...projectPlatform(root, config, request.prelude),
+  };
+}
+
 /** A migration that exists only in memory (move, before it writes), appended to the project's. */
 export interface PendingMigration {
   tag: string;
