@@ -63,6 +63,15 @@ describe('the replay started beside drizzle-kit', () => {
     expect(comparable(claimed)).toEqual(comparable(replayed));
   }, 60_000);
 
+  it('a hand edit that loses rows fails the same when the early replay is claimed', async () => {
+    const losing = appended(set, `DELETE FROM "${PLANNER_MOVE.to}"."${PLANNER_MOVE.moved[0]}"`);
+    const claimed = await verifyMigration(losing, options, early());
+    expect(besideDrizzleKit(claimed).length).toBeGreaterThan(0);
+    expect(claimed.ok).toBe(false);
+    expect(claimed.differences.map((d) => d.object).join('\n')).toContain(PLANNER_MOVE.moved[0]);
+    expect(comparable(claimed)).toEqual(comparable(await verifyMigration(losing, options)));
+  }, 60_000);
+
   it('is refused for a migration that needs an extension it did not load: the verification replays again', async () => {
     const extension = appended(set, 'CREATE EXTENSION IF NOT EXISTS citext');
     const refused = await verifyMigration(extension, options, early());
