@@ -6,12 +6,15 @@
  */
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { move } from '../src/move';
-import { startEarlyReplay } from '../src/verify/earlyReplay';
+import { startEarlyReplay, type EarlyReplay } from '../src/verify/earlyReplay';
 import { loadMigrationSet, migrationStep, type MigrationSet } from '../src/verify/migrationSet';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from '../src/verify/verifyMigration';
 import { bookkeeping } from '../src/verify/verifyProject';
 import { PLANNER_MOVE } from './helpers/cases';
 import { copyFixtureProject, removeTemp } from './helpers/tempProject';
+
+/** Refuses every claim: the verification replays with the migration under test prepared for from the start, as it did before the early replay. */
+const NO_EARLY: EarlyReplay = { onDisk: async () => undefined, claim: async () => undefined, discard: async () => undefined };
 
 /** The report without what differs by design: the phase timings and the replay cache's note. */
 const comparable = (r: VerifyReport) => ({ ...r, timingsMs: {}, notes: r.notes.filter((n) => !/not replayed again/.test(n)).sort() });
@@ -45,19 +48,23 @@ describe('the replay started beside drizzle-kit', () => {
 
   it('is claimed, and the report is the one a replay after generation gives', async () => {
     const claimed = await verifyMigration(set, options, early());
-    const replayed = await verifyMigration(set, options);
+    const replayed = await verifyMigration(set, options, NO_EARLY);
     expect(besideDrizzleKit(claimed)).toEqual(expect.arrayContaining(['start (beside drizzle-kit)']));
     expect(claimed.timingsMs).not.toHaveProperty('start');
     expect(claimed.timingsMs).toHaveProperty(['waiting for the replay']);
     expect(besideDrizzleKit(replayed)).toEqual([]);
     expect(claimed.ok).toBe(true);
     expect(comparable(claimed)).toEqual(comparable(replayed));
+    // verify's own replay before the migration (no early one given) is the same one, run in line.
+    const inline = await verifyMigration(set, options);
+    expect(besideDrizzleKit(inline)).toEqual([]);
+    expect(comparable(inline)).toEqual(comparable(replayed));
   }, 60_000);
 
   it('creates, when claimed, the roles only the migration under test names, as the replay after generation does', async () => {
     const granting = appended(set, `GRANT USAGE ON SCHEMA "${PLANNER_MOVE.to}" TO early_replay_role`);
     const claimed = await verifyMigration(granting, options, early());
-    const replayed = await verifyMigration(granting, options);
+    const replayed = await verifyMigration(granting, options, NO_EARLY);
     expect(besideDrizzleKit(claimed).length).toBeGreaterThan(0);
     expect(claimed.notes.join('\n')).toMatch(/created role early_replay_role in the throwaway database/);
     expect(comparable(claimed)).toEqual(comparable(replayed));
@@ -69,13 +76,13 @@ describe('the replay started beside drizzle-kit', () => {
     expect(besideDrizzleKit(claimed).length).toBeGreaterThan(0);
     expect(claimed.ok).toBe(false);
     expect(claimed.differences.map((d) => d.object).join('\n')).toContain(PLANNER_MOVE.moved[0]);
-    expect(comparable(claimed)).toEqual(comparable(await verifyMigration(losing, options)));
+    expect(comparable(claimed)).toEqual(comparable(await verifyMigration(losing, options, NO_EARLY)));
   }, 60_000);
 
   it('is refused for a migration that needs an extension it did not load: the verification replays again', async () => {
     const extension = appended(set, 'CREATE EXTENSION IF NOT EXISTS citext');
     const refused = await verifyMigration(extension, options, early());
     expect(refused.timingsMs).toHaveProperty('start');
-    expect(comparable(refused)).toEqual(comparable(await verifyMigration(extension, options)));
+    expect(comparable(refused)).toEqual(comparable(await verifyMigration(extension, options, NO_EARLY)));
   }, 60_000);
 });

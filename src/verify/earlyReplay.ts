@@ -52,11 +52,26 @@ export function startEarlyReplay(root: string, config: DrizzleConfig, options: V
     (set) => ({ ...set, target: set.steps.length - 1, rollback: undefined }),
     () => undefined,
   );
+  return replayBefore(onDisk, options, true);
+}
+
+/**
+ * The same replay for a set whose migration under test is its last one, run
+ * now: its predecessors replayed as if the migration were still to be
+ * written, then the roles only it names. So `verify` of a migration shares
+ * the cached replay `move` made before writing it, and every edit of a
+ * migration under test shares one.
+ */
+export function replayBeforeTarget(set: MigrationSet, options: VerifyOptions): EarlyReplay {
+  return replayBefore(Promise.resolve({ ...set, steps: set.steps.slice(0, set.target), target: set.target - 1, rollback: undefined }), options, false);
+}
+
+function replayBefore(before: Promise<MigrationSet | undefined>, options: VerifyOptions, besideGenerate: boolean): EarlyReplay {
   // A replay that fails is the verification's to report: it replays again, and says so.
-  const replay: Promise<Replayed | undefined> = onDisk.then((set) => (set ? replayOnDisk(set, options) : undefined)).catch(() => undefined);
+  const replay: Promise<Replayed | undefined> = before.then((set) => (set ? replayOnDisk(set, options) : undefined)).catch(() => undefined);
   let claimed = false;
   return {
-    onDisk: () => onDisk,
+    onDisk: () => before,
     async claim(set, engine, extensions, notes, timings) {
       const started = performance.now();
       const early = await replay;
@@ -75,8 +90,11 @@ export function startEarlyReplay(root: string, config: DrizzleConfig, options: V
           return undefined;
         }
       }
-      for (const [phase, ms] of Object.entries(early.timer.timings)) timings[`${phase}${BESIDE_GENERATE}`] = ms;
-      timings['waiting for the replay'] = Math.round(performance.now() - started);
+      for (const [phase, ms] of Object.entries(early.timer.timings)) {
+        const name = besideGenerate ? `${phase}${BESIDE_GENERATE}` : phase;
+        timings[name] = (timings[name] ?? 0) + ms;
+      }
+      if (besideGenerate) timings['waiting for the replay'] = Math.round(performance.now() - started);
       if (!fits) {
         await early.replayed.db.close();
         return undefined;

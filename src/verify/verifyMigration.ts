@@ -8,7 +8,7 @@ import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
 import { checkBehaviour } from './probes';
 import { extensionsCreatedBy } from './replay';
-import type { EarlyReplay } from './earlyReplay';
+import { replayBeforeTarget, type EarlyReplay } from './earlyReplay';
 import { replayedDatabase, replayInputFor } from './replayedDatabase';
 import { applySeed, planSeed } from './seedRows';
 import { DEFAULT_ROWS, seedRowCounts } from './seedRowCounts';
@@ -86,7 +86,9 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
   // Drift the replayed migrations already had against their own snapshot: measured before this
   // migration runs, so that only what it introduces fails it (seed 003's drift is a warning).
   const checksDrift = set.target === set.steps.length - 1;
-  const claimed = await early?.claim(set, engine, extensions, report.notes, report.timingsMs);
+  // The replay as if the migration under test were still to be written, which move and verify share (earlyReplay.ts).
+  const before = early ?? (checksDrift && set.target > 0 ? replayBeforeTarget(set, options) : undefined);
+  const claimed = await before?.claim(set, engine, extensions, report.notes, report.timingsMs);
   const { db, baseline, driftBefore } =
     claimed ?? (await replayedDatabase(replayInputFor(set, checksDrift ? previous : undefined), options, engine, extensions, exclude, report.notes, timer));
   try {
