@@ -4,6 +4,7 @@ import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas 
 import { grantsAndRecord } from './grants';
 import type { RoutineRepair } from './routineRepairs';
 import { lockStatement, lockTimeoutStatement, type Reference } from './lockOrder';
+import { loadPgParser, schemasWrittenBy } from './pgParser';
 import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
@@ -62,7 +63,8 @@ function orderedMoves(relocations: Relocation[]): Relocation[] {
  * uses the new names; grants go last; `SET lock_timeout` first. Also writes
  * the rollback that moves everything back.
  */
-export function patchMigration(input: PatchInput): PatchedMigration {
+export async function patchMigration(input: PatchInput): Promise<PatchedMigration> {
+  await loadPgParser();
   const moves = orderedMoves(input.relocations).map((r) => moveStatement(r));
   const targets = [...new Set([...input.relocations.map((r) => r.to), ...(input.createSchemas ?? [])])].filter(
     (s) => s !== 'public',
@@ -102,6 +104,8 @@ export function patchMigration(input: PatchInput): PatchedMigration {
   const droppedSchemas = input.statements.map(droppedSource).filter((s): s is string => s !== undefined);
   refuseEmptiedSchemas(compatViews, droppedSchemas);
   const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()) && droppedSource(s) === undefined);
+  // What the other changes create in a schema stays there after the moves back, and would fail its DROP SCHEMA.
+  const written = new Set(otherChanges.flatMap(schemasWrittenBy));
 
   const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
   const sql = `${statements.join(separator)}\n`;
@@ -128,7 +132,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     ...[...createdSchemas]
       .filter((s) => targets.includes(s))
       .map((s) =>
-        otherChanges.some((statement) => statement.includes(`${ident(s)}.`))
+        written.has(s)
           ? `-- DROP SCHEMA ${ident(s)}; left out: other statements of this migration put objects in it.`
           : `DROP SCHEMA ${ident(s)};`,
       ),
