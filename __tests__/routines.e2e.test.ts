@@ -67,7 +67,7 @@ it('moves a table a trigger function names by its qualified name: sign-ups still
   }
 }, 120_000);
 
-it('refuses what it cannot repair, naming it: a body reaching the table unqualified through its search_path, dynamic SQL', async () => {
+it('refuses what it cannot repair, naming it: a body reaching the table or its enum unqualified through its search_path, dynamic SQL', async () => {
   const dir = track(copyFixtureProject('routines'));
   appendFileSync(
     join(dir, 'drizzle', '0001_signup_trigger.sql'),
@@ -79,18 +79,26 @@ BEGIN
 END
 $$;--> statement-breakpoint
 CREATE TRIGGER accounts_normalize_profile AFTER UPDATE ON public.accounts FOR EACH ROW EXECUTE FUNCTION public.normalize_profile();--> statement-breakpoint
-CREATE FUNCTION public.purge_profiles() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM public.profiles'; END $$;`,
+CREATE FUNCTION public.purge_profiles() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DELETE FROM public.profiles'; END $$;--> statement-breakpoint
+CREATE FUNCTION public.is_free(p public.plan) RETURNS boolean LANGUAGE sql SET search_path = public AS $$ SELECT p = 'free'::plan $$;--> statement-breakpoint
+CREATE FUNCTION public.plan_label(p public.plan) RETURNS text LANGUAGE plpgsql SET search_path = public AS $$ DECLARE x plan := p; BEGIN RETURN x::text; END $$;`,
   );
   const tree = hashTree(dir);
   const hazards: string[] = [];
   const error = await move({ cwd: dir, files: ['src/db/schema.ts'], to: 'app', tables: ['profiles'], rows: 20, onHazards: (h) => hazards.push(...h) }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(MoveNotVerifiedError);
-  expect(failures((error as MoveNotVerifiedError).report)).toContainEqual(
+  const failed = failures((error as MoveNotVerifiedError).report);
+  expect(failed).toContainEqual(
     expect.stringMatching(/^function public\.normalize_profile\(\): .*names profiles \(search_path public\), moved to app\.profiles: fails when it runs/),
   );
+  // The enum the table takes along is found through the search_path as a type, in a cast and a declared variable.
+  expect(failed).toContainEqual(expect.stringMatching(/^function public\.is_free\(p app\.plan\): .*names plan \(search_path public\), moved to app\.plan: fails when it runs/));
+  expect(failed).toContainEqual(expect.stringMatching(/^function public\.plan_label\(p app\.plan\): .*names plan \(search_path public\), moved to app\.plan: fails when it runs/));
   expect(hazards).toEqual([
     expect.stringMatching(/^function public\.normalize_profile\(\) \(drizzle\/0001_signup_trigger\.sql\): names profiles unqualified .*: not repaired/),
     expect.stringMatching(/^function public\.purge_profiles\(\) \(drizzle\/0001_signup_trigger\.sql\): dynamic SQL \(EXECUTE 'DELETE FROM public\.profiles'\) may name public\.profiles.*: not repaired/),
+    expect.stringMatching(/^function public\.is_free\(public\.plan\) \(drizzle\/0001_signup_trigger\.sql\): names plan unqualified \(search_path public\), moved to app\.plan: not repaired/),
+    expect.stringMatching(/^function public\.plan_label\(public\.plan\) \(drizzle\/0001_signup_trigger\.sql\): names plan unqualified \(search_path public\), moved to app\.plan: not repaired/),
   ]);
   // The functions it can repair still are: only the two it cannot are named.
   expect((error as MoveNotVerifiedError).result.migration!.repairedFunctions.map((f) => f.function)).toEqual(['public.create_profile()', 'public.profile_count()', 'public.last_member_number()']);

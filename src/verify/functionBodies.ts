@@ -32,6 +32,10 @@ export async function checkFunctionBodies(
       )
     ).map((r) => r.name),
   );
+  // Enums, domains and the row types of tables and views, for a name used as a type.
+  const types = new Set(
+    (await db.query<{ name: string }>(`SELECT n.nspname || '.' || t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace`)).map((r) => r.name),
+  );
   const user = await currentUser(db);
   const movedFrom = new Map(moves.map((m) => [`${m.from}.${m.name}`, m]));
   const rows: VerifyRow[] = [];
@@ -46,12 +50,13 @@ export async function checkFunctionBodies(
     const path = searchPathSchemas(f.path ?? undefined, user);
     const broken = new Set<string>();
     for (const r of references) {
+      const exists = r.type ? types : relations;
       if (r.schema !== undefined) {
         const m = movedFrom.get(`${r.schema}.${r.name}`);
-        if (m && !relations.has(`${r.schema}.${r.name}`)) broken.add(`${r.schema}.${r.name}, moved to ${m.to}.${m.name}`);
+        if (m && !exists.has(`${r.schema}.${r.name}`)) broken.add(`${r.schema}.${r.name}, moved to ${m.to}.${m.name}`);
       } else {
         const m = moves.find((x) => x.name === r.name && path.includes(x.from));
-        if (m && !path.some((s) => relations.has(`${s}.${r.name}`))) broken.add(`${r.name} (search_path ${path.join(', ')}), moved to ${m.to}.${m.name}`);
+        if (m && !path.some((s) => exists.has(`${s}.${r.name}`))) broken.add(`${r.name} (search_path ${path.join(', ')}), moved to ${m.to}.${m.name}`);
       }
     }
     if (broken.size === 0) continue;
