@@ -6,11 +6,16 @@
  * another schema's table whose expression names the moved table, or an index
  * on the moved table, puts nothing there (rphlmr's `ALTER POLICY ... ON
  * realtime.messages` naming "chat"."rooms_users" kept its `chat` schema).
- * Each migration and its rollback run on real PGlite.
+ * Each migration and its rollback run on real PGlite; the copy strategy's,
+ * by the verification of a real move.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { move } from '../src/move';
 import { patchMigration } from '../src/patch/patchMigration';
 import { schemasWrittenBy, loadPgParser } from '../src/patch/pgParser';
 import { openPglite, type Database } from '../src/verify/database';
+import { copyFixtureProject, removedAfterEach } from './helpers/tempProject';
 
 const SETUP = `
   CREATE SCHEMA realtime;
@@ -88,3 +93,22 @@ it('reads where each kind of statement puts its object', async () => {
   ];
   expect(cases.map(([sql]) => [sql, schemasWrittenBy(sql)])).toEqual(cases);
 });
+
+const track = removedAfterEach();
+
+it('--strategy copy keeps it too when the same run adds a table there, so its verified rollback applies', async () => {
+  // seed 004, with a table already declared in the growth schema the move takes growth.ts to.
+  const dir = track(copyFixtureProject('schema-split'));
+  const users = join(dir, 'src/db/schema/users.ts');
+  writeFileSync(
+    users,
+    readFileSync(users, 'utf8').replace(
+      'import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";',
+      'import { pgSchema, pgTable, serial, text, timestamp, uuid } from "drizzle-orm/pg-core";\n\nexport const growthSchema = pgSchema("growth");\nexport const notes = growthSchema.table("notes", { id: serial("id").primaryKey() });',
+    ),
+  );
+  const result = await move({ cwd: dir, files: ['src/db/schema/growth.ts'], to: 'growth', strategy: 'copy', rows: 20, dryRun: true });
+  expect(result.verification?.rollback).toMatchObject({ ok: true });
+  const rollbackSql = result.changes.find((c) => c.path.endsWith('.rollback.sql'))!.after!;
+  expect(rollbackSql).toMatch(/^-- DROP SCHEMA "growth"; left out: other statements of this migration put objects in it\.$/m);
+}, 120_000);

@@ -48,6 +48,17 @@ const MOVE_ORDER: ObjectKind[] = ['enum', 'sequence', 'table', 'view', 'material
 const CREATE_SCHEMA = /^CREATE SCHEMA\s+(?:IF NOT EXISTS\s+)?"((?:[^"]|"")+)"\s*;?$/i;
 const DROP_SCHEMA = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i;
 
+/**
+ * The rollback's last statement for a schema the migration created: what the
+ * migration's other statements created in it (`written`, see schemasWrittenBy)
+ * stays after the moves back, and would fail the DROP.
+ */
+export function dropCreatedSchema(schema: string, written: Set<string>): string {
+  return written.has(schema)
+    ? `-- DROP SCHEMA ${ident(schema)}; left out: other statements of this migration put objects in it.`
+    : `DROP SCHEMA ${ident(schema)};`;
+}
+
 export function moveStatement(r: Relocation, reverse = false): string {
   const [from, to] = reverse ? [r.to, r.from] : [r.from, r.to];
   return `ALTER ${ALTER_KEYWORD[r.kind]} ${qualified(from, r.name)} SET SCHEMA ${ident(to)};`;
@@ -104,7 +115,6 @@ export async function patchMigration(input: PatchInput): Promise<PatchedMigratio
   const droppedSchemas = input.statements.map(droppedSource).filter((s): s is string => s !== undefined);
   refuseEmptiedSchemas(compatViews, droppedSchemas);
   const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()) && droppedSource(s) === undefined);
-  // What the other changes create in a schema stays there after the moves back, and would fail its DROP SCHEMA.
   const written = new Set(otherChanges.flatMap(schemasWrittenBy));
 
   const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
@@ -129,13 +139,7 @@ export async function patchMigration(input: PatchInput): Promise<PatchedMigratio
     // RESTRICT (the default): fails rather than drop anything the migration did not put there.
     // Handle: the same migration also creates a table in the new schema (a table added since the
     // last generate): the moves back leave it there, so the DROP would fail the whole rollback.
-    ...[...createdSchemas]
-      .filter((s) => targets.includes(s))
-      .map((s) =>
-        written.has(s)
-          ? `-- DROP SCHEMA ${ident(s)}; left out: other statements of this migration put objects in it.`
-          : `DROP SCHEMA ${ident(s)};`,
-      ),
+    ...[...createdSchemas].filter((s) => targets.includes(s)).map((s) => dropCreatedSchema(s, written)),
   ];
   return { sql, rollbackSql: `${rollback.join('\n')}\n`, statements, otherChanges };
 }
