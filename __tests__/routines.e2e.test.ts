@@ -119,7 +119,7 @@ CREATE FUNCTION public.email_of(pr public.profiles) RETURNS text LANGUAGE sql IM
 CREATE FUNCTION public.default_plan() RETURNS public.plan LANGUAGE sql STABLE AS $$ SELECT 'free'::public.plan $$;--> statement-breakpoint
 ALTER TABLE public.profiles ALTER COLUMN plan SET DEFAULT public.default_plan();--> statement-breakpoint
 CREATE FUNCTION public.upgrade(p public.plan) RETURNS public.plan LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN p = 'free'::public.plan THEN 'pro'::public.plan ELSE p END $$;--> statement-breakpoint
-CREATE FUNCTION public.profiles_on(p public.plan) RETURNS SETOF public.profiles LANGUAGE sql STABLE AS $$ SELECT * FROM public.profiles WHERE plan = p $$;--> statement-breakpoint
+CREATE FUNCTION public.profiles_on(p plan) RETURNS SETOF profiles LANGUAGE sql STABLE AS $$ SELECT * FROM public.profiles WHERE plan = p $$;--> statement-breakpoint
 CREATE FUNCTION public.plan_label(p public.plan) RETURNS text LANGUAGE plpgsql AS $$ DECLARE x public.plan := p; BEGIN RETURN 'plan ' || x; END $$;`,
   );
   const db = await openPglite([]);
@@ -134,7 +134,8 @@ CREATE FUNCTION public.plan_label(p public.plan) RETURNS text LANGUAGE plpgsql A
     expect(result.migration!.repairedFunctions.slice(3)).toEqual([
       { function: 'public.default_plan()', relocated: ['public.plan -> app.plan'] },
       { function: 'public.upgrade(public.plan)', relocated: ['public.plan -> app.plan'] },
-      { function: 'public.profiles_on(public.plan)', relocated: ['public.profiles -> app.profiles'] },
+      // Its header names both unqualified, as the migration's search_path found them: restated as app.plan and app.profiles.
+      { function: 'public.profiles_on(plan)', relocated: ['public.profiles -> app.profiles'] },
       { function: 'public.plan_label(public.plan)', relocated: ['public.plan -> app.plan'] },
     ]);
 
