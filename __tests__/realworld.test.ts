@@ -83,6 +83,18 @@ async function rowsOf(db: Database, schema: string, table: string): Promise<stri
   return `${r!.n} rows, ${r!.digest}`;
 }
 
+async function schemasOf(db: Database): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1`);
+  return rows.map((r) => r.name);
+}
+
+/** The rollback files under the migrations folder: the fixtures have none, so these are the move's. */
+function rollbackFiles(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.rollback.sql'))
+    .map((f) => join(folder, f));
+}
+
 const migrationStatements = (folder: string) =>
   readdirSync(folder)
     .filter((f) => f.endsWith('.sql'))
@@ -166,6 +178,7 @@ async function moveKeepsEverything(project: string, c: RealworldCase, track: (di
     await applySeed(db, planSeed(await seedableSnapshot(db, readMigrationsState(out, out).head!.snapshot), c.rows));
     const before = new Map<string, string>();
     for (const [from, , table] of movedTables(c)) before.set(table, await rowsOf(db, from, table));
+    const schemasBefore = await schemasOf(db);
 
     const moved = runCli(dir, moveArgs(c));
     if (moved.status !== 0) throw new Error(`move exited ${moved.status}: ${moved.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -178,6 +191,11 @@ async function moveKeepsEverything(project: string, c: RealworldCase, track: (di
 
     await migrateWith(db, out);
     for (const [, to, table] of movedTables(c)) expect(`${to}.${table}: ${await rowsOf(db, to, table)}`).toBe(`${to}.${table}: ${before.get(table)}`);
+
+    // The rollback, run by hand as its header says, puts the rows back and leaves no schema the move created.
+    for (const file of rollbackFiles(out)) await db.exec(readFileSync(file, 'utf8'));
+    for (const [from, , table] of movedTables(c)) expect(`${from}.${table}: ${await rowsOf(db, from, table)}`).toBe(`${from}.${table}: ${before.get(table)}`);
+    expect(await schemasOf(db)).toEqual(schemasBefore);
   } finally {
     await db.close();
   }

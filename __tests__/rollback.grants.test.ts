@@ -89,7 +89,7 @@ describe('--grant into a schema that was there before', () => {
       GRANT SELECT, UPDATE ON shared.settings TO reader;
       CREATE TABLE public."Profiles" (id serial PRIMARY KEY);
     `);
-    const { sql, rollbackSql } = patchMigration({
+    const { sql, rollbackSql } = await patchMigration({
       statements: [],
       breakpoints: false,
       relocations: [{ kind: 'table', name: 'Profiles', from: 'public', to: 'shared' }],
@@ -109,7 +109,7 @@ describe('--grant into a schema that was there before', () => {
   it('a rollback run without its migration stops before it changes anything', async () => {
     // The table is where the rollback expects it (its up-front LOCK TABLE finds it), but the schema lacks the migration's record.
     await db().exec('CREATE SCHEMA lonely; CREATE TABLE lonely.alone (id int)');
-    const { rollbackSql } = patchMigration({
+    const { rollbackSql } = await patchMigration({
       statements: [],
       breakpoints: false,
       relocations: [{ kind: 'table', name: 'alone', from: 'public', to: 'lonely' }],

@@ -239,7 +239,7 @@ async function moveWith(
             keepSource: options.keepSource ?? false,
             columnOrder: replayedColumnOrder((await projectAdapter(root).readHistory(config, root)).steps.flatMap((s) => (s.snapshot ? [s.snapshot] : []))),
           })
-        : { ...patchMigration({ ...patchInput, routineRepairs: routines.repairs, usage }), hazards: routines.hazards, dropSourceSql: undefined };
+        : { ...(await patchMigration({ ...patchInput, routineRepairs: routines.repairs, usage })), hazards: routines.hazards, dropSourceSql: undefined };
     hazards = patched.hazards;
     checkpoint('patch:done');
     const rollbackPath = generated.rollbackPath;

@@ -4,10 +4,10 @@ import { reorderCreateTable } from './columnOrder';
 import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas } from './compatViews';
 import { grantsAndRecord } from './grants';
 import { lockStatement, lockTimeoutStatement, type Reference } from './lockOrder';
-import { JOURNAL_ROLLBACK_NOTE, moveStatement } from './patchMigration';
+import { dropCreatedSchema, JOURNAL_ROLLBACK_NOTE, moveStatement } from './patchMigration';
 import { leftoverNote, repointBackStatements, rollbackLeftovers } from './copyRollback';
 import { hazardsOf, isSerial, keyOf, tableSchema } from './copyHazards';
-import { loadPgParser, parseStatements, type ParsedStatement, type RelationName } from './pgParser';
+import { loadPgParser, parseStatements, schemasWrittenBy, type ParsedStatement, type RelationName } from './pgParser';
 import { ident, qualified } from '../sql/identifiers';
 
 /**
@@ -325,7 +325,8 @@ export async function copyMigration(input: CopyInput): Promise<CopyMigration> {
       : orderByKind(input.relocations)
           .reverse()
           .map((r) => moveStatement(r, true))),
-    ...createdSchemas.map((s) => `DROP SCHEMA ${ident(s)};`),
+    // Handle: a table added since the last generate, created in the target schema: it stays there.
+    ...createdSchemas.map((s) => dropCreatedSchema(s, new Set(others.flatMap((o) => schemasWrittenBy(o.sql))))),
   ];
   const dropSourceSql = input.keepSource
     ? [

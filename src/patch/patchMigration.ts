@@ -4,6 +4,7 @@ import { compatViewsFor, createCompatView, dropCompatView, refuseEmptiedSchemas 
 import { grantsAndRecord } from './grants';
 import type { RoutineRepair } from './routineRepairs';
 import { lockStatement, lockTimeoutStatement, type Reference } from './lockOrder';
+import { loadPgParser, schemasWrittenBy } from './pgParser';
 import { ALTER_KEYWORD, ident, qualified } from '../sql/identifiers';
 
 export interface PatchInput {
@@ -47,6 +48,17 @@ const MOVE_ORDER: ObjectKind[] = ['enum', 'sequence', 'table', 'view', 'material
 const CREATE_SCHEMA = /^CREATE SCHEMA\s+(?:IF NOT EXISTS\s+)?"((?:[^"]|"")+)"\s*;?$/i;
 const DROP_SCHEMA = /^DROP SCHEMA\s+"((?:[^"]|"")+)"\s*;?$/i;
 
+/**
+ * The rollback's last statement for a schema the migration created: what the
+ * migration's other statements created in it (`written`, see schemasWrittenBy)
+ * stays after the moves back, and would fail the DROP.
+ */
+export function dropCreatedSchema(schema: string, written: Set<string>): string {
+  return written.has(schema)
+    ? `-- DROP SCHEMA ${ident(schema)}; left out: other statements of this migration put objects in it.`
+    : `DROP SCHEMA ${ident(schema)};`;
+}
+
 export function moveStatement(r: Relocation, reverse = false): string {
   const [from, to] = reverse ? [r.to, r.from] : [r.from, r.to];
   return `ALTER ${ALTER_KEYWORD[r.kind]} ${qualified(from, r.name)} SET SCHEMA ${ident(to)};`;
@@ -62,7 +74,8 @@ function orderedMoves(relocations: Relocation[]): Relocation[] {
  * uses the new names; grants go last; `SET lock_timeout` first. Also writes
  * the rollback that moves everything back.
  */
-export function patchMigration(input: PatchInput): PatchedMigration {
+export async function patchMigration(input: PatchInput): Promise<PatchedMigration> {
+  await loadPgParser();
   const moves = orderedMoves(input.relocations).map((r) => moveStatement(r));
   const targets = [...new Set([...input.relocations.map((r) => r.to), ...(input.createSchemas ?? [])])].filter(
     (s) => s !== 'public',
@@ -102,6 +115,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
   const droppedSchemas = input.statements.map(droppedSource).filter((s): s is string => s !== undefined);
   refuseEmptiedSchemas(compatViews, droppedSchemas);
   const otherChanges = input.statements.filter((s) => !CREATE_SCHEMA.test(s.trim()) && droppedSource(s) === undefined);
+  const written = new Set(otherChanges.flatMap(schemasWrittenBy));
 
   const separator = input.breakpoints ? `\n${'--> statement-breakpoint'}\n` : '\n';
   const sql = `${statements.join(separator)}\n`;
@@ -125,13 +139,7 @@ export function patchMigration(input: PatchInput): PatchedMigration {
     // RESTRICT (the default): fails rather than drop anything the migration did not put there.
     // Handle: the same migration also creates a table in the new schema (a table added since the
     // last generate): the moves back leave it there, so the DROP would fail the whole rollback.
-    ...[...createdSchemas]
-      .filter((s) => targets.includes(s))
-      .map((s) =>
-        otherChanges.some((statement) => statement.includes(`${ident(s)}.`))
-          ? `-- DROP SCHEMA ${ident(s)}; left out: other statements of this migration put objects in it.`
-          : `DROP SCHEMA ${ident(s)};`,
-      ),
+    ...[...createdSchemas].filter((s) => targets.includes(s)).map((s) => dropCreatedSchema(s, written)),
   ];
   return { sql, rollbackSql: `${rollback.join('\n')}\n`, statements, otherChanges };
 }

@@ -131,3 +131,65 @@ function classify(stmt: Node, text: string): StatementKind {
       return { kind: 'other' };
   }
 }
+
+/**
+ * The schemas a statement puts an object of its own in: what it creates under
+ * a qualified name (a table, type, domain, sequence, view, function,
+ * aggregate, statistics object, an extension's objects) or moves there with
+ * `SET SCHEMA`. What hangs off a table (an index, constraint, policy, trigger,
+ * rule, a column) lives where the table does, and a schema a statement only
+ * names (`ALTER POLICY ... ON realtime.messages USING (... chat.rooms_users
+ * ...)`) gets nothing from it. An unqualified name lands in the search_path's
+ * first schema, which is left out: drizzle-kit qualifies every other one.
+ */
+export function schemasWrittenBy(sql: string): string[] {
+  const out = new Set<string>();
+  for (const { stmt } of parseTree(sql).stmts) {
+    const [type, node] = Object.entries(stmt)[0] as [string, Node];
+    const schema = schemaWritten(type, node);
+    if (schema !== undefined) out.add(schema);
+  }
+  return [...out];
+}
+
+function schemaWritten(type: string, node: Node): string | undefined {
+  switch (type) {
+    case 'CreateSchemaStmt':
+      // Handle: CREATE SCHEMA s CREATE TABLE t (...): its elements are created in s.
+      return (node.schemaElts ?? []).length > 0 ? node.schemaname : undefined;
+    case 'CreateStmt':
+      return node.relation.schemaname;
+    case 'CreateForeignTableStmt':
+      return node.base.relation.schemaname;
+    case 'CreateTableAsStmt':
+      return node.into.rel.schemaname;
+    case 'ViewStmt':
+      return node.view.schemaname;
+    case 'CreateSeqStmt':
+      return node.sequence.schemaname;
+    case 'CompositeTypeStmt':
+      return node.typevar.schemaname;
+    case 'CreateEnumStmt':
+    case 'CreateRangeStmt':
+      return qualifiedName(node.typeName).schema;
+    case 'CreateDomainStmt':
+      return qualifiedName(node.domainname).schema;
+    case 'CreateFunctionStmt':
+      return qualifiedName(node.funcname).schema;
+    case 'DefineStmt':
+    case 'CreateStatsStmt':
+      return qualifiedName(node.defnames).schema;
+    case 'CreateConversionStmt':
+      return qualifiedName(node.conversion_name).schema;
+    case 'CreateOpClassStmt':
+      return qualifiedName(node.opclassname).schema;
+    case 'CreateOpFamilyStmt':
+      return qualifiedName(node.opfamilyname).schema;
+    case 'CreateExtensionStmt':
+      return ((node.options ?? []) as Node[]).find((o) => o.DefElem?.defname === 'schema')?.DefElem.arg?.String?.sval;
+    case 'AlterObjectSchemaStmt':
+      return node.newschema;
+    default:
+      return undefined;
+  }
+}

@@ -221,7 +221,17 @@ function restated(lib: LibPgQuery, r: DefinedRoutine, body: string, moves: BodyM
   let nameEnd = keyword + 1;
   while (tokens[nameEnd + 1]?.text === '.') nameEnd += 2;
   const bodyAt = bodyToken(lib, r)!;
-  const slice = (from: number, to: number) => relocateTokens(lib, bytes.subarray(from, to).toString('utf8'), moves);
+  const slice = (from: number, to: number) => {
+    // Handle: f(p plan) RETURNS SETOF profiles, unqualified: after the moves the names no longer resolve.
+    let text = '';
+    let at = from;
+    for (const t of unqualifiedTypes(lib, r, tokens, moves)) {
+      if (t.start < from || t.end > to) continue;
+      text += bytes.subarray(at, t.start).toString('utf8') + t.text;
+      at = t.end;
+    }
+    return relocateTokens(lib, text + bytes.subarray(at, to).toString('utf8'), moves);
+  };
   return [
     `CREATE OR REPLACE ${tokens[keyword]!.text.toUpperCase()} ${quoteQualified(r.schema, r.name)}`,
     slice(tokens[nameEnd]!.end, bodyAt.start),
@@ -229,6 +239,35 @@ function restated(lib: LibPgQuery, r: DefinedRoutine, body: string, moves: BodyM
     slice(bodyAt.end, bytes.length),
   ].join('');
 }
+
+/**
+ * The argument and result types of the CREATE statement written unqualified
+ * that name a moved enum or table (its row type), as the migration's session
+ * found them (its default search_path, not the function's own SET), each with
+ * its new qualified name. The function itself follows them by OID, so
+ * `CREATE OR REPLACE` must name them where they are now to match it.
+ */
+function unqualifiedTypes(lib: LibPgQuery, r: DefinedRoutine, tokens: Token[], moves: BodyMove[]): Array<{ start: number; end: number; text: string }> {
+  const path = searchPathSchemas(undefined, '');
+  const create = lib.parseSync(r.statement).stmts[0]?.stmt.CreateFunctionStmt as Node | undefined;
+  const found: Array<{ start: number; end: number; text: string }> = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const n = node as Node;
+      const names = Array.isArray(n.names) && typeof n.typemod === 'number' ? (n.names as Node[]).map((x) => x.String?.sval as string) : [];
+      const m = names.length === 1 ? moves.find((x) => x.name === names[0] && path.includes(x.from)) : undefined;
+      // The parser's location is the name's token, except for RETURNS TABLE's synthesized result (at TABLE).
+      const token = m ? tokens.find((t) => t.start === n.location && unquoted(t) === m.name) : undefined;
+      if (m && token) found.push({ start: token.start, end: token.end, text: quoteQualified(m.to, m.name) });
+      Object.values(n).forEach(walk);
+    }
+  };
+  walk([create?.parameters, create?.returnType]);
+  return found.sort((a, b) => a.start - b.start);
+}
+
+const unquoted = (t: Token) => (t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase());
 
 /** The string constant after AS that holds the body, as the scanner reads the statement. */
 function bodyToken(lib: LibPgQuery, r: DefinedRoutine): Token | undefined {
@@ -248,13 +287,12 @@ function relocateTokens(lib: LibPgQuery, text: string, moves: BodyMove[]): strin
   if (moves.length === 0 || text.trim() === '') return text;
   const bytes = Buffer.from(text, 'utf8');
   const tokens = lib.scanSync(text).tokens;
-  const unquote = (t: Token) => (t.text.startsWith('"') ? t.text.slice(1, -1).replace(/""/g, '"') : t.text.toLowerCase());
   let out = '';
   let at = 0;
   tokens.forEach((t, i) => {
     const second = tokens[i + 2];
     if (tokens[i + 1]?.text !== '.' || !second || t.start < at) return;
-    const m = moves.find((x) => x.from === unquote(t) && x.name === unquote(second));
+    const m = moves.find((x) => x.from === unquoted(t) && x.name === unquoted(second));
     if (!m) return;
     out += bytes.subarray(at, t.start).toString('utf8') + quoteQualified(m.to, m.name);
     at = second.end;

@@ -38,6 +38,8 @@ export interface BodyReference {
   name: string;
   /** Named inside a string constant (`nextval('public.seq')`, `'public.t'::regclass`). */
   inString?: boolean;
+  /** Named as a type (`'free'::plan`, a PL/pgSQL variable's declared type): an enum, or a table's row type. */
+  type?: boolean;
 }
 
 /** An object that changes schema. */
@@ -177,8 +179,9 @@ function referencesInPlpgsql(definition: string): BodyReference[] {
       const n = node as Node;
       const expr = n.PLpgSQL_expr;
       if (expr && typeof expr.query === 'string') queries.push(asSelect(expr.query, expr.parseMode));
+      // Handle: DECLARE x plan; y public.plan; r profiles%ROWTYPE (a `t.c%TYPE` does not parse as a cast, and names a column).
       const type = n.PLpgSQL_type?.typname;
-      if (typeof type === 'string' && type.includes('.')) queries.push(`SELECT NULL::${type.replace(/%rowtype$/i, '')}`);
+      if (typeof type === 'string') queries.push(`SELECT NULL::${type.replace(/%rowtype$/i, '')}`);
       Object.values(n).forEach(walk);
     }
   };
@@ -245,10 +248,11 @@ function collectReferences(tree: Node, out: BodyReference[]): void {
       const n = node as Node;
       // A RangeVar: wrapped as { RangeVar: {...} } in FROM lists, bare where a field can only be one (INSERT INTO's relation).
       if (typeof n.relname === 'string') found.push({ schema: n.schemaname, name: n.relname });
-      // A TypeName: `::public.status`, a column of a moved enum's type.
+      // A TypeName: `::public.status`, or `::status` found through the search_path, as a moved table's name is.
       if (Array.isArray(n.names) && typeof n.typemod === 'number') {
         const parts = (n.names as Node[]).map((x) => x.String?.sval as string);
-        if (parts.length === 2) found.push({ schema: parts[0], name: parts[1]! });
+        if (parts.length === 2) found.push({ schema: parts[0], name: parts[1]!, type: true });
+        if (parts.length === 1) found.push({ schema: undefined, name: parts[0]!, type: true });
       }
       // nextval('public.invoice_number_seq') and 'public.jobs'::regclass name a relation in a string, resolved when they run.
       const call = n.FuncCall;

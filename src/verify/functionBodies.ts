@@ -2,6 +2,7 @@ import { loadPgParser } from '../patch/pgParser';
 import { bodyReferences, relocateRoutineBody, searchPathSchemas, type BodyReference } from '../sql/routineBody';
 import type { Database } from './database';
 import type { Fingerprint, SchemaMove } from './fingerprint';
+import { relocateQualifiedNames } from './relocateFingerprint';
 import type { VerifyRow } from './verifyReport';
 
 /**
@@ -31,6 +32,10 @@ export async function checkFunctionBodies(
       )
     ).map((r) => r.name),
   );
+  // Enums, domains and the row types of tables and views, for a name used as a type.
+  const types = new Set(
+    (await db.query<{ name: string }>(`SELECT n.nspname || '.' || t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace`)).map((r) => r.name),
+  );
   const user = await currentUser(db);
   const movedFrom = new Map(moves.map((m) => [`${m.from}.${m.name}`, m]));
   const rows: VerifyRow[] = [];
@@ -45,12 +50,13 @@ export async function checkFunctionBodies(
     const path = searchPathSchemas(f.path ?? undefined, user);
     const broken = new Set<string>();
     for (const r of references) {
+      const exists = r.type ? types : relations;
       if (r.schema !== undefined) {
         const m = movedFrom.get(`${r.schema}.${r.name}`);
-        if (m && !relations.has(`${r.schema}.${r.name}`)) broken.add(`${r.schema}.${r.name}, moved to ${m.to}.${m.name}`);
+        if (m && !exists.has(`${r.schema}.${r.name}`)) broken.add(`${r.schema}.${r.name}, moved to ${m.to}.${m.name}`);
       } else {
         const m = moves.find((x) => x.name === r.name && path.includes(x.from));
-        if (m && !path.some((s) => relations.has(`${s}.${r.name}`))) broken.add(`${r.name} (search_path ${path.join(', ')}), moved to ${m.to}.${m.name}`);
+        if (m && !path.some((s) => exists.has(`${s}.${r.name}`))) broken.add(`${r.name} (search_path ${path.join(', ')}), moved to ${m.to}.${m.name}`);
       }
     }
     if (broken.size === 0) continue;
@@ -75,15 +81,29 @@ export interface Routine {
   src: string;
   path: string | null;
   triggers: string | null;
-  /** md5 of the body and result type, as the fingerprint's entry has it. */
+  /** md5 of the body, as the fingerprint's entry has it. */
   md5: string;
 }
 
+/**
+ * Read under an empty search_path, as the fingerprint is, so that a routine is
+ * named as its fingerprint entry is: `f(s public.status)`, not `f(s status)`.
+ */
 export async function readRoutines(db: Database, schemas: string[]): Promise<Routine[]> {
+  const [{ search_path: saved } = { search_path: '' }] = await db.query<{ search_path: string }>('SHOW search_path');
+  await db.exec(`SET search_path = ''`);
+  try {
+    return await queryRoutines(db, schemas);
+  } finally {
+    await db.exec(`SET search_path = ${saved.trim() === '' || saved === '""' ? "''" : saved}`);
+  }
+}
+
+async function queryRoutines(db: Database, schemas: string[]): Promise<Routine[]> {
   return db.query<Routine>(
     `SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, l.lanname AS lang,
             pg_get_functiondef(p.oid) AS def, p.prosrc AS src,
-            md5(coalesce(p.prosrc, '') || ':' || pg_get_function_result(p.oid)) AS md5,
+            md5(coalesce(p.prosrc, '')) AS md5,
             (SELECT substr(c, length('search_path=') + 1) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%') AS path,
             (SELECT string_agg(t.tgname || ' on ' || tn.nspname || '.' || tc.relname, ', ' ORDER BY 1)
                FROM pg_trigger t JOIN pg_class tc ON tc.oid = t.tgrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
@@ -115,6 +135,8 @@ export async function expectRelocatedBodies(db: Database, expected: Fingerprint,
   const user = await currentUser(db);
   moves = [...moves, ...(await ownedSequences(db, moves))];
   const after = new Map((await readRoutines(db, [...new Set(before.map((r) => r.schema))])).map((r) => [`${r.schema}.${r.name}`, r]));
+  // The signature names the argument types where they are: `f(s public.status)` is `f(s chat.status)` after the move.
+  const signature = relocateQualifiedNames(moves);
   const repaired: string[] = [];
   for (const r of before) {
     let body: string;
@@ -123,9 +145,9 @@ export async function expectRelocatedBodies(db: Database, expected: Fingerprint,
     } catch {
       continue; // checkFunctionBodies names a body that does not parse
     }
-    const now = after.get(`${r.schema}.${r.name}`);
+    const now = after.get(`${r.schema}.${signature(r.name)}`);
     if (body === r.src || now?.src !== body) continue;
-    const key = `function ${r.schema}.${r.name}`;
+    const key = `function ${r.schema}.${signature(r.name)}`;
     const entry = expected.get(key);
     if (!entry) continue;
     expected.set(key, { ...entry, value: entry.value.replace(/body md5 \w+$/, `body md5 ${now.md5}`) });

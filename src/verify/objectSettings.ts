@@ -88,10 +88,14 @@ export async function readObjectSettings(db: Database, schemas: string[], add: (
 
   // Functions an extension installs are the extension's; the body is hashed (a
   // move never changes it, and function bodies are checked for moved names apart).
-  for (const f of await db.query<{ schema: string; name: string; lang: string; volatility: string; definer: boolean; owner: string; config: string | null; acl: string | null; body: string }>(
+  // The argument and result types are text, relocated with the moves: a function
+  // of a moved enum or table's row type follows it by OID (`f(s public.status)`
+  // is `f(s chat.status)` after ALTER TYPE ... SET SCHEMA chat).
+  for (const f of await db.query<{ schema: string; name: string; lang: string; result: string; volatility: string; definer: boolean; owner: string; config: string | null; acl: string | null; body: string }>(
     `SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name, l.lanname AS lang,
+            coalesce(pg_get_function_result(p.oid), '') AS result,
             p.provolatile::text AS volatility, p.prosecdef AS definer, pg_get_userbyid(p.proowner) AS owner,
-            array_to_string(p.proconfig, ',') AS config, p.proacl::text AS acl, md5(coalesce(p.prosrc, '') || ':' || pg_get_function_result(p.oid)) AS body
+            array_to_string(p.proconfig, ',') AS config, p.proacl::text AS acl, md5(coalesce(p.prosrc, '')) AS body
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
      WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p')
        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
@@ -102,7 +106,7 @@ export async function readObjectSettings(db: Database, schemas: string[], add: (
       schema: f.schema,
       name: f.name,
       value:
-        `language ${f.lang}, ${VOLATILITY[f.volatility] ?? f.volatility}, security ${f.definer ? 'definer' : 'invoker'}, owner ${f.owner}, ` +
+        `language ${f.lang}, returns ${f.result}, ${VOLATILITY[f.volatility] ?? f.volatility}, security ${f.definer ? 'definer' : 'invoker'}, owner ${f.owner}, ` +
         `config (${f.config ?? ''}), execute ${f.acl ?? 'default'}, body md5 ${f.body}`,
     });
   }

@@ -28,6 +28,24 @@ export function relocateFingerprint(before: Fingerprint, moves: SchemaMove[]): F
     .map((e) => ({ name: e.name, from: e.schema, to: movedTables.get(`${e.schema}.${e.table}`)! }));
   moves = [...moves, ...owned];
   const target = new Map(moves.map((m) => [`${m.from}.${m.name}`, m.to]));
+  const rewrite = relocateQualifiedNames(moves);
+  const result: Fingerprint = new Map();
+  for (const entry of before.values()) {
+    const owner = entry.table ?? entry.name;
+    const schema = target.get(`${entry.schema}.${owner}`) ?? target.get(`${entry.schema}.${entry.name}`) ?? entry.schema;
+    // A function is named by its signature, `f(s public.status)`; so is the comment on it (the one comment with no table).
+    const signed = entry.kind === 'function' || (entry.kind === 'comment' && entry.table === undefined);
+    const moved: Entry = { ...entry, schema, name: signed ? rewrite(entry.name) : entry.name, value: rewrite(entry.value) };
+    result.set(entryKey(moved), moved);
+  }
+  return result;
+}
+
+/**
+ * A rewrite of definition text: every qualified name of a moved object, as
+ * the server prints it, to its new schema.
+ */
+export function relocateQualifiedNames(moves: SchemaMove[]): (text: string) => string {
   const renames = moves.flatMap((m) =>
     nameSpellings(m.name).flatMap((name) => {
       const from = `${quoteIdent(m.from)}.${name}`;
@@ -37,19 +55,11 @@ export function relocateFingerprint(before: Fingerprint, moves: SchemaMove[]): F
       return [{ from, to }, ...inLiteral];
     }),
   );
-  const rewrite = (text: string) => {
+  return (text: string) => {
     let out = text;
     for (const r of renames) out = replaceQualified(out, r.from, r.to);
     return out;
   };
-  const result: Fingerprint = new Map();
-  for (const entry of before.values()) {
-    const owner = entry.table ?? entry.name;
-    const schema = target.get(`${entry.schema}.${owner}`) ?? target.get(`${entry.schema}.${entry.name}`) ?? entry.schema;
-    const moved: Entry = { ...entry, schema, value: rewrite(entry.value) };
-    result.set(entryKey(moved), moved);
-  }
-  return result;
 }
 
 /**
