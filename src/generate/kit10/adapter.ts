@@ -87,11 +87,13 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
   const trimmed = statements.map((s) => s.trim()).filter(Boolean);
   // The schema before and after, rebuilt only when asked (verification, copy, views): loading
   // drizzle-kit/api-postgres and rebuilding cost ~1 s, which move --no-verify does not need.
-  // The files are read now: the project copy is gone by then.
-  const files = readSnapshotFiles(out, written.tag);
+  // The new snapshot is read now, since the project copy is gone by then; the earlier ones are the
+  // project's own (the copy's are the same files), read only if a rebuild is asked for.
+  const snapshotText = readFileSync(join(out, written.snapshotFile), 'utf8');
+  const files = () => ({ ...readSnapshotFiles(request.config.out, before.at(-1)!.tag), [written.tag]: JSON.parse(snapshotText) as { id: string } });
   const where = (tag: string) => (tag === written.tag ? join(relative(cwd, out), tag, 'snapshot.json') : relative(request.root, join(request.config.out, tag, 'snapshot.json')));
   let rebuilding: Promise<ReconstructedMigration[]> | undefined;
-  const rebuild = () => (rebuilding ??= reconstructMigrations(kit, files, [before.at(-1)!.tag, written.tag], where));
+  const rebuild = () => (rebuilding ??= reconstructMigrations(kit, files(), [before.at(-1)!.tag, written.tag], where));
   // The objects drizzle-kit took a hint for, which need SQL: for a move, those it wrote SET SCHEMA for;
   // for a copy, those its previous snapshot holds.
   const held = copy ? (await rebuild())[0]!.snapshot : undefined;
@@ -113,7 +115,7 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
       const [previous, next] = await rebuild();
       return { previous: previous!.snapshot, next: next!.snapshot };
     },
-    files: [{ file: written.snapshotFile, after: readFileSync(join(out, written.snapshotFile), 'utf8') }],
+    files: [{ file: written.snapshotFile, after: snapshotText }],
     when: written.when,
     warnings: [],
   };
