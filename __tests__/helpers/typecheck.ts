@@ -18,11 +18,12 @@ let previous: ts.LanguageService | undefined;
 /**
  * What `tsc --noEmit -p tsconfig.json` run in `dir` prints, computed in this
  * process by the same TypeScript, in tsc's order: the config's errors, the
- * syntax errors, and only without those the options', global and semantic
- * ones; in its plain (not a TTY) format.
+ * syntax errors, and only without those the options', global, semantic and
+ * (for a project that emits declarations) declaration ones; in its plain
+ * (not a TTY) format.
  */
 export function typecheckProject(dir: string): string {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(dir, 'tsconfig.json'), {}, {
+  const parsed = ts.getParsedCommandLineOfConfigFile(join(dir, 'tsconfig.json'), { noEmit: true }, {
     ...ts.sys,
     getCurrentDirectory: () => dir,
     onUnRecoverableConfigFileDiagnostic: (d) => {
@@ -55,6 +56,8 @@ export function typecheckProject(dir: string): string {
   if (diagnostics.length === parsed.errors.length) {
     diagnostics.push(...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics());
     if (diagnostics.length === parsed.errors.length) diagnostics.push(...program.getSemanticDiagnostics());
+    const declarations = parsed.options.declaration || parsed.options.composite;
+    if (declarations && diagnostics.length === parsed.errors.length) diagnostics.push(...program.getDeclarationDiagnostics());
   }
   previous?.dispose();
   previous = service;
