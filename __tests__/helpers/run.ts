@@ -9,12 +9,13 @@ export const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 export const DRIZZLE_KIT = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs');
 
 /**
- * Node flags for a spawned CLI. A child lives for one command, too short for
- * V8's optimising tier to pay back compiling PGlite's hot WebAssembly: with
- * Liftoff (V8's baseline compiler) alone, a verifying child costs about
- * half the CPU (verify, 20 rows: 3.2 s -> 1.45 s on Node 20, 2.4 s -> 1.4 s
- * on Node 22; move with its verification: 3.45 s -> 1.85 s), and the suite
- * is CPU-bound. The tool runs the same code either way.
+ * Node flags for a spawned CLI (or a script of dist/ that opens PGlite). A
+ * child lives for one command, too short for V8's optimising tier to pay
+ * back compiling PGlite's hot WebAssembly: with Liftoff (V8's baseline
+ * compiler) alone, a verifying child costs about half the CPU (verify, 20
+ * rows: 3.2 s -> 1.45 s on Node 20, 2.4 -> 1.4 on 22, 3.0 -> 1.35 on 24;
+ * move with its verification: 3.45 s -> 1.85 s), and the suite is
+ * CPU-bound. The tool runs the same code either way.
  */
 export const CLI_NODE_FLAGS = ['--liftoff-only'];
 
