@@ -16,7 +16,6 @@
  * REALWORLD_NO_VERIFY=1 runs every case with `--no-verify` and without its
  * marker: what the rewrite, generate and patch stages give on their own.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadDrizzleConfig, type DrizzleConfig } from '../src/generate/drizzleConfig';
@@ -27,6 +26,7 @@ import { openPglite, type Database } from '../src/verify/database';
 import { preparePlatform, projectPlatform } from '../src/verify/platform';
 import { migrateWith, runCli, runKit } from './helpers/run';
 import { copyRealworldProject, hashTree, REALWORLD_DIR, REPO_ROOT, removedAfterEach } from './helpers/tempProject';
+import { typecheckProject } from './helpers/typecheck';
 
 interface RealworldCase {
   name: string;
@@ -44,7 +44,6 @@ interface RealworldCase {
   fails?: { reason: string; match: string };
 }
 
-const TSC = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const NO_VERIFY = process.env.REALWORLD_NO_VERIFY === '1';
 
 const projects = readdirSync(REALWORLD_DIR, { withFileTypes: true })
@@ -110,10 +109,9 @@ function extensionsCreatedIn(folder: string): string[] {
   return [...names];
 }
 
-/** tsc's diagnostics, with the temp folder's path taken out so two copies compare equal. */
+/** tsc's diagnostics (helpers/typecheck.ts), with the temp folder's path taken out so two copies compare equal. */
 function typecheck(dir: string): string {
-  const r = spawnSync(process.execPath, [TSC, '--noEmit', '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
-  return `${r.stdout}${r.stderr}`.split(dir).join('<project>');
+  return typecheckProject(dir).split(dir).join('<project>');
 }
 
 describe.each(projects)('real-world project %s', (project) => {
