@@ -1,4 +1,3 @@
-import { structuredPatch } from 'diff';
 import { isAbsolute, relative } from 'node:path';
 import type { MoveResult } from '../move';
 import {
@@ -12,7 +11,7 @@ import {
   type VerificationReport,
   type VerifyCommandReport,
 } from './types';
-import { unifiedDiff, type FileChange } from './unifiedDiff';
+import { changedLines, unifiedDiff, type FileChange } from './unifiedDiff';
 
 export interface ReportContext {
   /** The project root the result's paths are relative to. */
@@ -38,7 +37,7 @@ export function buildMoveReport(result: MoveResult, context: ReportContext): Mov
     return 'schema';
   };
   const files: ReportedFile[] = result.changes.map((change) => {
-    const { additions, deletions } = countLines(change);
+    const { additions, deletions } = changedLines(change);
     return {
       path: slash(relative(root, change.path)),
       status: change.before === undefined ? 'added' : 'modified',
@@ -72,18 +71,6 @@ export function buildVerifyCommandReport(verification: VerificationReport, hazar
   return { version: REPORT_VERSION, command: 'verify', verification, ...(hazards ? { hazards } : {}) };
 }
 
-function countLines(change: FileChange): { additions: number; deletions: number } {
-  const patch = structuredPatch('a', 'b', change.before ?? '', change.after, undefined, undefined, { context: 0 });
-  let additions = 0;
-  let deletions = 0;
-  for (const hunk of patch.hunks) {
-    for (const line of hunk.lines) {
-      if (line.startsWith('+')) additions++;
-      else if (line.startsWith('-')) deletions++;
-    }
-  }
-  return { additions, deletions };
-}
 
 /**
  * The plan records foreign keys with the schemas after the move; the schemas
