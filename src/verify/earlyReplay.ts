@@ -13,15 +13,17 @@ import { Timer, type VerifyOptions } from './verifyReport';
 export const BESIDE_GENERATE = ' (beside drizzle-kit)';
 
 /**
- * The replay a `move` verifies on, started before its migration exists.
- * drizzle-kit takes most of a second to write the migration, in its own
- * process; what the verification replays before it (the engine started, the
- * platform prepared, every migration on disk replayed, their drift measured)
- * does not depend on it. So `move` starts that replay first, and the
- * verification claims it once the migration is patched. When the migration
- * asks for something the replay was not prepared with (an extension not
- * loaded, a platform stub it changes, a role it creates that an earlier one
- * named), the claim is refused and the verification replays as before.
+ * The replay before the migration under test, made as if that migration were
+ * still to be written. drizzle-kit takes most of a second to write it, in its
+ * own process; what the verification replays before it (the engine started,
+ * the platform prepared, every migration on disk replayed, their drift
+ * measured) does not depend on it. So `move` starts that replay first, and
+ * the verification claims it once the migration is patched; `verify` makes
+ * the same one in line (replayBeforeTarget), so both share the cached replay.
+ * When the migration asks for something the replay was not prepared with (an
+ * extension not loaded, a platform stub it changes, a role it creates that an
+ * earlier one named), the claim is refused and the verification replays with
+ * the migration prepared for from the start.
  */
 export interface EarlyReplay {
   /** The project's migrations on disk, as the replay read them; undefined when they could not be read (the verification says why). */
