@@ -211,7 +211,8 @@ describe('verify on the 000 fixture after a move', () => {
     );
     const failing = await run(tamper(set, { rollback: (sql) => sql.replace('ALTER TABLE "feature_planner"."plan_steps" SET SCHEMA "public";', '') }));
     expect(failing.ok).toBe(false);
-    expect(failing.rollback!.failure).toMatch(/rollback\.sql: statement 1 .* failed: cannot drop schema feature_planner because other objects depend on it/);
+    // Named by the statement that failed, the last one, not by the file's first (a rollback has no breakpoints).
+    expect(failing.rollback!.failure).toMatch(/rollback\.sql: statement \d+ \(DROP SCHEMA "feature_planner";\) failed: cannot drop schema feature_planner because other objects depend on it/);
   }, 60_000);
 
   it('reports drift (003): an older migration the code does not match is a warning; the same drift made by this migration fails', async () => {

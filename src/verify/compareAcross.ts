@@ -17,6 +17,7 @@ import {
   type SchemaMove,
 } from './fingerprint';
 import type { MigrationSet, MigrationStep } from './migrationSet';
+import { parsedStatements } from './platform';
 import { applyStatements, culprit, describeFailure, type StatementFailure } from './replay';
 import type { Timer, VerifyOptions, VerifyReport, VerifyRow } from './verifyReport';
 
@@ -105,7 +106,9 @@ export async function compareAcrossMigration(
   const rollback = set.rollback;
   await db.exec(inTransaction ? 'SAVEPOINT reschema_rollback' : 'BEGIN');
   try {
-    const rolledBack = await timer.time('rollback', () => applyStatements(db, rollback.file, rollback.statements, { transaction: false }));
+    // Run by hand as one file, a rollback has no breakpoints: split by Postgres' parser, a failure names its statement.
+    const statements = await parsedStatements(rollback.sql);
+    const rolledBack = await timer.time('rollback', () => applyStatements(db, rollback.file, statements, { transaction: false }));
     if (rolledBack) {
       report.rollback = { file: rollback.file, ok: false, differences: [], failure: describeFailure(rolledBack) };
       return;

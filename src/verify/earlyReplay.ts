@@ -2,7 +2,7 @@ import type { DrizzleConfig } from '../generate/drizzleConfig';
 import type { EngineName } from './database';
 import { chooseEngine } from './engineChoice';
 import { loadProjectMigrationSet, type MigrationSet } from './migrationSet';
-import { createNamedRoles, platformFacts, preludeStatements, rolesToCreate } from './platform';
+import { createNamedRoles, platformFacts, parsedStatements, rolesToCreate } from './platform';
 import { supabasePrelude } from './preludes/supabase';
 import { extensionsCreatedBy, rolesCreatedBy } from './replay';
 import { replayedDatabase, replayInputFor, type ReplayedDatabase, type ReplayInput } from './replayedDatabase';
@@ -79,7 +79,7 @@ function replayBefore(before: Promise<MigrationSet | undefined>, options: Verify
       const early = await replay;
       claimed = true;
       if (!early) return undefined;
-      const preludes = (await Promise.all((options.preludes ?? []).map((p) => preludeStatements(p.sql)))).flat();
+      const preludes = (await Promise.all((options.preludes ?? []).map((p) => parsedStatements(p.sql)))).flat();
       const fits = serves(early, set, engine, extensions, preludes, options);
       if (fits) {
         try {

@@ -77,8 +77,8 @@ export function projectPlatform(root: string, config: Pick<DrizzleConfig, 'prefi
   return { ...(platform ? { platform } : {}), preludes: [...configured, ...given] };
 }
 
-/** A prelude's statements, as Postgres' parser splits them; text it cannot parse goes whole, so the server names the error. */
-export async function preludeStatements(sql: string): Promise<string[]> {
+/** A file's statements (a prelude, a rollback), as Postgres' parser splits them; text it cannot parse goes whole, so the server names the error. */
+export async function parsedStatements(sql: string): Promise<string[]> {
   await loadPgParser();
   try {
     return parseStatements(sql).map((s) => s.sql);
@@ -116,7 +116,7 @@ export function platformFacts(statements: string[]) {
  * (migrations and rollback). Says what it made in `notes`.
  */
 export async function preparePlatform(db: Database, statements: string[], options: PlatformOptions, notes: string[]): Promise<void> {
-  const preludes = await Promise.all(options.preludes.map(async (p) => ({ ...p, statements: await preludeStatements(p.sql) })));
+  const preludes = await Promise.all(options.preludes.map(async (p) => ({ ...p, statements: await parsedStatements(p.sql) })));
   const fromPreludes = preludes.flatMap((p) => p.statements);
   const { madeByMigrations } = platformFacts(statements);
 
