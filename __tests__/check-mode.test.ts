@@ -2,7 +2,6 @@ import Ajv from 'ajv';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_NODE_FLAGS } from './helpers/run';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
 /**
@@ -14,7 +13,7 @@ const BIN = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const GROWTH = 'src/db/schema/growth.ts';
 
 function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, [...CLI_NODE_FLAGS, BIN, ...args], {
+  const run = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

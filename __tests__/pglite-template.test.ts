@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_NODE_FLAGS } from './helpers/run';
 import { removeTemp, REPO_ROOT } from './helpers/tempProject';
 
 /**
@@ -22,7 +21,7 @@ function child(body: string): string {
     const { templatePath } = require(${DIST} + '/pgliteTemplate.js');
     const hasTable = async (db, name) => (await db.query("SELECT to_regclass('public." + name + "') IS NOT NULL AS found"))[0].found;
     (async () => { ${body} })().catch((error) => { console.error(error); process.exitCode = 1; });`;
-  const r = spawnSync(process.execPath, [...CLI_NODE_FLAGS, '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: ownTmp }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: ownTmp }, timeout: 120_000 });
   expect(r.stderr).toBe('');
   return r.stdout.trim();
 }

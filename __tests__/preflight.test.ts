@@ -11,7 +11,6 @@ import { readKit031History } from '../src/generate/kit031/adapter';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { openEmbeddedPostgres, type Database } from '../src/verify/database';
 import { planSeed } from '../src/verify/seedRows';
-import { CLI_NODE_FLAGS } from './helpers/run';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
 
 const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
@@ -19,7 +18,7 @@ const PASSWORD = 'Sw0rdfish-f79e78bc';
 const ROWS = 7;
 
 function runCli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [...CLI_NODE_FLAGS, CLI, ...args], {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

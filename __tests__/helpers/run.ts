@@ -9,22 +9,11 @@ export const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 export const DRIZZLE_KIT = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs');
 
 /**
- * Node flags for a spawned CLI (or a script of dist/ that opens PGlite). A
- * child lives for one command, too short for V8's optimising tier to pay
- * back compiling PGlite's hot WebAssembly: with Liftoff (V8's baseline
- * compiler) alone, a verifying child costs about half the CPU (verify, 20
- * rows: 3.2 s -> 1.45 s on Node 20, 2.4 -> 1.4 on 22, 3.0 -> 1.35 on 24;
- * move with its verification: 3.45 s -> 1.85 s), and the suite is
- * CPU-bound. The tool runs the same code either way.
- */
-export const CLI_NODE_FLAGS = ['--liftoff-only'];
-
-/**
  * The CLI as a user in CI runs it: a child process with stdin closed and
  * CI=true, without the DATABASE_URL or GITHUB_STEP_SUMMARY this machine may have.
  */
 export function runCli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [...CLI_NODE_FLAGS, CLI, ...args], {
+  return spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
