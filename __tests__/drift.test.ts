@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { move, MoveNotVerifiedError } from '../src/move';
+import { BESIDE_GENERATE } from '../src/verify/earlyReplay';
 import { loadMigrationSet, migrationStep, type MigrationSet } from '../src/verify/migrationSet';
 import { verifyMigration } from '../src/verify/verifyMigration';
 import { REPO_ROOT, hashTree, removeTemp } from './helpers/tempProject';
@@ -113,7 +114,7 @@ describe('a verified move on a schema Postgres reshapes', () => {
       expect(report.seededTables).toEqual(['public.members', 'public.teams']);
       expect(report.notes.join('\n')).toContain('generated rows in 2 of 5 tables');
       // move replays beside drizzle-kit (src/verify/earlyReplay.ts): those phases are marked so.
-      const beside = ' (beside drizzle-kit)';
+      const beside = BESIDE_GENERATE;
       expect(report.timingsMs).toEqual(
         expect.objectContaining({ [`start${beside}`]: expect.any(Number), seed: expect.any(Number), drift: expect.any(Number) }),
       );

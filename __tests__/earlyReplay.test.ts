@@ -6,7 +6,7 @@
  */
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { move } from '../src/move';
-import { startEarlyReplay, type EarlyReplay } from '../src/verify/earlyReplay';
+import { BESIDE_GENERATE, startEarlyReplay, type EarlyReplay } from '../src/verify/earlyReplay';
 import { loadMigrationSet, migrationStep, type MigrationSet } from '../src/verify/migrationSet';
 import { verifyMigration, type VerifyOptions, type VerifyReport } from '../src/verify/verifyMigration';
 import { bookkeeping } from '../src/verify/verifyProject';
@@ -18,7 +18,7 @@ const NO_EARLY: EarlyReplay = { onDisk: async () => undefined, claim: async () =
 
 /** The report without what differs by design: the phase timings and the replay cache's note. */
 const comparable = (r: VerifyReport) => ({ ...r, timingsMs: {}, notes: r.notes.filter((n) => !/not replayed again/.test(n)).sort() });
-const besideDrizzleKit = (r: VerifyReport) => Object.keys(r.timingsMs).filter((k) => k.endsWith('(beside drizzle-kit)'));
+const besideDrizzleKit = (r: VerifyReport) => Object.keys(r.timingsMs).filter((k) => k.endsWith(BESIDE_GENERATE));
 
 /** The migration under test with statements appended. */
 function appended(set: MigrationSet, sql: string): MigrationSet {
@@ -49,7 +49,7 @@ describe('the replay started beside drizzle-kit', () => {
   it('is claimed, and the report is the one a replay after generation gives', async () => {
     const claimed = await verifyMigration(set, options, early());
     const replayed = await verifyMigration(set, options, NO_EARLY);
-    expect(besideDrizzleKit(claimed)).toEqual(expect.arrayContaining(['start (beside drizzle-kit)']));
+    expect(besideDrizzleKit(claimed)).toEqual(expect.arrayContaining([`start${BESIDE_GENERATE}`]));
     expect(claimed.timingsMs).not.toHaveProperty('start');
     expect(claimed.timingsMs).toHaveProperty(['waiting for the replay']);
     expect(besideDrizzleKit(replayed)).toEqual([]);

@@ -153,18 +153,24 @@ async function runBaseline(project, ctx, kitBin = DRIZZLE_KIT) {
 
 const spread = (values) => `${round(Math.min(...values))} / ${round(Math.max(...values))} ms`;
 
-async function benchMigration() {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) {
-    throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
-  }
-  if (!fs.existsSync(DRIZZLE_KIT)) throw new Error(`drizzle-kit is not installed (${DRIZZLE_KIT})`);
+/**
+ * What both comparisons start from: the built CLI and the drizzle-kit they
+ * time (`kit`, else `missing` is the error), the Node version, the temp
+ * folders to remove (the first is the TMPDIR every timed child gets).
+ */
+function benchSetup(kit, missing) {
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
+  if (!fs.existsSync(kit)) throw new Error(missing);
   const nodeVersion = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-
   const dirs = [];
   const keep = process.env.BENCH_KEEP === '1';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reschema-bench-tmpdir-'));
   dirs.push(tmp);
-  const ctx = { dirs, keep, env: { TMPDIR: tmp } };
+  return { nodeVersion, dirs, keep, tmp, ctx: { dirs, keep, env: { TMPDIR: tmp } } };
+}
+
+async function benchMigration() {
+  const { nodeVersion, dirs, keep, ctx } = benchSetup(DRIZZLE_KIT, `drizzle-kit is not installed (${DRIZZLE_KIT})`);
   const loadBefore = os.loadavg()[0];
   const { rounds, warmup } = await alternateRounds(dirs, keep, () => baselineProject(dirs), async (project) => {
     const moveMs = WITH_VERIFIED_MOVE ? await runMove('move', [], ctx) : NaN;
@@ -237,14 +243,7 @@ async function alternateRounds(dirs, keep, prepare, runRound) {
  */
 async function benchMigration10() {
   const kitV1 = path.join(NODE_MODULES, 'drizzle-kit-v1');
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` (npm run bench does)');
-  if (!fs.existsSync(kitV1)) throw new Error(`drizzle-kit 1.0 is not installed (${kitV1}; npm install)`);
-  const nodeVersion = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  const dirs = [];
-  const keep = process.env.BENCH_KEEP === '1';
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reschema-bench-tmpdir-'));
-  dirs.push(tmp);
-  const ctx = { dirs, keep, env: { TMPDIR: tmp } };
+  const { nodeVersion, dirs, keep, tmp, ctx } = benchSetup(kitV1, `drizzle-kit 1.0 is not installed (${kitV1}; npm install)`);
   const line = {
     fixture: path.join(REPO_ROOT, 'fixtures', 'projects', 'feature-planner-v1'),
     nodeModules: kit10NodeModules(tmp),

@@ -70,7 +70,7 @@ export function replayBeforeTarget(set: MigrationSet, options: VerifyOptions): E
 
 function replayBefore(before: Promise<MigrationSet | undefined>, options: VerifyOptions, besideGenerate: boolean): EarlyReplay {
   // A replay that fails is the verification's to report: it replays again, and says so.
-  const replay: Promise<Replayed | undefined> = before.then((set) => (set ? replayOnDisk(set, options) : undefined)).catch(() => undefined);
+  const replay: Promise<Replayed | undefined> = before.then((set) => (set ? replaySteps(set, options) : undefined)).catch(() => undefined);
   let claimed = false;
   return {
     onDisk: () => before,
@@ -132,7 +132,8 @@ export async function withEarlyReplay<T>(
   }
 }
 
-async function replayOnDisk(set: MigrationSet, options: VerifyOptions): Promise<Replayed> {
+/** Every step of `set` replayed, as the verification of a migration after them would replay them. */
+async function replaySteps(set: MigrationSet, options: VerifyOptions): Promise<Replayed> {
   const notes: string[] = [];
   const timer = new Timer();
   const engine = chooseEngine(options.engine ?? 'pglite', set, options.preludes ?? [], []);
