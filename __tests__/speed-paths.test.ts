@@ -1,7 +1,9 @@
 /**
- * The CLI's processes, as a user's machine sees them: drizzle-kit runs after
- * the plan, once, as its own CLI (`node <drizzle-kit bin> generate ...` in a
- * copy of the project); a run that fails before it starts none; and a run
+ * The CLI's processes, as a user's machine sees them. drizzle-kit 0.31 runs
+ * after the plan, once, as its own CLI (`node <drizzle-kit bin> generate ...`
+ * in a copy of the project), and a run that fails before it starts none.
+ * drizzle-kit 1.0's process starts before the plan and runs its SDK
+ * (bin/drizzle-kit-sdk.js), and ends with the run however it ends. A run
  * leaves nothing in the temp folder. The spawned CLI is the compiled one
  * (dist/: build first).
  */
@@ -10,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import Module from 'node:module';
 import { join } from 'node:path';
+import { copyKit10Project } from './helpers/kit10Project';
 import { REPO_ROOT, copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
 
 const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
@@ -39,8 +42,9 @@ function runRecordingSpawns(cwd: string, args: string[], env: NodeJS.ProcessEnv 
        const original = cp[name];
        cp[name] = function (command, args, options, ...rest) {
          const env = (options && options.env) || process.env;
-         fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ command, args: Array.isArray(args) ? args : [], compileCache: env.NODE_COMPILE_CACHE }) + '\\n');
-         return original.call(this, command, args, options, ...rest);
+         const child = original.call(this, command, args, options, ...rest);
+         fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ command, args: Array.isArray(args) ? args : [], compileCache: env.NODE_COMPILE_CACHE, pid: child && child.pid }) + '\\n');
+         return child;
        };
      }`,
   );
@@ -49,7 +53,7 @@ function runRecordingSpawns(cwd: string, args: string[], env: NodeJS.ProcessEnv 
     ? readFileSync(log, 'utf8')
         .trim()
         .split('\n')
-        .map((line) => JSON.parse(line) as { command: string; args: string[]; compileCache?: string })
+        .map((line) => JSON.parse(line) as { command: string; args: string[]; compileCache?: string; pid?: number })
     : [];
   return { run, spawns };
 }
@@ -107,5 +111,56 @@ describe("the CLI's processes", () => {
     expect(readdirSync(join(dir, MIGRATIONS)).some((f) => f.endsWith('_move_to_feature_planner.sql'))).toBe(true);
     // The shadow copies are gone too; Node's own compile cache (Node >= 22.1) is the only thing allowed to stay.
     expect(readdirSync(temp).filter((entry) => entry !== 'node-compile-cache')).toEqual([]);
+  });
+});
+
+/** Whether a process is gone (or a zombie nobody reaped yet), within a few seconds of its parent's end. */
+function ended(pid: number): boolean {
+  for (const until = Date.now() + 5000; Date.now() < until; ) {
+    let state: string;
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]!;
+    } catch {
+      return true;
+    }
+    if (state === 'Z') return true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  return false;
+}
+
+describe("the CLI's processes on drizzle-kit 1.0", () => {
+  const SDK_WORKER = join(REPO_ROOT, 'bin', 'drizzle-kit-sdk.js');
+
+  it("starts drizzle-kit's process before the plan, one for the run, and runs its SDK there", () => {
+    const dir = track(copyKit10Project('feature-planner-v1'));
+    const { run, spawns } = runRecordingSpawns(dir, ['move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify']);
+    expect(run.stderr).toContain('written');
+    expect(run.status).toBe(0);
+    expect(spawns.map((s) => [s.command, ...s.args])).toEqual([[process.execPath, SDK_WORKER, expect.stringMatching(/[/\\]node_modules[/\\]drizzle-kit[/\\]cli\.js$/)]]);
+    expect(readdirSync(join(dir, MIGRATIONS)).some((f) => f.endsWith('_move_to_feature_planner'))).toBe(true);
+    expect(ended(spawns[0]!.pid!)).toBe(true);
+  });
+
+  it('a run that fails in the plan ends the process it started, and leaves the tree byte-identical', () => {
+    const dir = track(copyKit10Project('feature-planner-v1'));
+    const before = hashTree(dir);
+    const { run, spawns } = runRecordingSpawns(dir, ['move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify'], { DRIZZLE_RESCHEMA_FAIL_AT: 'plan:done' });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/injected failure at plan:done/);
+    expect(spawns.map((s) => s.args[0])).toEqual([SDK_WORKER]);
+    expect(ended(spawns[0]!.pid!)).toBe(true);
+    expect(hashTree(dir)).toEqual(before);
+  });
+
+  it("names drizzle-kit's first error line when its SDK fails (a schema file imports a package not installed): exit 2, tree byte-identical", () => {
+    const dir = track(copyKit10Project('feature-planner-v1'));
+    const index = join(dir, 'src/lib/db/schema/index.ts');
+    writeFileSync(index, `import 'no-such-package';\n${readFileSync(index, 'utf8')}`);
+    const before = hashTree(dir);
+    const { run } = runRecordingSpawns(dir, ['move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify']);
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^drizzle-reschema: drizzle-kit 1\.\S+ generate failed \(\w+\): Error: Cannot find module 'no-such-package'$/)]);
+    expect(hashTree(dir)).toEqual(before);
   });
 });

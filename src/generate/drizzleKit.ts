@@ -53,7 +53,7 @@ export interface KitRun {
  *   instead of through a worker thread it starts first: a handful of files
  *   cost ~8 ms each that way, against ~50 ms for the worker's start-up.
  */
-const KIT_ENV = {
+export const KIT_ENV = {
   CI: 'true',
   NO_COLOR: '1',
   FORCE_COLOR: '0',
@@ -62,7 +62,7 @@ const KIT_ENV = {
   ESBUILD_WORKER_THREADS: '0',
 };
 
-const DEFAULT_TIMEOUT_MS = 300_000;
+export const DEFAULT_TIMEOUT_MS = 300_000;
 
 /**
  * Runs drizzle-kit as its own CLI, `node <bin> <args>` in `cwd`, with an

@@ -3,6 +3,7 @@ import type { DrizzleConfig } from './drizzleConfig';
 import { resolveDrizzleKit, type DrizzleKit, type KitRun } from './drizzleKit';
 import { kit031Adapter } from './kit031/adapter';
 import { kit10Adapter } from './kit10/adapter';
+import { stopEarlyKits } from './kit10/sdkProcess';
 import type { PgSnapshot } from './migrationsFolder';
 import type { Relocation } from './relocateSnapshot';
 
@@ -23,6 +24,11 @@ export interface KitAdapter {
   checkFolder(config: DrizzleConfig, root: string): void;
   /** Runs `generate` in a copy of the project and reads back the one migration it wrote. */
   generate(request: KitGenerateRequest): Promise<KitMigration>;
+  /**
+   * Where the line can take its request later (1.0's SDK), starts drizzle-kit's process now, so that
+   * its start-up overlaps the plan (the CLI calls it first; `generate` takes the process).
+   */
+  startEarly?(root: string): void;
   /** Where a file that goes with migration `tag` but is not one (`rollback`, `drop-source`) lives. */
   besideMigration(config: Pick<DrizzleConfig, 'out' | 'prefix'>, tag: string, suffix: 'rollback' | 'drop-source'): string;
   /** The project's migrations as this line records them, each with the schema it leaves (verify, check, preflight). */
@@ -111,6 +117,20 @@ export interface KitMigration {
 /** The adapter of the project's own drizzle-kit (or the bundled one), for readers of the migrations folder. */
 export function projectAdapter(root: string): KitAdapter {
   return adapterFor(resolveDrizzleKit(root));
+}
+
+/**
+ * The CLI, before it plans: the project's drizzle-kit starts loading now where its line allows.
+ * Returns what ends it if `generate` never took it. No drizzle-kit, or one no adapter drives,
+ * starts nothing here: the run then says so where it always did.
+ */
+export function startDrizzleKitEarly(root: string): () => void {
+  try {
+    projectAdapter(root).startEarly?.(root);
+  } catch {
+    // Said by the run itself, with its exit code.
+  }
+  return stopEarlyKits;
 }
 
 export interface MigrationSnapshots {

@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ToolError } from '../../errors';
 import type { DrizzleConfig } from '../drizzleConfig';
-import { runDrizzleKit, type DrizzleKit, type KitRun } from '../drizzleKit';
+import type { DrizzleKit, KitRun } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
 import type { KitSchemaState } from './ddlSnapshot';
 import { readSnapshotFiles, reconstructMigrations, type ReconstructedMigration } from './history';
 import { migrationFolders, readKit10Folder } from './folder';
 import type { PgSnapshot } from '../migrationsFolder';
 import type { Relocation } from '../relocateSnapshot';
-import { copyHints, isKitMoveStatement, isKitSourceDrop, moveHints, openQuestionError, type UnresolvedItem } from './hints';
+import { copyHints, isKitMoveStatement, isKitSourceDrop, moveHints, openQuestionError } from './hints';
+import { kit10Process, startKit10Early, type SdkAnswer } from './sdkProcess';
 import { keepViewsAcrossMoves, type KitView } from './views';
 
 const BREAKPOINT = '--> statement-breakpoint';
@@ -17,9 +18,10 @@ const BREAKPOINT = '--> statement-breakpoint';
 /**
  * drizzle-kit 1.0, checked on 1.0.0-rc.5 (folder layout in ./folder.ts). Its
  * snapshots are never edited: the moves are told through its own hints
- * (./hints.ts). `generate --output json` prints one JSON line whose `status` is
- * `ok` (with `migration_path`), `no_changes` (nothing written) or
- * `missing_hints` (exit 2, nothing written).
+ * (./hints.ts). It runs through its SDK (./sdkProcess.ts), whose `generate`
+ * answers what `generate --output json` prints: a `status` of `ok` (with
+ * `migration_path`), `no_changes` (nothing written) or `missing_hints`
+ * (nothing written).
  */
 export function kit10Adapter(kit: DrizzleKit): KitAdapter {
   return {
@@ -27,6 +29,7 @@ export function kit10Adapter(kit: DrizzleKit): KitAdapter {
     line: '1.0 (<timestamp>_<name>/migration.sql)',
     checkFolder: (config, root) => void readKit10Folder(config.out, root, kit.version),
     generate: (request) => generate(kit, request),
+    startEarly: (root) => startKit10Early(kit, root),
     besideMigration,
     readHistory: (config, root) => readHistory(kit, config, root),
     migrator: { byName: true },
@@ -57,25 +60,23 @@ function besideMigration(config: Pick<DrizzleConfig, 'out'>, tag: string, suffix
   return join(config.out, tag, `${suffix}.sql`);
 }
 
-interface KitAnswer {
-  status: string;
-  migration_path?: string;
-  unresolved?: UnresolvedItem[];
-}
-
 async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<KitMigration> {
   const { cwd, configArg, out, name, describe } = request;
   const before = readKit10Folder(request.config.out, request.root, kit.version);
-  const args = ['generate', '--config', configArg, '--name', name, '--output', 'json'];
   const copy = request.strategy === 'copy';
   const hints = copy ? copyHints(request.relocations) : moveHints(request.relocations);
-  const answer = await generateOnce(kit, hints.length > 0 ? [...args, '--hints', JSON.stringify(hints)] : args, cwd, describe);
-  if (answer.status === 'missing_hints') throw openQuestionError(answer.unresolved ?? []);
-  if (answer.status === 'no_changes') {
-    const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', name], cwd);
-    if (custom.code !== 0) throw new ToolError(`drizzle-kit ${kit.version} generate --custom failed (exit ${custom.code}): ${describe(custom)}`);
-  } else if (answer.status !== 'ok') {
-    throw new ToolError(`drizzle-kit ${kit.version} generate answered status '${answer.status}'`);
+  const sdk = kit10Process(kit, request.root);
+  try {
+    const answer = await sdk.generate(cwd, { config: configArg, name, ...(hints.length > 0 ? { hints } : {}) }, describe);
+    if (answer.status === 'missing_hints') throw openQuestionError(answer.unresolved ?? []);
+    if (answer.status === 'no_changes') {
+      const custom = await sdk.generate(cwd, { config: configArg, name, custom: true }, describe);
+      if (custom.status !== 'ok') throw answerError(kit, 'generate --custom', custom, describe);
+    } else if (answer.status !== 'ok') {
+      throw answerError(kit, 'generate', answer, describe);
+    }
+  } finally {
+    sdk.stop();
   }
 
   const added = migrationFolders(out).filter((tag) => !before.some((m) => m.tag === tag));
@@ -133,22 +134,8 @@ function viewsOf(state: KitSchemaState): KitView[] {
   return state.ddl.filter((e) => e.entityType === 'views') as unknown as KitView[];
 }
 
-async function generateOnce(kit: DrizzleKit, args: string[], cwd: string, describe: (run: KitRun) => string): Promise<KitAnswer> {
-  const run = await runDrizzleKit(kit, args, cwd);
-  const line = run.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .reverse()
-    .find((l) => l.startsWith('{'));
-  let answer: KitAnswer | undefined;
-  try {
-    answer = line ? (JSON.parse(line) as KitAnswer) : undefined;
-  } catch {
-    answer = undefined;
-  }
-  const expectedCode = answer?.status === 'missing_hints' ? 2 : 0;
-  if (!answer || run.code !== expectedCode) {
-    throw new ToolError(`drizzle-kit ${kit.version} generate failed (exit ${run.code}): ${describe(run)}`);
-  }
-  return answer;
+/** drizzle-kit's own failure (`{ status: 'error', error: { code, message } }`), worded as its CLI prints it. */
+function answerError(kit: DrizzleKit, command: string, answer: SdkAnswer, describe: (run: KitRun) => string): ToolError {
+  const said = answer.error ? `Error: ${answer.error.message ?? answer.error.code}` : `status '${answer.status}'`;
+  return new ToolError(`drizzle-kit ${kit.version} ${command} failed (${answer.error?.code ?? answer.status}): ${describe({ code: null, stdout: '', stderr: said })}`);
 }
