@@ -78,8 +78,11 @@ export class Kit10Process {
     });
   }
 
+  /** Ends the process; this one does not wait for it to go (it ends on the signal, or when this one does). */
   stop(): void {
     this.child.kill();
+    this.child.unref();
+    this.child.stderr!.destroy();
   }
 
   private end(how: string): void {
