@@ -81,6 +81,7 @@ export class Kit10Process {
   /** Ends the process; this one does not wait for it to go (it ends on the signal, or when this one does). */
   stop(): void {
     this.child.kill();
+    if (this.child.connected) this.child.disconnect();
     this.child.unref();
     this.child.stderr!.destroy();
   }
