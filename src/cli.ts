@@ -215,17 +215,113 @@ export async function run(argv: string[]): Promise<void> {
   // Whatever fails, a database password given on the command line or in DATABASE_URL is not printed.
   const urlArgument = argv.find((a, i) => argv[i - 1] === '--database-url' || a.startsWith('--database-url='));
   const redact = redactorFor(urlArgument?.replace(/^--database-url=/, '') ?? process.env.DATABASE_URL);
+  // Ends drizzle-kit's process if a move started it early and never used it.
+  let stopKit: () => void = () => undefined;
   const parser = buildParser(argv, {
     move: async (args) => {
       debug = args.debug;
       format = args.format;
       // Before TypeScript loads and the plan is made: drizzle-kit's process (1.0) loads meanwhile.
-      const stopKit = args.migration ? (require('./generate/kitAdapter') as typeof import('./generate/kitAdapter')).startDrizzleKitEarly(resolve(args.cwd)) : () => undefined;
-      try {
-        await runMove(args);
-      } finally {
-        stopKit();
+      if (args.migration) stopKit = (require('./generate/kitAdapter') as typeof import('./generate/kitAdapter')).startDrizzleKitEarly(resolve(args.cwd));
+      // Loaded on demand so that --help does not pay for TypeScript.
+      const { move, MoveNotVerifiedError } = require('./move') as typeof import('./move');
+      const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        ...(args.map ? { map: args.map } : {}),
+        ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
+      });
+      const { readCatalog } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
+      const { progress } = require('./report/tty') as typeof import('./report/tty');
+      const steps = progress(process.stderr);
+      const dryRun = args.dryRun || args.check;
+      // Read the database first: a wrong URL must fail the run before anything is written.
+      if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
+      const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
+      if (args.compat && args.databaseUrl !== undefined) {
+        // security_invoker views (what keeps a compat view from widening access) came with Postgres 15.
+        const { readServerVersion } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
+        const version = await readServerVersion(args.databaseUrl);
+        if (version < 150000) {
+          throw new InputError(
+            `--compat: the server runs Postgres ${Math.floor(version / 10000)}, and compat views need 15 or later (security_invoker, so that a view shows no row and grants no access the table would not); nothing was written`,
+          );
+        }
       }
+      const root = resolve(args.cwd);
+      const hazardOptions = {
+        root,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        grants: args.grant,
+        ...(catalog ? { database: catalog } : {}),
+      };
+      // The hazard scan needs only the plan: it runs while drizzle-kit generates, when this thread
+      // would wait anyway. If it fails there, or has not run by the report, the report scans (and says why).
+      let hazards: HazardReport | undefined;
+      let scan: NodeJS.Immediate | undefined;
+      // A failed verification still shows the review (diff, SQL, rollback), then fails the run.
+      let notVerified: InstanceType<typeof MoveNotVerifiedError> | undefined;
+      const result = await move({
+        files: args.files,
+        cwd: args.cwd,
+        ...targets,
+        ...(args.tables ? { tables: args.tables } : {}),
+        ...(args.enums ? { enums: args.enums } : {}),
+        dryRun,
+        migration: args.migration,
+        ...(args.config !== undefined ? { config: args.config } : {}),
+        ...(args.name !== undefined ? { name: args.name } : {}),
+        grant: args.grant,
+        ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
+        // --check only tells whether the move is done: it proves nothing, so it verifies nothing.
+        verify: args.verify && !args.check,
+        engine: args.engine,
+        ...(args.rows !== undefined ? { rows: args.rows } : {}),
+        strategy: args.strategy,
+        keepSource: args.keepSource,
+        compat: args.compat,
+        ...(args.prelude ? { prelude: args.prelude } : {}),
+        // Said before anything is written, so an interrupted run still showed them.
+        onHazards: (hazards) => {
+          if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
+        },
+        onProgress: (step) => steps.step(step),
+        onPlan: (planned) => {
+          scan = setImmediate(() => {
+            try {
+              hazards = (require('./report/reportMove') as typeof import('./report/reportMove')).scanMoveHazards(planned, hazardOptions);
+            } catch {
+              hazards = undefined;
+            }
+          });
+        },
+      })
+        .catch((error: unknown) => {
+          if (!(error instanceof MoveNotVerifiedError)) throw error;
+          notVerified = error;
+          return error.result;
+        })
+        .finally(() => {
+          steps.done();
+          if (scan) clearImmediate(scan);
+        });
+      steps.step('looking for raw SQL that names the moved objects');
+      const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
+      let report: MoveReport;
+      try {
+        report = await reportMove(result, {
+          ...hazardOptions,
+          dryRun,
+          check: args.check,
+          migration: args.migration,
+          ...(hazards ? { hazards } : {}),
+          ...(result.verification ? { verification: toVerificationReport(result.verification) } : {}),
+        });
+      } finally {
+        steps.done();
+      }
+      printMove(report, args, result);
+      if (notVerified) throw new VerificationError(notVerified.message);
+      if (report.check && !report.check.ok) process.exitCode = 1;
     },
     verify: async (args) => {
       debug = args.debug;
@@ -292,108 +388,7 @@ export async function run(argv: string[]): Promise<void> {
     const report = (error as { report?: VerifyReport } | null)?.report;
     if (report) printVerify(report, format);
     process.exitCode = reportError(error, debug, redact);
+  } finally {
+    stopKit();
   }
-}
-
-/** `move`: the library's move, its report, and the exit code. */
-async function runMove(args: MoveArgs): Promise<void> {
-  // Loaded on demand so that --help does not pay for TypeScript.
-  const { move, MoveNotVerifiedError } = require('./move') as typeof import('./move');
-    const targets = mergeTargets(args.plan !== undefined ? readPlanFile(args.plan, args.cwd) : {}, {
-      ...(args.to !== undefined ? { to: args.to } : {}),
-      ...(args.map ? { map: args.map } : {}),
-      ...(args.createSchemas ? { createSchemas: args.createSchemas } : {}),
-    });
-    const { readCatalog } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
-    const { progress } = require('./report/tty') as typeof import('./report/tty');
-    const steps = progress(process.stderr);
-    const dryRun = args.dryRun || args.check;
-    // Read the database first: a wrong URL must fail the run before anything is written.
-    if (args.databaseUrl !== undefined) steps.step('reading views, functions, policies and triggers');
-    const catalog = args.databaseUrl !== undefined ? await readCatalog(args.databaseUrl) : undefined;
-    if (args.compat && args.databaseUrl !== undefined) {
-      // security_invoker views (what keeps a compat view from widening access) came with Postgres 15.
-      const { readServerVersion } = require('./report/hazards/scanDatabase') as typeof import('./report/hazards/scanDatabase');
-      const version = await readServerVersion(args.databaseUrl);
-      if (version < 150000) {
-        throw new InputError(
-          `--compat: the server runs Postgres ${Math.floor(version / 10000)}, and compat views need 15 or later (security_invoker, so that a view shows no row and grants no access the table would not); nothing was written`,
-        );
-      }
-    }
-    const root = resolve(args.cwd);
-    const hazardOptions = {
-      root,
-      ...(args.config !== undefined ? { config: args.config } : {}),
-      grants: args.grant,
-      ...(catalog ? { database: catalog } : {}),
-    };
-    // The hazard scan needs only the plan: it runs while drizzle-kit generates, when this thread
-    // would wait anyway. If it fails there, or has not run by the report, the report scans (and says why).
-    let hazards: HazardReport | undefined;
-    let scan: NodeJS.Immediate | undefined;
-    // A failed verification still shows the review (diff, SQL, rollback), then fails the run.
-    let notVerified: InstanceType<typeof MoveNotVerifiedError> | undefined;
-    const result = await move({
-      files: args.files,
-      cwd: args.cwd,
-      ...targets,
-      ...(args.tables ? { tables: args.tables } : {}),
-      ...(args.enums ? { enums: args.enums } : {}),
-      dryRun,
-      migration: args.migration,
-      ...(args.config !== undefined ? { config: args.config } : {}),
-      ...(args.name !== undefined ? { name: args.name } : {}),
-      grant: args.grant,
-      ...(args.lockTimeout !== undefined ? { lockTimeoutMs: args.lockTimeout } : {}),
-      // --check only tells whether the move is done: it proves nothing, so it verifies nothing.
-      verify: args.verify && !args.check,
-      engine: args.engine,
-      ...(args.rows !== undefined ? { rows: args.rows } : {}),
-      strategy: args.strategy,
-      keepSource: args.keepSource,
-      compat: args.compat,
-      ...(args.prelude ? { prelude: args.prelude } : {}),
-      // Said before anything is written, so an interrupted run still showed them.
-      onHazards: (hazards) => {
-        if (args.format === 'text') for (const h of hazards) process.stderr.write(`hazard: ${h}\n`);
-      },
-      onProgress: (step) => steps.step(step),
-      onPlan: (planned) => {
-        scan = setImmediate(() => {
-          try {
-            hazards = (require('./report/reportMove') as typeof import('./report/reportMove')).scanMoveHazards(planned, hazardOptions);
-          } catch {
-            hazards = undefined;
-          }
-        });
-      },
-    })
-      .catch((error: unknown) => {
-        if (!(error instanceof MoveNotVerifiedError)) throw error;
-        notVerified = error;
-        return error.result;
-      })
-      .finally(() => {
-        steps.done();
-        if (scan) clearImmediate(scan);
-      });
-    steps.step('looking for raw SQL that names the moved objects');
-    const { reportMove } = require('./report/reportMove') as typeof import('./report/reportMove');
-    let report: MoveReport;
-    try {
-      report = await reportMove(result, {
-        ...hazardOptions,
-        dryRun,
-        check: args.check,
-        migration: args.migration,
-        ...(hazards ? { hazards } : {}),
-        ...(result.verification ? { verification: toVerificationReport(result.verification) } : {}),
-      });
-    } finally {
-      steps.done();
-    }
-    printMove(report, args, result);
-    if (notVerified) throw new VerificationError(notVerified.message);
-    if (report.check && !report.check.ok) process.exitCode = 1;
 }
