@@ -78,9 +78,15 @@ export class Kit10Process {
     });
   }
 
-  /** Ends the process; this one does not wait for it to go (it ends on the signal, or when this one does). */
+  /**
+   * Ends the process; this one does not wait for it to go. An idle process is only
+   * disconnected: it then exits by itself, and Node writes the code it compiled to the
+   * compile cache (NODE_COMPILE_CACHE) as it exits, which a killed process never does,
+   * so that the next run loads drizzle-kit's bundle from the cache (~0.2 s instead of
+   * ~0.35 s on Node 22). One still busy with a request is killed.
+   */
   stop(): void {
-    this.child.kill();
+    if (this.pending.size > 0) this.child.kill();
     if (this.child.connected) this.child.disconnect();
     this.child.unref();
     this.child.stderr!.destroy();
