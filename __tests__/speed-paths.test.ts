@@ -8,7 +8,7 @@
  * (dist/: build first).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import Module from 'node:module';
 import { join } from 'node:path';
@@ -141,6 +141,26 @@ describe("the CLI's processes on drizzle-kit 1.0", () => {
     expect(readdirSync(join(dir, MIGRATIONS)).some((f) => f.endsWith('_move_to_feature_planner'))).toBe(true);
     expect(ended(spawns[0]!.pid!)).toBe(true);
   });
+
+  // Node >= 22.1 has module.enableCompileCache; Node 20 runs without a cache.
+  (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? it : it.skip)(
+    "leaves drizzle-kit's bundle in Node's compile cache: the process exits by itself, which a killed one does not (Node writes the cache as it exits)",
+    () => {
+      const dir = track(copyKit10Project('feature-planner-v1'));
+      const cache = track(mkdtempSync(join(tmpdir(), 'reschema-compile-cache-')));
+      const { run, spawns } = runRecordingSpawns(dir, ['move', SCHEMA_FILE, '--to', 'feature_planner', '--no-verify'], { NODE_COMPILE_CACHE: cache });
+      expect(run.status).toBe(0);
+      expect(ended(spawns[0]!.pid!)).toBe(true);
+      // Node says, per module, whether it found the module's compiled code in the cache.
+      const bundle = realpathSync(spawns[0]!.args[1]!);
+      const load = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(bundle)})`], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      });
+      expect(load.status).toBe(0);
+      expect(`${load.stdout}${load.stderr}`).toContain(`cache for ${bundle} was accepted`);
+    },
+  );
 
   it('a run that fails in the plan ends the process it started, and leaves the tree byte-identical', () => {
     const dir = track(copyKit10Project('feature-planner-v1'));
