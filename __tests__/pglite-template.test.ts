@@ -61,6 +61,22 @@ describe('the PGlite template', () => {
     expect(openAndLook('from_the_template')).toBe('true');
   }, 240_000);
 
+  it('every start, fresh, from the template or from a saved data folder, has the small buffer pool (SHARED_BUFFERS)', () => {
+    const pools = child(`
+      const { SHARED_BUFFERS } = require(${DIST} + '/database.js');
+      const pool = async (db) => (await db.query('SHOW shared_buffers'))[0].shared_buffers;
+      const seen = [SHARED_BUFFERS];
+      const first = await openPglite();
+      seen.push(await pool(first));
+      const saved = await first.dump();
+      await first.close();
+      const restored = await openPglite(['pg_trgm'], saved);
+      seen.push(await pool(restored));
+      await restored.close();
+      console.log(seen.join(' '));`);
+    expect(pools).toBe('16MB 16MB 16MB');
+  }, 240_000);
+
   it('that does not load is replaced by a fresh start', () => {
     writeFileSync(child('console.log(templatePath())'), 'not a tar file');
     expect(child(`const db = await openPglite(); console.log((await db.query('SELECT 1 AS one'))[0].one); await db.close();`)).toBe('1');

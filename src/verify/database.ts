@@ -47,6 +47,9 @@ export function pgliteExtensionSupport(names: string[]): { supported: string[]; 
   return { supported, missing: names.filter((n) => !supported.includes(n)) };
 }
 
+/** The throwaway PGlite's buffer pool (see openPglite). */
+export const SHARED_BUFFERS = '16MB';
+
 /**
  * PGlite in-process, with the extensions named (those it can load), from the
  * fresh template, or from `dataDir` (a saved replay, replayCache.ts), which
@@ -59,19 +62,24 @@ export async function openPglite(extensionNames: string[] = ['pg_trgm'], dataDir
     const load = PGLITE_EXTENSIONS[name];
     if (load) extensions[name.replace(/-/g, '_')] = load();
   }
+  // PGlite's own start parameters, with a buffer pool of 16MB instead of its 128MB: a start
+  // sets up the pool it is given, and a restore took ~300 ms with 128MB, ~210 ms with 16MB
+  // (a tamper case's whole verification: 700 -> 550 ms). Pages past the pool stay in PGlite's
+  // in-memory files: a verification with 20000 rows a table was no slower.
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`];
   let db: InstanceType<typeof PGlite>;
   if (dataDir) {
-    db = new PGlite({ extensions, loadDataDir: dataDir });
+    db = new PGlite({ extensions, startParams, loadDataDir: dataDir });
     await db.waitReady;
   } else {
     const template = pgliteTemplate();
-    db = new PGlite({ extensions, ...(template.data ? { loadDataDir: template.data } : {}) });
+    db = new PGlite({ extensions, startParams, ...(template.data ? { loadDataDir: template.data } : {}) });
     try {
       await db.waitReady;
     } catch (error) {
       if (!template.data) throw error;
       template.discard();
-      db = new PGlite({ extensions });
+      db = new PGlite({ extensions, startParams });
       await db.waitReady;
     }
     await template.save(() => db.dumpDataDir('none'));
