@@ -158,7 +158,9 @@ describe("the CLI's processes on drizzle-kit 1.0", () => {
         env: { ...process.env, NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
       });
       expect(load.status).toBe(0);
-      expect(`${load.stdout}${load.stderr}`).toContain(`cache for ${bundle} was accepted`);
+      // Node 22: `cache for <file> was accepted`; Node 24: `V8 code cache for CommonJS <file> was accepted`.
+      const escaped = bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      expect(`${load.stdout}${load.stderr}`).toMatch(new RegExp(`cache for (CommonJS )?${escaped} was accepted`));
     },
   );
 
