@@ -61,20 +61,32 @@ describe('the PGlite template', () => {
     expect(openAndLook('from_the_template')).toBe('true');
   }, 240_000);
 
-  it('every start, fresh, from the template or from a saved data folder, has the small buffer pool (SHARED_BUFFERS)', () => {
-    const pools = child(`
+  it('every start, fresh, from the template or from a saved data folder, has the small buffer pool and WAL segments', () => {
+    // A template of the name and WAL of before: a fresh start makes the new one and removes it.
+    const oldTemplate = child('console.log(templatePath())').replace(/-wal\d+mb\.tar$/, '.tar');
+    writeFileSync(oldTemplate, 'a template with 16MB WAL segments');
+    const settings = child(`
       const { SHARED_BUFFERS } = require(${DIST} + '/database.js');
-      const pool = async (db) => (await db.query('SHOW shared_buffers'))[0].shared_buffers;
-      const seen = [SHARED_BUFFERS];
+      const { WAL_SEGMENT_MB } = require(${DIST} + '/pgliteTemplate.js');
+      const { rmSync } = require('node:fs');
+      rmSync(templatePath(), { force: true });
+      const look = async (db) => Object.values((await db.query("SELECT current_setting('shared_buffers') || ' ' || current_setting('wal_segment_size') || ' ' || current_setting('wal_recycle') AS s"))[0]).join('');
+      const seen = [SHARED_BUFFERS + ' ' + WAL_SEGMENT_MB + 'MB off'];
+      for (const open of [() => openPglite(), () => openPglite()]) {
+        const db = await open();
+        seen.push(await look(db));
+        await db.close();
+      }
       const first = await openPglite();
-      seen.push(await pool(first));
       const saved = await first.dump();
       await first.close();
       const restored = await openPglite(['pg_trgm'], saved);
-      seen.push(await pool(restored));
+      seen.push(await look(restored));
       await restored.close();
-      console.log(seen.join(' '));`);
-    expect(pools).toBe('16MB 16MB 16MB');
+      console.log(seen.join(' | '));`);
+    // Expected, fresh (initdb), from the template it saved, from a saved replay.
+    expect(settings).toBe('16MB 1MB off | 16MB 1MB off | 16MB 1MB off | 16MB 1MB off');
+    expect(existsSync(oldTemplate)).toBe(false);
   }, 240_000);
 
   it('that does not load is replaced by a fresh start', () => {

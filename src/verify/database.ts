@@ -1,5 +1,5 @@
 import { serverExtensions, startEmbeddedServer } from './embeddedServer';
-import { pgliteTemplate } from './pgliteTemplate';
+import { pgliteTemplate, WAL_SEGMENT_MB } from './pgliteTemplate';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -63,23 +63,25 @@ export async function openPglite(extensionNames: string[] = ['pg_trgm'], dataDir
     if (load) extensions[name.replace(/-/g, '_')] = load();
   }
   // PGlite's own start parameters, with a buffer pool of 16MB instead of its 128MB: a start
-  // sets up the pool it is given, and a restore took ~300 ms with 128MB, ~210 ms with 16MB
-  // (a tamper case's whole verification: 700 -> 550 ms). Pages past the pool stay in PGlite's
-  // in-memory files: a verification with 20000 rows a table was no slower.
-  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`];
+  // sets up the pool it is given, and a restore took ~415 ms with 128MB, ~280 ms with 16MB
+  // (a tamper case's whole verification: 700 -> 570 ms). Pages past the pool stay in PGlite's
+  // in-memory files: a verification with 20000 rows a table was no slower. WAL segments of
+  // WAL_SEGMENT_MB, removed once a checkpoint no longer needs them: see pgliteTemplate.ts.
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'wal_recycle=off'];
+  const initDbStartParams = [`--wal-segsize=${WAL_SEGMENT_MB}`];
   let db: InstanceType<typeof PGlite>;
   if (dataDir) {
     db = new PGlite({ extensions, startParams, loadDataDir: dataDir });
     await db.waitReady;
   } else {
     const template = pgliteTemplate();
-    db = new PGlite({ extensions, startParams, ...(template.data ? { loadDataDir: template.data } : {}) });
+    db = new PGlite({ extensions, startParams, initDbStartParams, ...(template.data ? { loadDataDir: template.data } : {}) });
     try {
       await db.waitReady;
     } catch (error) {
       if (!template.data) throw error;
       template.discard();
-      db = new PGlite({ extensions, startParams });
+      db = new PGlite({ extensions, startParams, initDbStartParams });
       await db.waitReady;
     }
     await template.save(() => db.dumpDataDir('none'));
