@@ -12,12 +12,7 @@ import { dirname, join } from 'node:path';
  * planted data folder would be the database that verification trusts.
  */
 export function templatePath(): string | undefined {
-  const dir = cacheFolder();
-  try {
-    return dir && join(dir, `pglite-${pgliteVersion()}-wal${WAL_SEGMENT_MB}mb.tar`);
-  } catch {
-    return undefined;
-  }
+  return inCacheFolder((version) => `pglite-${version}-wal${WAL_SEGMENT_MB}mb.tar`);
 }
 
 /**
@@ -33,9 +28,14 @@ export const WAL_SEGMENT_MB = 1;
 
 /** The name templates had before WAL_SEGMENT_MB (16MB segments): removed when a new one is saved. */
 function oldTemplatePath(): string | undefined {
+  return inCacheFolder((version) => `pglite-${version}.tar`);
+}
+
+/** A file of the cache folder named after the installed PGlite version; undefined without either. */
+function inCacheFolder(name: (pgliteVersion: string) => string): string | undefined {
   const dir = cacheFolder();
   try {
-    return dir && join(dir, `pglite-${pgliteVersion()}.tar`);
+    return dir && join(dir, name(pgliteVersion()));
   } catch {
     return undefined;
   }
