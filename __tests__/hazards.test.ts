@@ -223,6 +223,10 @@ describe('database hazards on a real Postgres server', () => {
       CREATE FUNCTION public.count_entities() RETURNS bigint LANGUAGE plpgsql AS $$
         BEGIN RETURN (SELECT count(*) FROM entities); END $$;
       CREATE FUNCTION public.count_users() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM public.users $$;
+      CREATE TYPE public.job_status AS ENUM ('queued', 'done');
+      CREATE FUNCTION public.first_job() RETURNS text LANGUAGE plpgsql AS $$
+        DECLARE s job_status; r jobs%ROWTYPE;
+        BEGIN s := 'queued'; RETURN s::text; END $$;
       CREATE FUNCTION public.log_job() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN INSERT INTO public.audit (note) VALUES ('job'); PERFORM 1 FROM public.jobs; RETURN NEW; END $$;
       CREATE TRIGGER users_log AFTER INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.log_job();
@@ -241,6 +245,9 @@ describe('database hazards on a real Postgres server', () => {
       'view public.entity_names: public.entities -> "growth"."entities" follows',
       'materializedView public.job_count: public.jobs -> "growth"."jobs" follows',
       'function public.count_entities(): entities -> "growth"."entities" breaks',
+      // Declared types: the text matcher cannot tell them from a column, Postgres' parser can.
+      'function public.first_job(): job_status -> "growth"."job_status" breaks',
+      'function public.first_job(): jobs -> "growth"."jobs" breaks',
       'function public.log_job(): public.jobs -> "growth"."jobs" breaks',
       'policy public.users: owners: public.entities -> "growth"."entities" follows',
       'trigger public.users: users_log -> public.log_job(): public.jobs -> "growth"."jobs" breaks',

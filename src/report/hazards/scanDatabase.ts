@@ -1,4 +1,7 @@
 import { ToolError } from '../../errors';
+import { loadPgParser } from '../../patch/pgParser';
+import { bodyReferences, type BodyReference } from '../../sql/routineBody';
+import { qualified } from '../../sql/identifiers';
 import { redactSecrets, redactUrl } from '../redact';
 import type { DatabaseHazard } from '../types';
 import { sqlMatcher, type HazardTarget } from './sqlReferences';
@@ -10,6 +13,12 @@ export interface CatalogEntry {
   name: string;
   /** The definition as Postgres prints it (views, policies) or the body as written (functions, triggers' functions). */
   definition: string;
+  /**
+   * Functions and triggers' functions: the relations and types the body names, read with
+   * Postgres' parser, as verification reads them (a PL/pgSQL `DECLARE s job_status`, `r
+   * jobs%ROWTYPE`); undefined when the body does not parse.
+   */
+  bodyNames?: BodyReference[];
 }
 
 /**
@@ -71,8 +80,11 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION('pg_class', 'c.oid')}
 ORDER BY 1, 2`;
 
+/** What bodyReferences reads a routine from: its language, body and whole CREATE statement (not an aggregate's). */
+const ROUTINE_SOURCE = `l.lanname AS language, p.prosrc AS body, CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS create_statement`;
+
 const FUNCTIONS = `
-SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args, p.prosrc AS body
+SELECT n.nspname AS schema, p.proname AS name, pg_get_function_identity_arguments(p.oid) AS args, ${ROUTINE_SOURCE}
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
 WHERE l.lanname IN ('sql', 'plpgsql') AND ${USER_SCHEMAS} AND ${NOT_FROM_EXTENSION('pg_proc', 'p.oid')}
 ORDER BY 1, 2, 3`;
@@ -84,10 +96,10 @@ FROM pg_policies ORDER BY 1, 2, 3`;
 
 const TRIGGERS = `
 SELECT n.nspname AS schema, c.relname AS "table", t.tgname AS name,
-       pn.nspname AS function_schema, p.proname AS function_name, p.prosrc AS body
+       pn.nspname AS function_schema, p.proname AS function_name, ${ROUTINE_SOURCE}
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
 WHERE NOT t.tgisinternal AND ${USER_SCHEMAS}
 ORDER BY 1, 2, 3`;
 
@@ -96,20 +108,37 @@ async function catalogEntries(query: <T>(sql: string) => Promise<T[]>): Promise<
   for (const v of await query<{ schema: string; name: string; relkind: string; definition: string | null }>(VIEWS)) {
     entries.push({ kind: v.relkind === 'm' ? 'materializedView' : 'view', name: `${v.schema}.${v.name}`, definition: v.definition ?? '' });
   }
-  for (const f of await query<{ schema: string; name: string; args: string; body: string | null }>(FUNCTIONS)) {
-    entries.push({ kind: 'function', name: `${f.schema}.${f.name}(${f.args})`, definition: f.body ?? '' });
+  await loadPgParser();
+  for (const f of await query<{ schema: string; name: string; args: string } & RoutineRow>(FUNCTIONS)) {
+    entries.push({ kind: 'function', name: `${f.schema}.${f.name}(${f.args})`, definition: f.body ?? '', ...namesIn(f) });
   }
   for (const p of await query<{ schema: string; table: string; name: string; definition: string | null }>(POLICIES)) {
     entries.push({ kind: 'policy', name: `${p.schema}.${p.table}: ${p.name}`, definition: p.definition ?? '' });
   }
-  for (const t of await query<{ schema: string; table: string; name: string; function_schema: string; function_name: string; body: string | null }>(TRIGGERS)) {
+  for (const t of await query<{ schema: string; table: string; name: string; function_schema: string; function_name: string } & RoutineRow>(TRIGGERS)) {
     entries.push({
       kind: 'trigger',
       name: `${t.schema}.${t.table}: ${t.name} -> ${t.function_schema}.${t.function_name}()`,
       definition: t.body ?? '',
+      ...namesIn(t),
     });
   }
   return entries;
+}
+
+interface RoutineRow {
+  language: string;
+  body: string | null;
+  create_statement: string | null;
+}
+
+function namesIn(row: RoutineRow): Pick<CatalogEntry, 'bodyNames'> {
+  if (row.body === null || row.create_statement === null) return {};
+  try {
+    return { bodyNames: bodyReferences({ language: row.language, body: row.body, definition: row.create_statement }) };
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -123,18 +152,23 @@ export function findDatabaseHazards(catalog: CatalogEntry[], targets: HazardTarg
   const match = sqlMatcher(targets);
   for (const entry of catalog) {
     const seen = new Set<string>();
-    for (const ref of match(entry.definition)) {
-      const key = `${ref.target.kind}:${ref.target.name}:${ref.found}`;
-      if (seen.has(key)) continue;
+    const add = (target: HazardTarget, found: string, use: string) => {
+      const key = `${target.kind}:${target.name}:${found}`;
+      if (seen.has(key)) return;
       seen.add(key);
-      hazards.push({
-        kind: entry.kind,
-        name: entry.name,
-        object: ref.target.name,
-        found: ref.found,
-        use: ref.use,
-        followsMove: entry.kind !== 'function' && entry.kind !== 'trigger',
-      });
+      hazards.push({ kind: entry.kind, name: entry.name, object: target.name, found, use, followsMove: entry.kind !== 'function' && entry.kind !== 'trigger' });
+    };
+    const matched = match(entry.definition);
+    for (const ref of matched) add(ref.target, ref.found, ref.use);
+    // What the text matcher cannot tell from a column or an alias (a PL/pgSQL variable's declared
+    // type), Postgres' parser can: its names add the targets the matcher found nothing for.
+    for (const ref of entry.bodyNames ?? []) {
+      for (const target of targets) {
+        if (ref.name !== target.name || matched.some((m) => m.target === target)) continue;
+        if (ref.schema ? ref.schema === target.from && target.from !== target.to : target.to !== 'public') {
+          add(target, ref.schema ? `${ref.schema}.${ref.name}` : ref.name, qualified(target.to, target.name));
+        }
+      }
     }
   }
   return hazards;
