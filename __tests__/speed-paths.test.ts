@@ -25,6 +25,9 @@ beforeAll(() => {
 
 const track = removedAfterEach();
 
+/** Node >= 22.1 has module.enableCompileCache; Node 20 runs without a cache, and skips these. */
+const withCompileCache = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? it : it.skip;
+
 /**
  * Runs the CLI with a preload that appends every child process it spawns to
  * a file (command and arguments, one JSON line each): the CLI's own process
@@ -72,8 +75,7 @@ describe("the CLI's processes", () => {
     expect(readdirSync(join(dir, MIGRATIONS)).some((f) => f.endsWith('_move_to_feature_planner.sql'))).toBe(true);
   });
 
-  // Node >= 22.1 has module.enableCompileCache; Node 20 runs without a cache.
-  (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? it : it.skip)(
+  withCompileCache(
     "keeps Node's compile cache in the temp folder, and hands it to drizzle-kit's process",
     () => {
       const dir = track(copyFixtureProject('feature-planner'));
@@ -142,8 +144,7 @@ describe("the CLI's processes on drizzle-kit 1.0", () => {
     expect(ended(spawns[0]!.pid!)).toBe(true);
   });
 
-  // Node >= 22.1 has module.enableCompileCache; Node 20 runs without a cache.
-  (typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? it : it.skip)(
+  withCompileCache(
     "leaves drizzle-kit's bundle in Node's compile cache: the process exits by itself, which a killed one does not (Node writes the cache as it exits)",
     () => {
       const dir = track(copyKit10Project('feature-planner-v1'));
