@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { removeTemp, REPO_ROOT } from './helpers/tempProject';
 
 /**
@@ -61,17 +61,25 @@ describe('the PGlite template', () => {
     expect(openAndLook('from_the_template')).toBe('true');
   }, 240_000);
 
-  it('every start, fresh, from the template or from a saved data folder, has the small buffer pool and WAL segments', () => {
-    // A template of the name and WAL of before: a fresh start makes the new one and removes it.
-    const oldTemplate = child('console.log(templatePath())').replace(/-wal\d+mb\.tar$/, '.tar');
-    writeFileSync(oldTemplate, 'a template with 16MB WAL segments');
+  it('every start, fresh, from the template or from a saved data folder, has the small buffer pool and WAL segments, and one database', () => {
+    // This version's templates of the names and layouts of before: a fresh start makes the new one and removes them.
+    const current = child('console.log(templatePath())');
+    const version = /^pglite-(.+?)-wal/.exec(basename(current))![1]!;
+    const oldLayouts = [`pglite-${version}.tar`, `pglite-${version}-wal1mb.tar`].map((f) => join(folder, f));
+    const otherVersion = join(folder, 'pglite-0.0.1-wal1mb-notemplates.tar');
+    for (const f of [...oldLayouts, otherVersion]) writeFileSync(f, 'a template of another layout or version');
     const settings = child(`
       const { SHARED_BUFFERS } = require(${DIST} + '/database.js');
       const { WAL_SEGMENT_MB } = require(${DIST} + '/pgliteTemplate.js');
       const { rmSync } = require('node:fs');
       rmSync(templatePath(), { force: true });
-      const look = async (db) => Object.values((await db.query("SELECT current_setting('shared_buffers') || ' ' || current_setting('wal_segment_size') || ' ' || current_setting('wal_recycle') AS s"))[0]).join('');
-      const seen = [SHARED_BUFFERS + ' ' + WAL_SEGMENT_MB + 'MB off'];
+      const look = async (db) => {
+        const [s] = await db.query("SELECT current_setting('shared_buffers') || ' ' || current_setting('wal_segment_size') || ' ' || current_setting('wal_recycle') AS s");
+        const [d] = await db.query("SELECT string_agg(datname, ',' ORDER BY datname) AS d FROM pg_database");
+        const [w] = await db.query("SELECT count(*)::int AS w FROM pg_ls_waldir()");
+        return s.s + ' ' + d.d + ' ' + (w.w <= 2 ? 'few' : w.w) + ' WAL';
+      };
+      const seen = [SHARED_BUFFERS + ' ' + WAL_SEGMENT_MB + 'MB off postgres few WAL'];
       for (const open of [() => openPglite(), () => openPglite()]) {
         const db = await open();
         seen.push(await look(db));
@@ -84,9 +92,11 @@ describe('the PGlite template', () => {
       seen.push(await look(restored));
       await restored.close();
       console.log(seen.join(' | '));`);
-    // Expected, fresh (initdb), from the template it saved, from a saved replay.
-    expect(settings).toBe('16MB 1MB off | 16MB 1MB off | 16MB 1MB off | 16MB 1MB off');
-    expect(existsSync(oldTemplate)).toBe(false);
+    // Expected, fresh (initdb), from the template it saved, from a saved replay: template0 and template1 dropped, no WAL segment initdb renamed for reuse.
+    const expected = '16MB 1MB off postgres few WAL';
+    expect(settings).toBe([expected, expected, expected, expected].join(' | '));
+    expect(oldLayouts.filter((f) => existsSync(f))).toEqual([]);
+    expect(existsSync(otherVersion)).toBe(true);
   }, 240_000);
 
   it('that does not load is replaced by a fresh start', () => {

@@ -1,5 +1,5 @@
 import { serverExtensions, startEmbeddedServer } from './embeddedServer';
-import { pgliteTemplate, WAL_SEGMENT_MB } from './pgliteTemplate';
+import { DROP_TEMPLATE_DATABASES, pgliteTemplate, WAL_SEGMENT_MB } from './pgliteTemplate';
 
 export type EngineName = 'pglite' | 'postgres';
 
@@ -68,21 +68,30 @@ export async function openPglite(extensionNames: string[] = ['pg_trgm'], dataDir
   // in-memory files: a verification with 20000 rows a table was no slower. WAL segments of
   // WAL_SEGMENT_MB, removed once a checkpoint no longer needs them: see pgliteTemplate.ts.
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`, '-c', 'wal_recycle=off'];
-  const initDbStartParams = [`--wal-segsize=${WAL_SEGMENT_MB}`];
+  const initDbStartParams = [`--wal-segsize=${WAL_SEGMENT_MB}`, '-c', 'wal_recycle=off'];
+  // A fresh cluster, before anything else runs and before it is saved as the template, loses the two template databases.
+  const fresh = async () => {
+    const created = new PGlite({ extensions, startParams, initDbStartParams });
+    await created.waitReady;
+    for (const sql of DROP_TEMPLATE_DATABASES) await created.exec(sql);
+    return created;
+  };
   let db: InstanceType<typeof PGlite>;
   if (dataDir) {
     db = new PGlite({ extensions, startParams, loadDataDir: dataDir });
     await db.waitReady;
   } else {
     const template = pgliteTemplate();
-    db = new PGlite({ extensions, startParams, initDbStartParams, ...(template.data ? { loadDataDir: template.data } : {}) });
-    try {
-      await db.waitReady;
-    } catch (error) {
-      if (!template.data) throw error;
-      template.discard();
-      db = new PGlite({ extensions, startParams, initDbStartParams });
-      await db.waitReady;
+    if (template.data) {
+      try {
+        db = new PGlite({ extensions, startParams, loadDataDir: template.data });
+        await db.waitReady;
+      } catch {
+        template.discard();
+        db = await fresh();
+      }
+    } else {
+      db = await fresh();
     }
     await template.save(() => db.dumpDataDir('none'));
   }
