@@ -22,8 +22,13 @@ export interface ReplayCache {
   discard(): void;
 }
 
-/** Replays kept, the most recently used first: one project's moves, and a few others. */
-const KEPT = 4;
+/**
+ * Replays kept, the most recently used first: one project's moves, and a few
+ * others (a monorepo's packages). Each is a data folder of 10 to 14 MB since
+ * the template databases are gone (pgliteTemplate.ts), so eight take less
+ * room than four did (about 45 MB each).
+ */
+const KEPT = 8;
 
 /**
  * Replaying a project's migrations on PGlite takes as long as starting it
