@@ -8,19 +8,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
-import { runCli, runKit } from './helpers/run';
+import { runCliHere, runKit } from './helpers/run';
 
 const GROWTH = 'src/db/schema/growth.ts';
 
 describe('move --to public after a move to growth', () => {
   const track = removedAfterEach();
 
-  it('removes the empty declaration, drops the schema after the moves, and the verified rollback creates it again', () => {
+  it('removes the empty declaration, drops the schema after the moves, and the verified rollback creates it again', async () => {
     const dir = track(copyFixtureProject('schema-split'));
     const original = readFileSync(join(dir, GROWTH), 'utf8');
-    expect(runCli(dir, ['move', GROWTH, '--to', 'growth', '--no-verify']).status).toBe(0);
+    expect((await runCliHere(dir, ['move', GROWTH, '--to', 'growth', '--no-verify'])).status).toBe(0);
 
-    const back = runCli(dir, ['move', GROWTH, '--to', 'public', '--rows', '20', '--format', 'json']);
+    const back = await runCliHere(dir, ['move', GROWTH, '--to', 'public', '--rows', '20', '--format', 'json']);
     expect(back.status).toBe(0);
     const report = JSON.parse(back.stdout);
     expect(report.verification.summary).toMatchObject({ ok: true, failed: 0 });
@@ -46,11 +46,11 @@ describe('move --to public after a move to growth', () => {
     expect(runKit(dir).stdout).toContain('No schema changes');
   });
 
-  it('with --strategy copy: the schema is dropped after the old tables, and created again by the rollback; --keep-source keeps both', () => {
+  it('with --strategy copy: the schema is dropped after the old tables, and created again by the rollback; --keep-source keeps both', async () => {
     const dir = track(copyFixtureProject('schema-split'));
-    expect(runCli(dir, ['move', GROWTH, '--to', 'growth', '--no-verify']).status).toBe(0);
+    expect((await runCliHere(dir, ['move', GROWTH, '--to', 'growth', '--no-verify'])).status).toBe(0);
     const before = hashTree(dir);
-    const copy = runCli(dir, ['move', GROWTH, '--to', 'public', '--strategy', 'copy', '--rows', '20', '--dry-run', '--format', 'json']);
+    const copy = await runCliHere(dir, ['move', GROWTH, '--to', 'public', '--strategy', 'copy', '--rows', '20', '--dry-run', '--format', 'json']);
     expect(copy.status).toBe(0);
     const report = JSON.parse(copy.stdout);
     expect(report.verification.summary).toMatchObject({ ok: true, failed: 0 });
@@ -61,7 +61,7 @@ describe('move --to public after a move to growth', () => {
     expect(report.migration.rollbackSql).not.toContain('does not undo');
 
     // The old tables stay in growth until the drop-source file runs: the declaration stays, nothing is dropped.
-    const kept = runCli(dir, ['move', GROWTH, '--to', 'public', '--strategy', 'copy', '--keep-source', '--no-verify', '--dry-run', '--format', 'json']);
+    const kept = await runCliHere(dir, ['move', GROWTH, '--to', 'public', '--strategy', 'copy', '--keep-source', '--no-verify', '--dry-run', '--format', 'json']);
     expect(kept.status).toBe(0);
     const keptReport = JSON.parse(kept.stdout);
     expect(keptReport.schemaDiff).not.toContain('-export const growth = pgSchema');
@@ -69,12 +69,12 @@ describe('move --to public after a move to growth', () => {
     expect(hashTree(dir)).toEqual(before);
   });
 
-  it('keeps a declaration another file still imports, says why, and writes nothing with --dry-run', () => {
+  it('keeps a declaration another file still imports, says why, and writes nothing with --dry-run', async () => {
     const dir = track(copyFixtureProject('schema-split'));
-    expect(runCli(dir, ['move', GROWTH, '--to', 'growth', '--no-migration']).status).toBe(0);
+    expect((await runCliHere(dir, ['move', GROWTH, '--to', 'growth', '--no-migration'])).status).toBe(0);
     writeFileSync(join(dir, 'src/db/names.ts'), "import { growth } from './schema/growth';\n\nexport const growthSchemaName = growth.schemaName;\n");
     const before = hashTree(dir);
-    const run = runCli(dir, ['move', GROWTH, '--to', 'public', '--no-migration', '--dry-run']);
+    const run = await runCliHere(dir, ['move', GROWTH, '--to', 'public', '--no-migration', '--dry-run']);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(
       `warning: ${GROWTH}:21: growth = pgSchema('growth') holds nothing after the move but stays: imported by src/db/names.ts\n`,

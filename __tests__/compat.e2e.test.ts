@@ -1,6 +1,6 @@
 /**
  * Expand/contract (`move --compat`, `contract`) end to end on the 000 and 004
- * fixture projects, on PGlite: the spawned CLI (dist/: build first) writes the
+ * fixture projects, on PGlite: the CLI (its run(), in this process) writes the
  * migrations, drizzle-orm's migrator applies them, and the old app's own
  * drizzle-orm queries, built from the schema code as it was before the move
  * (bundled from the fixture before the CLI rewrites it), run against the
@@ -10,7 +10,7 @@ import { buildSync } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEngine, type Database } from '../src/verify/database';
-import { migrateWith, runCli } from './helpers/run';
+import { migrateWith, runCliHere } from './helpers/run';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
 
 type Db = Database & { raw?: unknown };
@@ -42,8 +42,8 @@ function oldApp(db: Db, schema: OldSchema): any {
   return drizzle(db.raw as never, { schema });
 }
 
-const cli = (dir: string, args: string[]) => {
-  const run = runCli(dir, args);
+const cli = async (dir: string, args: string[]) => {
+  const run = await runCliHere(dir, args);
   if (run.status !== 0) throw new Error(`drizzle-reschema ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
   return run;
 };
@@ -69,7 +69,7 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   let schema: OldSchema;
   let db: Db;
   let baseline: string;
-  let moved: ReturnType<typeof cli>;
+  let moved: Awaited<ReturnType<typeof cli>>;
   beforeAll(async () => {
     dir = copyFixtureProject('schema-split');
     // Raw SQL the old code has: a moved table (the view covers it until contract), the moved sequence and a moved
@@ -78,7 +78,7 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
     schema = oldAppSchema(dir, ['src/db/schema/users.ts', 'src/db/schema/enums.ts', 'src/db/schema/growth.ts']);
     baseline = `${dir}-baseline`;
     cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
-    moved = cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--compat', '--lock-timeout', '2000', '--rows', '20']);
+    moved = await cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--compat', '--lock-timeout', '2000', '--rows', '20']);
     db = await openEngine('pglite');
     await migrateWith(db, baseline);
   }, 120_000);
@@ -166,24 +166,24 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
   });
 
   it('contract writes a migration that drops the views, verify passes on it, and then the old code fails', async () => {
-    const check = () => cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--check']).stdout;
-    expect(check()).toContain(`table 'entities' is in 'growth', in the code and in the latest migration snapshot (drizzle/meta/0001_snapshot.json); its compat view public.entities (made `);
+    const check = async () => (await cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--check'])).stdout;
+    expect(await check()).toContain(`table 'entities' is in 'growth', in the code and in the latest migration snapshot (drizzle/meta/0001_snapshot.json); its compat view public.entities (made `);
     // A schema change no migration holds yet is the user's to generate: refused, nothing written.
     const users = join(dir, 'src/db/schema/users.ts');
     const code = readFileSync(users, 'utf8');
     writeFileSync(users, code.replace('displayName: text("display_name"),', 'displayName: text("display_name"),\n  bio: text("bio"),'));
     const tree = hashTree(dir);
-    const refused = runCli(dir, ['contract', '--no-verify']);
+    const refused = await runCliHere(dir, ['contract', '--no-verify']);
     expect({ status: refused.status, stderr: refused.stderr }).toEqual({ status: 2, stderr:
         'drizzle-reschema: the schema has changes no migration holds yet (drizzle-kit would write 1 statement(s), the first: ALTER TABLE "users" ADD COLUMN "bio" text;): generate them first; contract writes only the drops of the compat views\n',
     });
     expect(hashTree(dir)).toEqual(tree);
     writeFileSync(users, code);
     // Verified once, by `verify` as a user runs it on the migration on disk.
-    const contracted = cli(dir, ['contract', '--no-verify']);
-    expect(check()).not.toContain('compat view');
+    const contracted = await cli(dir, ['contract', '--no-verify']);
+    expect(await check()).not.toContain('compat view');
     expect(contracted.stderr).toContain('drops 5 compat view(s): public.entities (over growth.entities, made ');
-    expect(cli(dir, ['verify', '--rows', '20']).stdout).toContain('ok: kept');
+    expect((await cli(dir, ['verify', '--rows', '20'])).stdout).toContain('ok: kept');
     const journal = JSON.parse(readFileSync(join(dir, 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
     expect(journal.entries.map((e) => e.tag)).toEqual(['0000_init', '0001_move_to_growth', '0002_contract_compat']);
     // drizzle-kit sees nothing left to do: the contract's snapshot is the expand's.
@@ -197,7 +197,7 @@ describe('004 schema split: move --compat, the old app, rollback, contract', () 
     await migrateWith(db, join(dir, 'drizzle'));
     expect(await compatViews(db)).toEqual([]);
     expect(await serverError(oldApp(db, schema).select().from(schema.entities))).toBe('relation "entities" does not exist');
-    expect(runCli(dir, ['contract']).stderr).toContain('nothing to contract');
+    expect((await runCliHere(dir, ['contract'])).stderr).toContain('nothing to contract');
   });
 });
 
@@ -209,8 +209,8 @@ describe('004 with --strategy copy --compat: the old tables are replaced by view
     dir = copyFixtureProject('schema-split');
     const schema = oldAppSchema(dir, ['src/db/schema/users.ts', 'src/db/schema/enums.ts', 'src/db/schema/growth.ts']);
     cpSync(join(dir, 'drizzle'), `${dir}-baseline`, { recursive: true });
-    cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--strategy', 'copy', '--compat', '--rows', '10']);
-    expect(runCli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--strategy', 'copy', '--compat', '--keep-source']).status).toBe(2);
+    await cli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--strategy', 'copy', '--compat', '--rows', '10']);
+    expect((await runCliHere(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--strategy', 'copy', '--compat', '--keep-source'])).status).toBe(2);
     const db: Db = await openEngine('pglite');
     try {
       await migrateWith(db, `${dir}-baseline`);
@@ -245,7 +245,7 @@ describe('000 feature planner: the old app through the views, and without --comp
     const schema = oldAppSchema(dir, FILES);
     const baseline = `${dir}-baseline`;
     cpSync(join(dir, 'src/lib/db/migrations'), baseline, { recursive: true });
-    cli(dir, ['move', FILE, '--to', 'feature_planner', '--no-verify', ...(compat ? ['--compat'] : [])]);
+    await cli(dir, ['move', FILE, '--to', 'feature_planner', '--no-verify', ...(compat ? ['--compat'] : [])]);
     const db = await openEngine('pglite', ['pg_trgm']);
     await migrateWith(db, baseline);
     const app = oldApp(db, schema);
@@ -279,18 +279,18 @@ describe('000 feature planner: the old app through the views, and without --comp
     }
   }, 120_000);
 
-  it('--strategy copy --compat names the enums it creates anew: the views return a new type, which breaks prepared statements once per connection', () => {
+  it('--strategy copy --compat names the enums it creates anew: the views return a new type, which breaks prepared statements once per connection', async () => {
     const dir = copyFixtureProject('feature-planner');
     dirs.push(dir);
-    const run = (extra: string[]) => runCli(dir, ['move', FILE, '--to', 'feature_planner', '--strategy', 'copy', '--dry-run', '--no-verify', ...extra]);
-    const compat = run(['--compat']);
+    const run = async (extra: string[]) => await runCliHere(dir, ['move', FILE, '--to', 'feature_planner', '--strategy', 'copy', '--dry-run', '--no-verify', ...extra]);
+    const compat = await run(['--compat']);
     expect(compat.status).toBe(0);
     expect(compat.stdout + compat.stderr).toMatch(/hazard: enum\(s\) public\.\w+.*\(cached plan must not change result type\)/);
     // Reports for CI carry them too, not only the text output's stderr.
-    const json = JSON.parse(run(['--compat', '--format', 'json']).stdout);
+    const json = JSON.parse((await run(['--compat', '--format', 'json'])).stdout);
     expect(json.migration.hazards).toEqual(expect.arrayContaining([expect.stringContaining('cached plan must not change result type')]));
-    expect(run(['--compat', '--format', 'markdown']).stdout).toContain('cached plan must not change result type');
-    const plain = run([]);
+    expect((await run(['--compat', '--format', 'markdown'])).stdout).toContain('cached plan must not change result type');
+    const plain = await run([]);
     expect(plain.status).toBe(0);
     expect(plain.stdout + plain.stderr).not.toContain('cached plan must not change result type');
   }, 120_000);

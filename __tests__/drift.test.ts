@@ -17,7 +17,7 @@ import { BESIDE_GENERATE } from '../src/verify/earlyReplay';
 import { loadMigrationSet, migrationStep, type MigrationSet } from '../src/verify/migrationSet';
 import { verifyMigration } from '../src/verify/verifyMigration';
 import { REPO_ROOT, hashTree, removeTemp } from './helpers/tempProject';
-import { runCli, runKit } from './helpers/run';
+import { runCliHere, runKit } from './helpers/run';
 
 const ROWS = 30;
 
@@ -160,13 +160,13 @@ describe('a verified move on a schema Postgres reshapes', () => {
 });
 
 describe('a move over drift an older migration left', () => {
-  it('writes, exit 0, with a warning naming the drifted object', () => {
+  it('writes, exit 0, with a warning naming the drifted object', async () => {
     const dir = copyProject();
     try {
       expect(runKit(dir, ['generate', '--custom', '--name', 'hand_fix']).status).toBe(0);
       const custom = readdirSync(join(dir, 'drizzle')).find((f) => f.endsWith('_hand_fix.sql'))!;
       writeFileSync(join(dir, 'drizzle', custom), 'ALTER TABLE "tags" ADD COLUMN "legacy" text;\n');
-      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10']);
+      const r = await runCliHere(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10']);
       expect(r.stderr).toMatch(/^warning: drift already there before this migration .*column public\.tags\.legacy \(expected absent, found text\)/m);
       expect(r.status).toBe(0);
       expect(readdirSync(join(dir, 'drizzle')).some((f) => f.endsWith('_move_to_org.sql'))).toBe(true);
@@ -249,8 +249,8 @@ describe('drift: what the migration introduces fails, what was there is a warnin
     expect(report.ok).toBe(false);
   }, 60_000);
 
-  it('the verify command says drift was not checked when newer migrations follow, never "none"', () => {
-    const r = runCli(dir, ['verify', '--migration', 'slug', '--rows', '5']);
+  it('the verify command says drift was not checked when newer migrations follow, never "none"', async () => {
+    const r = await runCliHere(dir, ['verify', '--migration', 'slug', '--rows', '5']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('drift against the latest snapshot: not checked');
     expect(r.stdout).not.toMatch(/drift against the latest snapshot: none/);
@@ -269,11 +269,11 @@ describe('a failed verification still prints the review', () => {
   it.each([
     ['json', ['--dry-run', '--format', 'json']],
     ['json (no dry run)', ['--format', 'json']],
-  ])('--format %s: the diff, the SQL, the rollback and the failed verification; exit 1; nothing written', (_name, flags) => {
+  ])('--format %s: the diff, the SQL, the rollback and the failed verification; exit 1; nothing written', async (_name, flags) => {
     const dir = losingProject();
     try {
       const before = hashTree(dir);
-      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', ...flags]);
+      const r = await runCliHere(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', ...flags]);
       expect(r.status).toBe(1);
       const report = JSON.parse(r.stdout);
       expect(report.written).toBe(false);
@@ -290,10 +290,10 @@ describe('a failed verification still prints the review', () => {
     }
   }, 120_000);
 
-  it('--format markdown: the review with the verification as one section', () => {
+  it('--format markdown: the review with the verification as one section', async () => {
     const dir = losingProject();
     try {
-      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', '--dry-run', '--format', 'markdown']);
+      const r = await runCliHere(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', '--dry-run', '--format', 'markdown']);
       expect(r.status).toBe(1);
       for (const section of ['### Schema files', '### Migration', '<summary>Rollback', '### Verification']) expect(r.stdout).toContain(section);
       expect(r.stdout).toMatch(/❌ \d+ of \d+ checks? failed/);
@@ -303,10 +303,10 @@ describe('a failed verification still prints the review', () => {
     }
   }, 120_000);
 
-  it('text --dry-run: the diff and the failed verification on stdout, one line on stderr', () => {
+  it('text --dry-run: the diff and the failed verification on stdout, one line on stderr', async () => {
     const dir = losingProject();
     try {
-      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', '--dry-run']);
+      const r = await runCliHere(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'teams,members', '--rows', '10', '--dry-run']);
       expect(r.status).toBe(1);
       expect(r.stdout).toContain("+export const members = org.table('members', {");
       expect(r.stdout).toContain('+ALTER TABLE "public"."members" SET SCHEMA "org";');
@@ -333,11 +333,11 @@ describe('a failed verification still prints the review', () => {
 });
 
 describe('messages say whose fault a failure is', () => {
-  it('generated rows a moved table refuses: the test data, naming the table and the constraint (exit 2, nothing written)', () => {
+  it('generated rows a moved table refuses: the test data, naming the table and the constraint (exit 2, nothing written)', async () => {
     const dir = copyProject();
     try {
       const before = hashTree(dir);
-      const r = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'reviews', '--rows', '10']);
+      const r = await runCliHere(dir, ['move', 'src/db/schema.ts', '--to', 'org', '--tables', 'reviews', '--rows', '10']);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/the test data, not the migration: .*table public\.reviews, constraint (check )?reviews_closed/);
       expect(hashTree(dir)).toEqual(before);

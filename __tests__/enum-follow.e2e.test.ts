@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
-import { runCli } from './helpers/run';
+import { runCliHere } from './helpers/run';
 
 const FILES = ['src/db/schema/growth.ts', 'src/db/schema/enums.ts'];
 const validate = new Ajv().compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')));
@@ -16,16 +16,16 @@ const validate = new Ajv().compile(JSON.parse(readFileSync(join(REPO_ROOT, 'sche
 describe('enums follow the tables named in --tables, as they do with --map', () => {
   const track = removedAfterEach();
 
-  it('the same moves and the same migration either way; job_status, shared with a table that stays, stays and is named', () => {
+  it('the same moves and the same migration either way; job_status, shared with a table that stays, stays and is named', async () => {
     const dir = track(copyFixtureProject('schema-split'));
     const before = hashTree(dir);
-    const json = (args: string[]) => {
-      const run = runCli(dir, ['move', ...FILES, ...args, '--dry-run', '--no-verify', '--format', 'json']);
+    const json = async (args: string[]) => {
+      const run = await runCliHere(dir, ['move', ...FILES, ...args, '--dry-run', '--no-verify', '--format', 'json']);
       expect({ code: run.status, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
       return JSON.parse(run.stdout);
     };
-    const narrowed = json(['--to', 'growth', '--tables', 'entities,jobs']);
-    const mapped = json(['--map', 'growth=entities,jobs']);
+    const narrowed = await json(['--to', 'growth', '--tables', 'entities,jobs']);
+    const mapped = await json(['--map', 'growth=entities,jobs']);
     expect(hashTree(dir)).toEqual(before);
     expect(validate(narrowed)).toBe(true);
 
@@ -40,19 +40,19 @@ describe('enums follow the tables named in --tables, as they do with --map', () 
     ]);
   });
 
-  it('text and markdown say which enum follows which tables; --enums still decides', () => {
+  it('text and markdown say which enum follows which tables; --enums still decides', async () => {
     const dir = track(copyFixtureProject('schema-split'));
     const args = ['move', ...FILES, '--to', 'growth', '--tables', 'entities', '--dry-run', '--no-migration'];
-    const text = runCli(dir, args);
+    const text = await runCliHere(dir, args);
     expect(text.status).toBe(0);
     expect(text.stderr).toContain(
       "would move 1 table, 1 enum: public -> growth\nenum 'entity_type' follows 1 table using it (entities) to growth; --enums chooses the enums instead\n",
     );
-    const markdown = runCli(dir, [...args, '--format', 'markdown']);
+    const markdown = await runCliHere(dir, [...args, '--format', 'markdown']);
     expect(markdown.stdout).toContain('An enum nobody named follows the tables that use it (`--enums` chooses instead): `entity_type` with `entities`.');
     expect(markdown.stdout).toContain('| `entity_type` | enum, follows `entities` | `public` | `growth` | `src/db/schema/enums.ts:3` |');
 
-    const chosen = runCli(dir, [...args, '--enums', 'section_type', '--format', 'json']);
+    const chosen = await runCliHere(dir, [...args, '--enums', 'section_type', '--format', 'json']);
     expect(chosen.status).toBe(0);
     expect(JSON.parse(chosen.stdout).moves.map((m: { name: string }) => m.name)).toEqual(['entities', 'section_type']);
   });

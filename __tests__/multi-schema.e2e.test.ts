@@ -14,7 +14,7 @@ import type { EngineName } from '../src/verify/database';
 import { compareFingerprints, fingerprint, relocateFingerprint } from '../src/verify/fingerprint';
 import { movesBetween } from '../src/verify/verifyMigration';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCli } from './helpers/run';
+import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCliHere } from './helpers/run';
 
 const ROWS = 20;
 const FILES = ['src/db/schema/growth.ts', 'src/db/schema/users.ts', 'src/db/schema/enums.ts'];
@@ -24,11 +24,11 @@ const SCHEMAS = ['public', 'growth', 'shared'];
 describe('move with a multi-schema plan on schema-split (seed 004)', () => {
   let dir: string;
   let baseline: string;
-  let cli: ReturnType<typeof runCli>;
+  let cli: Awaited<ReturnType<typeof runCliHere>>;
   let sql: string;
   let rollbackSql: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copyFixtureProject('schema-split');
     baseline = `${dir}-baseline`;
     cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
@@ -40,7 +40,7 @@ describe('move with a multi-schema plan on schema-split (seed 004)', () => {
         createSchemas: ['engineering'],
       }),
     );
-    cli = runCli(dir, ['move', ...FILES, '--plan', 'reschema.json', '--create-schema', 'product', '--grant', 'app_user', '--no-verify']);
+    cli = await runCliHere(dir, ['move', ...FILES, '--plan', 'reschema.json', '--create-schema', 'product', '--grant', 'app_user', '--no-verify']);
     const files = readdirSync(join(dir, 'drizzle'));
     sql = readFileSync(join(dir, 'drizzle', files.find((f) => /^0001_.*(?<!rollback)\.sql$/.test(f))!), 'utf8');
     rollbackSql = readFileSync(join(dir, 'drizzle', files.find((f) => f.endsWith('.rollback.sql'))!), 'utf8');
@@ -70,7 +70,7 @@ describe('move with a multi-schema plan on schema-split (seed 004)', () => {
     expect(growthFile).toContain('export const product = pgSchema("product");');
   });
 
-  it('leaves drizzle-kit with nothing to generate, and a second run with nothing to do', () => {
+  it('leaves drizzle-kit with nothing to generate, and a second run with nothing to do', async () => {
     const kit = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs'), 'generate'], {
       cwd: dir,
       encoding: 'utf8',
@@ -78,7 +78,7 @@ describe('move with a multi-schema plan on schema-split (seed 004)', () => {
     });
     expect(kit.stdout + kit.stderr).toContain('No schema changes');
     const before = hashTree(dir);
-    const again = runCli(dir, ['move', ...FILES, '--plan', 'reschema.json', '--create-schema', 'product', '--no-verify']);
+    const again = await runCliHere(dir, ['move', ...FILES, '--plan', 'reschema.json', '--create-schema', 'product', '--no-verify']);
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/nothing to do/);
     expect(hashTree(dir)).toEqual(before);
@@ -152,9 +152,9 @@ describe('an enum whose tables go to different schemas', () => {
   });
   afterAll(() => removeTemp(dir));
 
-  it('stays where it is, the run asks nothing and the warning names it', () => {
+  it('stays where it is, the run asks nothing and the warning names it', async () => {
     // job_status is used by jobs (-> growth) and generation_jobs (-> shared).
-    const result = runCli(dir, [
+    const result = await runCliHere(dir, [
       'move',
       ...FILES,
       '--map',
@@ -229,10 +229,10 @@ describe('--map, --create-schema and --plan arguments', () => {
       expect(() => readPlanFile('missing.yaml', dir)).toThrow('missing.yaml: cannot read the plan file');
     });
 
-    it('exits 2 with one line and leaves the tree as it was', () => {
+    it('exits 2 with one line and leaves the tree as it was', async () => {
       const plan = write('bad5.yaml', 'createSchemas: engineering\nmapp: {}\n');
       const before = hashTree(dir);
-      const result = runCli(dir, ['move', ...FILES, '--plan', plan]);
+      const result = await runCliHere(dir, ['move', ...FILES, '--plan', plan]);
       expect(result.status).toBe(2);
       expect(result.stderr).toBe('drizzle-reschema: bad5.yaml: mapp: unknown key (expected to, map, createSchemas)\n');
       expect(hashTree(dir)).toEqual(before);

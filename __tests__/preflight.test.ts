@@ -11,23 +11,33 @@ import { readKit031History } from '../src/generate/kit031/adapter';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { openEmbeddedPostgres, type Database } from '../src/verify/database';
 import { planSeed } from '../src/verify/seedRows';
+import { runCliHere } from './helpers/run';
 import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
 
 const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const PASSWORD = 'Sw0rdfish-f79e78bc';
 const ROWS = 7;
 
-function runCli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DATABASE_URL: '', ...env },
-  });
-  // Whatever happened, the password is nowhere in what the user sees.
+/** What the user sees, whatever happened: the password is nowhere in it. */
+function withoutPassword<T extends { stdout: string; stderr: string }>(result: T): T {
   expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   expect(result.stdout + result.stderr).not.toContain(encodeURIComponent(PASSWORD));
   return result;
+}
+
+/** The CLI run in this process (runCliHere), without the DATABASE_URL this machine may have. */
+const runCli = async (cwd: string, args: string[], env: Record<string, string> = {}) => withoutPassword(await runCliHere(cwd, args, env));
+
+/** The CLI as its own process: what it prints when a connection fails includes anything Node itself would print. */
+function spawnCli(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return withoutPassword(
+    spawnSync(process.execPath, [CLI, ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DATABASE_URL: '', ...env },
+    }),
+  );
 }
 
 describe('preflight against a live Postgres', () => {
@@ -54,8 +64,8 @@ describe('preflight against a live Postgres', () => {
     if (dir) removeTemp(dir);
   });
 
-  it('reports a clean database: migrations applied, no drift, row counts, the pg_dump command; exit 0', () => {
-    const result = runCli(dir, ['preflight', 'src/db/schema/growth.ts', '--to', 'growth', '--database-url', url]);
+  it('reports a clean database: migrations applied, no drift, row counts, the pg_dump command; exit 0', async () => {
+    const result = await runCli(dir, ['preflight', 'src/db/schema/growth.ts', '--to', 'growth', '--database-url', url]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const out = result.stdout;
@@ -77,8 +87,8 @@ describe('preflight against a live Postgres', () => {
     expect(out).toContain('result: clean');
   });
 
-  it('takes the URL from DATABASE_URL, every table without files, and writes JSON', () => {
-    const result = runCli(dir, ['preflight', '--format', 'json'], { DATABASE_URL: url });
+  it('takes the URL from DATABASE_URL, every table without files, and writes JSON', async () => {
+    const result = await runCli(dir, ['preflight', '--format', 'json'], { DATABASE_URL: url });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.clean).toBe(true);
@@ -96,7 +106,7 @@ describe('preflight against a live Postgres', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT count(*) FROM public.microsites');
-      const result = runCli(dir, ['preflight', 'src/db/schema/growth.ts', '--to', 'growth', '--long-transaction-seconds', '0', '--database-url', url]);
+      const result = await runCli(dir, ['preflight', 'src/db/schema/growth.ts', '--to', 'growth', '--long-transaction-seconds', '0', '--database-url', url]);
       expect(result.status).toBe(1);
       expect(result.stdout).toMatch(/public\.microsites: AccessShareLock by pid \d+ \(idle in transaction, transaction open \d+ s\): SELECT count\(\*\) FROM public\.microsites/);
       expect(result.stdout).toMatch(/transactions open longer than 0 s:\n {2}pid \d+ \(postgres, idle in transaction/);
@@ -115,7 +125,7 @@ describe('preflight against a live Postgres', () => {
     await db.exec(`ALTER TYPE public.job_status ADD VALUE 'paused'`);
     await db.exec(`ALTER TABLE public.entities ADD COLUMN legacy_code text`);
     try {
-      const result = runCli(dir, ['preflight', '--database-url', url]);
+      const result = await runCli(dir, ['preflight', '--database-url', url]);
       expect(result.status).toBe(1);
       const drift = result.stdout.split('\n').filter((l) => l.startsWith('  public.') && !/rows|sequence/.test(l));
       expect(drift).toEqual([
@@ -125,7 +135,7 @@ describe('preflight against a live Postgres', () => {
         '  public.users.email: type character varying(255), expected text',
       ]);
       expect(result.stdout).toContain('drift: 4 difference(s) from what the migrations produce');
-      const json = JSON.parse(runCli(dir, ['preflight', '--database-url', url, '--format', 'json']).stdout);
+      const json = JSON.parse((await runCli(dir, ['preflight', '--database-url', url, '--format', 'json'])).stdout);
       expect(json.clean).toBe(false);
       expect(json.drift).toContainEqual({ object: 'public.users.email', kind: 'column', problem: 'type character varying(255), expected text' });
     } finally {
@@ -135,12 +145,12 @@ describe('preflight against a live Postgres', () => {
     }
   });
 
-  it('reports a migration file changed after it was applied', () => {
+  it('reports a migration file changed after it was applied', async () => {
     const sqlPath = join(dir, 'drizzle', '0000_init.sql');
     const original = readFileSync(sqlPath, 'utf8');
     appendFileSync(sqlPath, '\n-- edited after it ran\n');
     try {
-      const result = runCli(dir, ['preflight', 'src/db/schema/users.ts', '--map', 'shared=users', '--database-url', url]);
+      const result = await runCli(dir, ['preflight', 'src/db/schema/users.ts', '--map', 'shared=users', '--database-url', url]);
       expect(result.status).toBe(1);
       expect(result.stdout).toContain(`public.users: ${ROWS} rows`);
       expect(result.stdout).toMatch(/modified +0000_init/);
@@ -152,25 +162,25 @@ describe('preflight against a live Postgres', () => {
 
   it('never prints the password when the connection fails, with --debug too', () => {
     const closed = url.replace(/:(\d+)\//, ':1/');
-    const refused = runCli(dir, ['preflight', '--database-url', closed, '--debug']);
+    const refused = spawnCli(dir, ['preflight', '--database-url', closed, '--debug']);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('drizzle-reschema: cannot connect to postgres://inspector@127.0.0.1:1/postgres');
     expect(refused.stdout).toBe('');
 
-    const wrongDatabase = runCli(dir, ['preflight', '--database-url', url.replace(/\/postgres$/, '/nope')]);
+    const wrongDatabase = spawnCli(dir, ['preflight', '--database-url', url.replace(/\/postgres$/, '/nope')]);
     expect(wrongDatabase.status).toBe(2);
     expect(wrongDatabase.stderr).toMatch(/cannot connect to postgres:\/\/inspector@.*\/nope: database "nope" does not exist/);
 
-    const malformed = runCli(dir, ['preflight', '--database-url', url.replace(/:(\d+)\//, ':port/')], {});
+    const malformed = spawnCli(dir, ['preflight', '--database-url', url.replace(/:(\d+)\//, ':port/')], {});
     expect(malformed.status).toBe(2);
     expect(malformed.stderr).toMatch(/^drizzle-reschema: /);
 
-    const fromEnv = runCli(dir, ['preflight'], { DATABASE_URL: closed });
+    const fromEnv = spawnCli(dir, ['preflight'], { DATABASE_URL: closed });
     expect(fromEnv.status).toBe(2);
   });
 
-  it('asks for a URL when none is given', () => {
-    const result = runCli(dir, ['preflight']);
+  it('asks for a URL when none is given', async () => {
+    const result = await runCli(dir, ['preflight']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('drizzle-reschema: no database: pass --database-url <url> or set DATABASE_URL\n');
   });

@@ -24,7 +24,7 @@ import { applySeed, planSeed } from '../src/verify/seedRows';
 import { seedableSnapshot } from '../src/verify/seedCatalog';
 import { openPglite, type Database } from '../src/verify/database';
 import { preparePlatform, projectPlatform } from '../src/verify/platform';
-import { migrateWith, runCli, runKit } from './helpers/run';
+import { migrateWith, runCliHere, runKit } from './helpers/run';
 import { copyRealworldProject, hashTree, REALWORLD_DIR, REPO_ROOT, removedAfterEach } from './helpers/tempProject';
 import { typecheckProject } from './helpers/typecheck';
 
@@ -178,7 +178,7 @@ async function moveKeepsEverything(project: string, c: RealworldCase, track: (di
     for (const [from, , table] of movedTables(c)) before.set(table, await rowsOf(db, from, table));
     const schemasBefore = await schemasOf(db);
 
-    const moved = runCli(dir, moveArgs(c));
+    const moved = await runCliHere(dir, moveArgs(c));
     if (moved.status !== 0) throw new Error(`move exited ${moved.status}: ${moved.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 
     const tree = hashTree(dir);

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { relocateSqlText } from '../src/generate/relocateSqlText';
 import { splitStatements } from '../src/verify/migrationSet';
-import { runCli, runKit } from './helpers/run';
+import { runCliHere, runKit } from './helpers/run';
 import { copyFixtureProject, removeTemp } from './helpers/tempProject';
 
 const FILE = 'src/db/schema.ts';
@@ -33,8 +33,8 @@ describe('relocation of SQL text in the snapshot', () => {
     ['growth', 'out of public'],
     ['archive', 'from one schema to another'],
     ['public', 'back to public'],
-  ])('to %s (%s): only SET SCHEMA, verified, and drizzle-kit sees no change', (to, _what) => {
-    const r = runCli(dir, ['move', FILE, '--to', to, ...OBJECTS, '--name', `to_${to}`, '--rows', '50']);
+  ])('to %s (%s): only SET SCHEMA, verified, and drizzle-kit sees no change', async (to, _what) => {
+    const r = await runCliHere(dir, ['move', FILE, '--to', to, ...OBJECTS, '--name', `to_${to}`, '--rows', '50']);
     expect(r.stderr).toContain('verified');
     expect(r.status).toBe(0);
     const statements = migration(dir, `to_${to}`);

@@ -8,7 +8,7 @@
  */
 import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrateWith, fixtureDatabase, runCli } from './helpers/run';
+import { migrateWith, fixtureDatabase, runCliHere } from './helpers/run';
 import { copyFixtureProject, removeTemp } from './helpers/tempProject';
 import { patchMigration } from '../src/patch/patchMigration';
 import type { Database } from '../src/verify/database';
@@ -42,11 +42,11 @@ describe.each(['pglite', 'postgres'] as const)('--grant, then the rollback, on %
   const db = fixtureDatabase(engine);
   let dir: string;
   let baseline: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copyFixtureProject(SPLIT.fixture);
     baseline = `${dir}-baseline`;
     cpSync(join(dir, SPLIT.out), baseline, { recursive: true });
-    const r = runCli(dir, ['move', SPLIT.schemaFile, '--to', SPLIT.to, '--grant', 'authenticated,reader', '--no-verify']);
+    const r = await runCliHere(dir, ['move', SPLIT.schemaFile, '--to', SPLIT.to, '--grant', 'authenticated,reader', '--no-verify']);
     expect(r.status).toBe(0);
   });
   afterAll(() => {

@@ -12,7 +12,7 @@ import { move, MoveNotVerifiedError } from '../src/move';
 import { openPglite, type Database } from '../src/verify/database';
 import { failures } from '../src/verify/summary';
 import { copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
-import { migrateWith, runCli } from './helpers/run';
+import { migrateWith, runCliHere } from './helpers/run';
 
 const track = removedAfterEach();
 
@@ -29,7 +29,7 @@ it('moves a table a trigger function names by its qualified name: sign-ups still
     await migrateWith(db as Database & { raw: unknown }, join(dir, 'drizzle'));
     await db.exec("INSERT INTO accounts (email) VALUES ('before@example.com')");
 
-    const moved = runCli(dir, ['move', 'src/db/schema.ts', '--to', 'app', '--tables', 'profiles', '--rows', '20', '--format', 'json']);
+    const moved = await runCliHere(dir, ['move', 'src/db/schema.ts', '--to', 'app', '--tables', 'profiles', '--rows', '20', '--format', 'json']);
     expect({ status: moved.status, stderr: moved.stderr }).toEqual({ status: 0, stderr: '' });
     const report = JSON.parse(moved.stdout);
     expect(report.written).toBe(true);

@@ -14,7 +14,7 @@ import { compareFingerprints, fingerprint, relocateFingerprint, type Fingerprint
 import { movesBetween } from '../src/verify/verifyMigration';
 import { planSeed } from '../src/verify/seedRows';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCli, runKit } from './helpers/run';
+import { fixtureDatabase, migrateAndSeed, migrateWith as migrate, runCliHere, runKit } from './helpers/run';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './helpers/cases';
 
 const ROWS = 25;
@@ -48,17 +48,17 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('--strategy copy on %s'
   ] as const)('%s', (_mode, keepSource) => {
     let dir: string;
     let baseline: string;
-    let cli: ReturnType<typeof runCli>;
+    let cli: Awaited<ReturnType<typeof runCliHere>>;
     let sql: string;
     let rollbackSql: string;
     let dropSourcePath: string;
 
-    beforeAll(() => {
+    beforeAll(async () => {
       dir = copyFixtureProject(c.fixture);
       baseline = `${dir}-baseline`;
       cpSync(join(dir, c.out), baseline, { recursive: true });
       const args = ['move', c.schemaFile, '--to', c.to, '--strategy', 'copy', '--grant', 'app_user', '--no-verify'];
-      cli = runCli(dir, keepSource ? [...args, '--keep-source'] : args);
+      cli = await runCliHere(dir, keepSource ? [...args, '--keep-source'] : args);
       const files = readdirSync(join(dir, c.out));
       const tag = files.find((f) => /move_to/.test(f) && f.endsWith('.sql') && !f.includes('.rollback') && !f.includes('.drop-source'))!;
       sql = readFileSync(join(dir, c.out, tag), 'utf8');
@@ -100,14 +100,14 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('--strategy copy on %s'
       expect(existsSync(dropSourcePath)).toBe(keepSource);
     });
 
-    it('writes the same snapshot as the move strategy, and leaves drizzle-kit nothing to generate', () => {
+    it('writes the same snapshot as the move strategy, and leaves drizzle-kit nothing to generate', async () => {
       const kit = runKit(dir);
       expect(kit.status).toBe(0);
       expect(kit.stdout + kit.stderr).toContain('No schema changes');
       if (keepSource) return; // one comparison per fixture is enough
       const moved = copyFixtureProject(c.fixture);
       try {
-        expect(runCli(moved, ['move', c.schemaFile, '--to', c.to, '--no-verify']).status).toBe(0);
+        expect((await runCliHere(moved, ['move', c.schemaFile, '--to', c.to, '--no-verify'])).status).toBe(0);
         expect(newestSnapshot(dir, c.out)).toEqual(newestSnapshot(moved, c.out));
       } finally {
         removeTemp(moved);
@@ -185,11 +185,11 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('--strategy copy on %s'
 });
 
 describe('--keep-source without --strategy copy', () => {
-  it('exits 2 and changes nothing', () => {
+  it('exits 2 and changes nothing', async () => {
     const dir = copyFixtureProject('schema-split');
     try {
       const before = hashTree(dir);
-      const result = runCli(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--keep-source', '--no-verify']);
+      const result = await runCliHere(dir, ['move', 'src/db/schema/growth.ts', '--to', 'growth', '--keep-source', '--no-verify']);
       expect(result.status).toBe(2);
       expect(result.stderr.trim()).toBe('drizzle-reschema: --keep-source needs --strategy copy (a move keeps no source)');
       expect(hashTree(dir)).toEqual(before);
@@ -206,7 +206,7 @@ describe('--strategy copy of enums whose tables stay (schema-split enums.ts -> s
     cpSync(join(dir, 'drizzle'), baseline, { recursive: true });
     const db = await openEngine('pglite');
     try {
-      const cli = runCli(dir, ['move', 'src/db/schema/enums.ts', '--to', 'shared', '--strategy', 'copy', '--no-verify']);
+      const cli = await runCliHere(dir, ['move', 'src/db/schema/enums.ts', '--to', 'shared', '--strategy', 'copy', '--no-verify']);
       expect(cli.stderr).not.toMatch(/error/i);
       expect(cli.status).toBe(0);
       expect(runKit(dir).stdout).toContain('No schema changes');

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDrizzleConfig } from '../src/generate/drizzleConfig';
 import { openEngine } from '../src/verify/database';
-import { DRIZZLE_KIT, migrateWith, runCli, runKit } from './helpers/run';
+import { DRIZZLE_KIT, migrateWith, runCliHere, runKit } from './helpers/run';
 import { copyRealworldProject, removedAfterEach } from './helpers/tempProject';
 
 const track = removedAfterEach();
@@ -19,7 +19,7 @@ const TABLES = ['project1_user', 'project1_account', 'project1_session', 'projec
 
 it('a move of pgTableCreator tables is a pure SET SCHEMA, and drizzle-kit generate and push (tablesFilter) then see no change', async () => {
   const dir = track(copyRealworldProject('t3-oss-create-t3-app'));
-  const moved = runCli(dir, ['move', 'src/server/db/schema.ts', '--to', 'auth', '--tables', TABLES.join(','), '--no-verify']);
+  const moved = await runCliHere(dir, ['move', 'src/server/db/schema.ts', '--to', 'auth', '--tables', TABLES.join(','), '--no-verify']);
   expect(moved.stderr).toMatch(/moved 4 tables: public -> auth/);
   expect(moved.status).toBe(0);
 

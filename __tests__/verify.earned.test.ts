@@ -14,7 +14,7 @@ import { planSeed } from '../src/verify/seedRows';
 import { failures } from '../src/verify/summary';
 import { verifyMigration } from '../src/verify/verifyMigration';
 import { PROJECTS_DIR, copyFixtureProject, removedAfterEach } from './helpers/tempProject';
-import { runCli } from './helpers/run';
+import { runCliHere } from './helpers/run';
 
 const ROWS = 20;
 const GROWTH = 'src/db/schema/growth.ts';
@@ -54,7 +54,7 @@ describe('migrations: { schema: "public" } leaves out only the migrations table'
     inPublic(dir);
     const file = join(dir, set.steps[set.target]!.file);
     writeFileSync(file, `${readFileSync(file, 'utf8')}\n--> statement-breakpoint\nDELETE FROM "growth"."jobs" WHERE "id" % 2 = 0;`);
-    const r = runCli(dir, ['verify', '--rows', String(ROWS)]);
+    const r = await runCliHere(dir, ['verify', '--rows', String(ROWS)]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/table growth\.jobs: 20 rows, checksum \w+ -> 10 rows/);
   }, 120_000);
@@ -73,7 +73,7 @@ describe('migrations: { schema: "public" } leaves out only the migrations table'
       for (const sql of [...seed.inserts, ...seed.updates]) await server.exec(sql);
       const file = join(dir, set.steps[set.target]!.file);
       writeFileSync(file, `${readFileSync(file, 'utf8')}\n--> statement-breakpoint\nDELETE FROM "growth"."jobs" WHERE "id" % 2 = 0;`);
-      const r = runCli(dir, ['verify', '--database-url', server.url!, '--commit']);
+      const r = await runCliHere(dir, ['verify', '--database-url', server.url!, '--commit']);
       expect(r.stderr).toMatch(/table growth\.jobs: 20 rows, checksum \w+ -> 10 rows/);
       expect(r.status).toBe(1);
       expect(await server.query(`SELECT count(*)::int AS n FROM public.jobs`)).toEqual([{ n: ROWS }]);
@@ -146,11 +146,11 @@ describe('what was not compared or not run is never "ok"', () => {
 
   it('the text report says "not checked" for drift behind newer migrations, and names what it compared', async () => {
     const { dir } = await movedSplit();
-    const older = runCli(dir, ['verify', '--migration', 'init', '--rows', '5']);
+    const older = await runCliHere(dir, ['verify', '--migration', 'init', '--rows', '5']);
     expect(older.status).toBe(0);
     expect(older.stdout).toContain('drift against the latest snapshot: not checked');
     expect(older.stdout).toMatch(/^ok: kept .*; not checked: rollback, drift$/m);
-    const newest = runCli(dir, ['verify', '--rows', '5']);
+    const newest = await runCliHere(dir, ['verify', '--rows', '5']);
     expect(newest.status).toBe(0);
     expect(newest.stdout).toMatch(/^ok: kept 1 schema, 6 tables \(rows and checksums\), .*\d+ indexes/m);
     expect(newest.stdout).not.toContain('every row, index, constraint');
