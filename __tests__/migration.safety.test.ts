@@ -63,25 +63,36 @@ const shadowDirs = (folder = tmpdir()) => readdirSync(folder).filter((e) => e.st
  * (parallel Jest workers, a benchmark) may create and remove their own
  * drizzle-reschema-* folders in the same temp folder at any time, so the
  * before/after listing is only blamed for folders this run made (seen by
- * watching mkdtempSync, which is how ShadowProject names its folder).
+ * watching mkdtempSync and the mkdirSync that claims a fixed-name slot). A
+ * slot's name is reused: another worker's move may claim the same folder name
+ * once this run has removed it, so a folder is this run's only while it is
+ * the very folder this run made (same inode and birth time).
  */
 async function watchShadows<T>(body: () => Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; created: string[]; leftover: string[] }> {
   const fs = require('node:fs') as typeof import('node:fs');
   const original = fs.mkdtempSync;
   const originalMkdir = fs.mkdirSync;
   const created: string[] = [];
+  const identity = new Map<string, string>();
+  const identityOf = (path: string) => {
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    return st && `${st.ino}@${st.birthtimeMs}`;
+  };
+  const record = (path: string) => {
+    created.push(path);
+    identity.set(path, identityOf(path) ?? '');
+  };
   const spy = jest.spyOn(fs, 'mkdtempSync').mockImplementation(((prefix: string, options?: unknown) => {
     const path = (original as (p: string, o?: unknown) => string)(prefix, options);
-    if (basename(path).startsWith('drizzle-reschema-')) created.push(path);
+    if (basename(path).startsWith('drizzle-reschema-')) record(path);
     return path;
   }) as typeof fs.mkdtempSync);
   // The project copy first claims one of a few fixed folders (shadowProject.ts), with mkdirSync.
   const mkdirSpy = jest.spyOn(fs, 'mkdirSync').mockImplementation(((path: string, options?: unknown) => {
     const made = (originalMkdir as (p: string, o?: unknown) => string | undefined)(path, options);
-    if (typeof path === 'string' && /^drizzle-reschema-shadow-\d+$/.test(basename(path)) && !created.includes(path)) created.push(path);
+    if (typeof path === 'string' && /^drizzle-reschema-shadow-\d+$/.test(basename(path)) && !created.includes(path)) record(path);
     return made;
   }) as typeof fs.mkdirSync);
-  const before = shadowDirs();
   let outcome: PromiseSettledResult<T>;
   try {
     outcome = { status: 'fulfilled', value: await body() };
@@ -91,9 +102,9 @@ async function watchShadows<T>(body: () => Promise<T>): Promise<{ outcome: Promi
     spy.mockRestore();
     mkdirSpy.mockRestore();
   }
-  const mine = new Set(created.map((p) => basename(p)));
-  const leftover = shadowDirs().filter((e) => !before.includes(e) && mine.has(e));
-  return { outcome, created, leftover: [...leftover, ...created.filter((p) => existsSync(p) && !leftover.includes(basename(p)))] };
+  // Still there and still the folder this run made: a folder of the same name made since is another run's.
+  const leftover = created.filter((p) => existsSync(p) && identityOf(p) === identity.get(p)).map((p) => basename(p));
+  return { outcome, created, leftover };
 }
 
 function kitGenerate(dir: string) {
