@@ -12,12 +12,15 @@ export const DRIZZLE_KIT = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.c
  * The CLI as a user in CI runs it: a child process with stdin closed and
  * CI=true, without the DATABASE_URL or GITHUB_STEP_SUMMARY this machine may have.
  */
+/** What a CLI run in the tests sees: CI, and none of this machine's DATABASE_URL or GITHUB_STEP_SUMMARY. */
+const CLI_ENV = { CI: 'true', DATABASE_URL: '', GITHUB_STEP_SUMMARY: '' };
+
 export function runCli(cwd: string, args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: 'true', DATABASE_URL: '', GITHUB_STEP_SUMMARY: '', ...env },
+    env: { ...process.env, ...CLI_ENV, ...env },
   });
 }
 
@@ -36,7 +39,7 @@ export function runCli(cwd: string, args: string[], env: Record<string, string> 
  */
 export async function runCliHere(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   const { run } = require('../../src/cli') as typeof import('../../src/cli');
-  const overrides: Record<string, string> = { CI: 'true', DATABASE_URL: '', GITHUB_STEP_SUMMARY: '', ...env };
+  const overrides: Record<string, string> = { ...CLI_ENV, ...env };
   const savedEnv = Object.fromEntries(Object.keys(overrides).map((k) => [k, process.env[k]]));
   const savedCwd = process.cwd();
   const savedExitCode = process.exitCode;
