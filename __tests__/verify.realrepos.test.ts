@@ -17,7 +17,7 @@ import { diagnose, rolesCreatedBy, rolesNamedBy } from '../src/verify/replay';
 import { buildParser, type MoveArgs, type VerifyArgs } from '../src/cli';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
 import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { runCli as cli } from './helpers/run';
+import { runCliHere as cli } from './helpers/run';
 
 const ROWS = '20';
 const MOVE = ['move', 'src/db/schema/inbox.ts', 'src/db/schema/documents.ts', '--to', 'inbox', '--rows', ROWS];
@@ -38,7 +38,7 @@ function withoutConfiguredPrelude(dir: string): void {
 }
 
 /** The run failed as a bad-input run must: exit 2, one line on stderr, nothing on disk changed. */
-function expectReported(r: ReturnType<typeof cli>, before: Map<string, string>, dir: string): string {
+function expectReported(r: Awaited<ReturnType<typeof cli>>, before: Map<string, string>, dir: string): string {
   expect(r.status).toBe(2);
   const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -54,11 +54,11 @@ describe('handled automatically: Supabase roles and auth stubs, pgvector, pg_trg
   });
   afterAll(() => removeTemp(dir));
 
-  it('move verifies the migration before writing it, and verify then passes on PGlite with every obstacle provided', () => {
-    const moved = cli(dir, MOVE);
+  it('move verifies the migration before writing it, and verify then passes on PGlite with every obstacle provided', async () => {
+    const moved = await cli(dir, MOVE);
     expect(moved.stderr).toMatch(/ok: kept \d+ schemas?, \d+ tables \(rows and checksums\)/);
     expect(moved.status).toBe(0);
-    const r = cli(dir, ['verify', '--rows', ROWS, '--format', 'json']);
+    const r = await cli(dir, ['verify', '--rows', ROWS, '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
@@ -97,9 +97,9 @@ describe('handled by a prelude: a function defined outside Drizzle', () => {
   });
   afterAll(() => removeTemp(dir));
 
-  it('without it, verify stops with exit 2 naming the migration, the statement, the error and what to put in a prelude', () => {
+  it('without it, verify stops with exit 2 naming the migration, the statement, the error and what to put in a prelude', async () => {
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, ['verify', '--rows', ROWS]), before, dir);
+    const line = expectReported(await cli(dir, ['verify', '--rows', ROWS]), before, dir);
     expect(line).toBe(
       `drizzle-reschema: cannot apply the migration on a fresh database: ${migrationFile(dir, '_init')}: statement 4 (CREATE TABLE "inbox" () failed: ` +
         'function generate_inbox_fts(text, text) does not exist; hint: generate_inbox_fts(text, text) is defined outside your migrations: ' +
@@ -107,15 +107,15 @@ describe('handled by a prelude: a function defined outside Drizzle', () => {
     );
   }, 60_000);
 
-  it('without it, move stops at the replay with exit 2 and writes nothing', () => {
+  it('without it, move stops at the replay with exit 2 and writes nothing', async () => {
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, MOVE), before, dir);
+    const line = expectReported(await cli(dir, MOVE), before, dir);
     expect(line).toContain(`cannot replay the migrations on a fresh database: ${migrationFile(dir, '_init')}: statement 4 (CREATE TABLE "inbox" () failed`);
     expect(line).toContain('hint: generate_inbox_fts(text, text) is defined outside your migrations');
   }, 60_000);
 
-  it('with --prelude, verify passes (exit 0) and says it ran the prelude', () => {
-    const r = cli(dir, ['verify', '--rows', ROWS, '--prelude', 'supabase/prelude.sql', '--format', 'json']);
+  it('with --prelude, verify passes (exit 0) and says it ran the prelude', async () => {
+    const r = await cli(dir, ['verify', '--rows', ROWS, '--prelude', 'supabase/prelude.sql', '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = (JSON.parse(r.stdout) as { details: VerifyReport }).details;
@@ -148,10 +148,10 @@ describe('reported clearly: exit 2, one line naming file, statement and error, n
   const appendToFirstMigration = (...statements: string[]) =>
     appendFileSync(extensionsSql, statements.map((s) => `--> statement-breakpoint\n${s}\n`).join(''));
 
-  it('an operator class that does not fit its column (text_ops on uuid, a drizzle-kit pull leftover)', () => {
+  it('an operator class that does not fit its column (text_ops on uuid, a drizzle-kit pull leftover)', async () => {
     appendToFirstMigration('CREATE TABLE "legacy" ("id" uuid NOT NULL);', 'CREATE INDEX "legacy_id_idx" ON "legacy" USING btree ("id" text_ops);');
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, ['verify', '--rows', ROWS]), before, dir);
+    const line = expectReported(await cli(dir, ['verify', '--rows', ROWS]), before, dir);
     expect(line).toBe(
       `drizzle-reschema: cannot replay the migrations on a fresh database: ${migrationFile(dir, '_enable_extensions')}: statement 4 ` +
         '(CREATE INDEX "legacy_id_idx" ON "legacy" USING btree ("id" text_ops);) failed: operator class "text_ops" does not accept data type uuid; ' +
@@ -160,22 +160,22 @@ describe('reported clearly: exit 2, one line naming file, statement and error, n
     );
   }, 60_000);
 
-  it('a table declared as pgTable("auth.users") whose primary key name clashes with public.users\'', () => {
+  it('a table declared as pgTable("auth.users") whose primary key name clashes with public.users\'', async () => {
     appendToFirstMigration(
       'CREATE TABLE "users" ("id" uuid NOT NULL, CONSTRAINT "users_pkey" PRIMARY KEY("id"));',
       'CREATE TABLE "auth.users" (\n\t"id" uuid NOT NULL,\n\tCONSTRAINT "users_pkey" PRIMARY KEY("id")\n);',
     );
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, ['verify', '--rows', ROWS]), before, dir);
+    const line = expectReported(await cli(dir, ['verify', '--rows', ROWS]), before, dir);
     expect(line).toContain(`${migrationFile(dir, '_enable_extensions')}: statement 4 (CREATE TABLE "auth.users" () failed: relation "users_pkey" already exists`);
     expect(line).toContain('hint: "auth.users" is one table named auth.users in the public schema');
     expect(line).toContain('declare it with pgSchema("auth").table("users", ...)');
   }, 60_000);
 
-  it('an extension neither engine ships (postgis): named with its migration and statement, before any database starts', () => {
+  it('an extension neither engine ships (postgis): named with its migration and statement, before any database starts', async () => {
     appendToFirstMigration('CREATE EXTENSION IF NOT EXISTS postgis;');
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, MOVE), before, dir);
+    const line = expectReported(await cli(dir, MOVE), before, dir);
     expect(line).toBe(
       `drizzle-reschema: cannot replay the migrations on a fresh database: ${migrationFile(dir, '_enable_extensions')}: statement 3 ` +
         '(CREATE EXTENSION IF NOT EXISTS postgis;) needs the extension postgis: PGlite does not ship it, and the embedded Postgres server does not ship it; ' +
@@ -183,19 +183,19 @@ describe('reported clearly: exit 2, one line naming file, statement and error, n
     );
   }, 60_000);
 
-  it('--engine postgres when only PGlite has the extension (pgvector): says which engine has it', () => {
+  it('--engine postgres when only PGlite has the extension (pgvector): says which engine has it', async () => {
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, ['verify', '--engine', 'postgres']), before, dir);
+    const line = expectReported(await cli(dir, ['verify', '--engine', 'postgres']), before, dir);
     expect(line).toBe(
       `drizzle-reschema: cannot replay the migrations on a fresh database: ${migrationFile(dir, '_enable_extensions')}: statement 1 ` +
         '(CREATE EXTENSION IF NOT EXISTS vector;) needs the extension vector, and the embedded Postgres server does not ship it; hint: --engine pglite has it',
     );
   });
 
-  it('a prelude statement that fails names the prelude file and its statement', () => {
+  it('a prelude statement that fails names the prelude file and its statement', async () => {
     writeFileSync(join(dir, 'platform.sql'), "CREATE SCHEMA private;\nCREATE FUNCTION private.teams() RETURNS int LANGUAGE plv8 AS $$ return 1 $$;\n");
     const before = hashTree(dir);
-    const line = expectReported(cli(dir, ['verify', '--rows', ROWS, '--prelude', 'platform.sql']), before, dir);
+    const line = expectReported(await cli(dir, ['verify', '--rows', ROWS, '--prelude', 'platform.sql']), before, dir);
     expect(line).toBe(
       'drizzle-reschema: the prelude failed on a fresh database: platform.sql: statement 2 (CREATE FUNCTION private.teams() RETURNS int LANGUAGE plv8 AS $$ return 1 $$;) ' +
         'failed: language "plv8" does not exist; hint: the language plv8 comes from an extension your platform installs: CREATE EXTENSION plv8 in a prelude file ' +
@@ -203,9 +203,9 @@ describe('reported clearly: exit 2, one line naming file, statement and error, n
     );
   }, 60_000);
 
-  it('a prelude file that does not exist, from the command line or from package.json', () => {
+  it('a prelude file that does not exist, from the command line or from package.json', async () => {
     const before = hashTree(dir);
-    expect(expectReported(cli(dir, ['verify', '--prelude', 'db/missing.sql']), before, dir)).toBe(
+    expect(expectReported(await cli(dir, ['verify', '--prelude', 'db/missing.sql']), before, dir)).toBe(
       'drizzle-reschema: db/missing.sql: prelude file not found (named by --prelude)',
     );
     const pkg = join(dir, 'package.json');
@@ -213,7 +213,7 @@ describe('reported clearly: exit 2, one line naming file, statement and error, n
     try {
       writeFileSync(pkg, saved.replace('"supabase/prelude.sql"', '"supabase/gone.sql"'));
       const edited = hashTree(dir);
-      expect(expectReported(cli(dir, MOVE), edited, dir)).toBe(
+      expect(expectReported(await cli(dir, MOVE), edited, dir)).toBe(
         'drizzle-reschema: supabase/gone.sql: prelude file not found (named by package.json "drizzle-reschema".prelude)',
       );
     } finally {
@@ -232,14 +232,14 @@ describe('what a bare database says, diagnosed', () => {
     expect(diagnose('column "x" does not exist', '42703')).toBeUndefined();
   });
 
-  it('knows the roles a migration names as an owner', () => {
+  it('knows the roles a migration names as an owner', async () => {
     expect(rolesNamedBy(['ALTER FUNCTION public.f() OWNER TO supabase_admin;', 'ALTER TABLE "t" OWNER TO "Owner";', 'ALTER TABLE t ADD COLUMN owner text;'])).toEqual([
       'supabase_admin',
       'Owner',
     ]);
   });
 
-  it('knows the roles a migration creates itself, so it does not create them first', () => {
+  it('knows the roles a migration creates itself, so it does not create them first', async () => {
     expect(rolesCreatedBy(['CREATE ROLE "admin" NOLOGIN;', 'create user reporter;', 'CREATE USER MAPPING FOR bob SERVER s;'])).toEqual(['admin', 'reporter']);
   });
 });
