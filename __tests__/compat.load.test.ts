@@ -35,17 +35,17 @@ let plain: LoadProject;
 let keptSource: LoadProject;
 let copied: LoadProject;
 const compat = new Map<LoadProjectName, LoadProject>();
-beforeAll(() => {
+beforeAll(async () => {
   const settings = (compat: boolean, more: Partial<MoveSettings> = {}): MoveSettings => ({ compat, lockTimeoutMs: LOCK_TIMEOUT_MS, ...more });
   let split: LoadProject;
-  [plain, split, keptSource, copied] = prepareLoadProjects('schema-split', [
+  [plain, split, keptSource, copied] = (await prepareLoadProjects('schema-split', [
     settings(false),
     settings(true),
     settings(false, { strategy: 'copy', keepSource: true }),
     settings(true, { strategy: 'copy' }),
-  ]) as [LoadProject, LoadProject, LoadProject, LoadProject];
+  ])) as [LoadProject, LoadProject, LoadProject, LoadProject];
   compat.set('schema-split', split);
-  compat.set('feature-planner', prepareLoadProject('feature-planner', settings(true)));
+  compat.set('feature-planner', await prepareLoadProject('feature-planner', settings(true)));
 }, 90_000);
 afterAll(() => {
   for (const project of [plain, keptSource, copied, ...compat.values()]) project?.remove();

@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { PLANNER_MOVE, SPLIT_MOVE, type FixtureMove } from './cases';
 import { copyFixtureProject, removeTemp } from './tempProject';
-import { runCli, runKit } from './run';
+import { runCliHere, runKit } from './run';
 
 export type LoadProjectName = 'schema-split' | 'feature-planner';
 
@@ -129,9 +129,9 @@ function buildApp(dir: string, out: string): void {
   walk(join(dir, 'src'));
 }
 
-/** Runs the real CLI; throws with its output when it does not exit 0. */
-function cli(dir: string, args: string[]): void {
-  const r = runCli(dir, args);
+/** Runs the CLI (its own run(), in this worker: see runCliHere); throws with its output when it does not exit 0. */
+async function cli(dir: string, args: string[]): Promise<void> {
+  const r = await runCliHere(dir, args);
   if (r.status !== 0) throw new Error(`drizzle-reschema ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
 }
 
@@ -140,7 +140,7 @@ function cli(dir: string, args: string[]): void {
  * of it per move setting, moved with the real CLI (the policy's drizzle-kit
  * run and the old build are the same for every setting).
  */
-export function prepareLoadProjects(name: LoadProjectName, settingsList: MoveSettings[]): LoadProject[] {
+export async function prepareLoadProjects(name: LoadProjectName, settingsList: MoveSettings[]): Promise<LoadProject[]> {
   const layout = LAYOUT[name];
   const base = copyFixtureProject(name);
   const made: LoadProject[] = [];
@@ -151,7 +151,7 @@ export function prepareLoadProjects(name: LoadProjectName, settingsList: MoveSet
     for (const settings of settingsList) {
       const dir = mkdtempSync(join(tmpdir(), `reschema-load-${name}-`));
       cpSync(base, dir, { recursive: true, verbatimSymlinks: true });
-      made.push(moved(dir, name, settings));
+      made.push(await moved(dir, name, settings));
     }
     return made;
   } catch (error) {
@@ -162,17 +162,17 @@ export function prepareLoadProjects(name: LoadProjectName, settingsList: MoveSet
   }
 }
 
-export function prepareLoadProject(name: LoadProjectName, settings: MoveSettings): LoadProject {
-  return prepareLoadProjects(name, [settings])[0]!;
+export async function prepareLoadProject(name: LoadProjectName, settings: MoveSettings): Promise<LoadProject> {
+  return (await prepareLoadProjects(name, [settings]))[0]!;
 }
 
 /** `dir` (a prepared copy) after the move and, with compat, the contract. */
-function moved(dir: string, name: LoadProjectName, settings: MoveSettings): LoadProject {
+async function moved(dir: string, name: LoadProjectName, settings: MoveSettings): Promise<LoadProject> {
   const layout = LAYOUT[name];
   try {
     const folder = join(dir, layout.out);
     // Verification has its own tests; here the move is the input, as a user would commit it.
-    cli(dir, [
+    await cli(dir, [
       'move',
       layout.schemaFile,
       '--to',
@@ -194,7 +194,7 @@ function moved(dir: string, name: LoadProjectName, settings: MoveSettings): Load
     buildApp(dir, newApp);
     let contract: string | undefined;
     if (settings.compat) {
-      cli(dir, ['contract', '--lock-timeout', String(settings.lockTimeoutMs), '--no-verify']);
+      await cli(dir, ['contract', '--lock-timeout', String(settings.lockTimeoutMs), '--no-verify']);
       contract = join(dir, 'stages', 'contract');
       cpSync(folder, contract, { recursive: true });
     }
