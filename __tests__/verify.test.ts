@@ -15,7 +15,7 @@ import { loadMigrationSet, migrationStep, splitStatements, type MigrationSet } f
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
 import { verifyProject } from '../src/verify/verifyProject';
 import { REPO_ROOT, copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { runCli as cli } from './helpers/run';
+import { runCliHere as cli } from './helpers/run';
 
 const ROWS = 100;
 const PLANNER = { fixture: 'feature-planner', file: 'src/lib/db/schema/feature-planner.schema.ts', to: 'feature_planner' };
@@ -56,9 +56,9 @@ describe('verify on the 000 fixture after a move', () => {
   }, 120_000);
   afterAll(() => removeTemp(dir));
 
-  it('the verify command checks the newest migration: exit 0, every moved table with its rows, rollback exercised', () => {
+  it('the verify command checks the newest migration: exit 0, every moved table with its rows, rollback exercised', async () => {
     const before = readFileSync(join(dir, set.steps[set.target]!.file), 'utf8');
-    const r = cli(dir, ['verify', '--rows', String(ROWS), '--format', 'json']);
+    const r = await cli(dir, ['verify', '--rows', String(ROWS), '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout) as { version: number; command: string; verification: { summary: { ok: boolean } }; details: VerifyReport };
@@ -91,16 +91,16 @@ describe('verify on the 000 fixture after a move', () => {
     expect(readFileSync(join(dir, set.steps[set.target]!.file), 'utf8')).toBe(before);
   }, 120_000);
 
-  it('--migration picks an older migration by its name; text output is the readable table', () => {
-    const r = cli(dir, ['verify', '--migration', 'init', '--rows', '10']);
+  it('--migration picks an older migration by its name; text output is the readable table', async () => {
+    const r = await cli(dir, ['verify', '--migration', 'init', '--rows', '10']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/object\s+before\s+after\s+ok/);
     expect(r.stdout).toContain('_init.sql');
     expect(r.stdout).toMatch(/drift not checked: 1 newer migration/);
   }, 60_000);
 
-  it('an unknown --migration is a usage error (exit 2)', () => {
-    const r = cli(dir, ['verify', '--migration', 'nope']);
+  it('an unknown --migration is a usage error (exit 2)', async () => {
+    const r = await cli(dir, ['verify', '--migration', 'nope']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^drizzle-reschema: --migration nope: no such migration/);
   });
@@ -225,12 +225,12 @@ describe('verify on the 000 fixture after a move', () => {
     expect(introduced.ok).toBe(false);
   }, 60_000);
 
-  it('a failed verification exits 1 naming the object; nothing is written', () => {
+  it('a failed verification exits 1 naming the object; nothing is written', async () => {
     const file = join(dir, set.steps[set.target]!.file);
     const good = readFileSync(file, 'utf8');
     writeFileSync(file, `${good}\nDROP INDEX "feature_planner"."feature_plans_status_idx";`);
     try {
-      const r = cli(dir, ['verify', '--rows', '10']);
+      const r = await cli(dir, ['verify', '--rows', '10']);
       expect(r.status).toBe(1);
       expect(r.stdout).toContain('FAILED');
       expect(r.stderr).toMatch(/^drizzle-reschema: .* did not verify on pglite: \d+ problems?: index feature_planner\.feature_plans_status_idx: .* -> missing/);
@@ -323,7 +323,7 @@ describe('two moves into one schema with --grant', () => {
 });
 
 describe('move verifies before it writes', () => {
-  it('a run that would lose data (a column dropped along with the move) exits 1 naming it, and writes nothing', () => {
+  it('a run that would lose data (a column dropped along with the move) exits 1 naming it, and writes nothing', async () => {
     const dir = copyFixtureProject(PLANNER.fixture);
     try {
       const file = join(dir, PLANNER.file);
@@ -331,13 +331,13 @@ describe('move verifies before it writes', () => {
       // The first completedAt is feature_plans'.
       writeFileSync(file, source.replace("    completedAt: timestamp('completed_at'),\n", ''));
       const before = hashTree(dir);
-      const r = cli(dir, ['move', PLANNER.file, '--to', PLANNER.to, '--rows', '20']);
+      const r = await cli(dir, ['move', PLANNER.file, '--to', PLANNER.to, '--rows', '20']);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/did not verify on pglite: .*table feature_planner\.feature_plans: .*columns gone: completed_at.*; nothing written\n$/);
       expect(r.stdout).toContain('FAILED');
       expect(hashTree(dir)).toEqual(before);
       // --no-verify is the user's explicit choice: it writes.
-      const unchecked = cli(dir, ['move', PLANNER.file, '--to', PLANNER.to, '--no-verify']);
+      const unchecked = await cli(dir, ['move', PLANNER.file, '--to', PLANNER.to, '--no-verify']);
       expect(unchecked.status).toBe(0);
       expect(hashTree(dir)).not.toEqual(before);
     } finally {
