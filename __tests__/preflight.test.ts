@@ -4,17 +4,15 @@
  * then the database is made to drift, locked and given a changed migration,
  * and every output is checked for the password.
  */
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKit031History } from '../src/generate/kit031/adapter';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
 import { openEmbeddedPostgres, type Database } from '../src/verify/database';
 import { planSeed } from '../src/verify/seedRows';
-import { runCliHere } from './helpers/run';
-import { REPO_ROOT, copyFixtureProject, removeTemp } from './helpers/tempProject';
+import { runCli as spawnedCli, runCliHere } from './helpers/run';
+import { copyFixtureProject, removeTemp } from './helpers/tempProject';
 
-const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 const PASSWORD = 'Sw0rdfish-f79e78bc';
 const ROWS = 7;
 
@@ -29,16 +27,7 @@ function withoutPassword<T extends { stdout: string; stderr: string }>(result: T
 const runCli = async (cwd: string, args: string[], env: Record<string, string> = {}) => withoutPassword(await runCliHere(cwd, args, env));
 
 /** The CLI as its own process: what it prints when a connection fails includes anything Node itself would print. */
-function spawnCli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  return withoutPassword(
-    spawnSync(process.execPath, [CLI, ...args], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DATABASE_URL: '', ...env },
-    }),
-  );
-}
+const spawnCli = (cwd: string, args: string[], env: Record<string, string> = {}) => withoutPassword(spawnedCli(cwd, args, env));
 
 describe('preflight against a live Postgres', () => {
   let db: Database;

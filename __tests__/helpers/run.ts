@@ -8,13 +8,13 @@ import { REPO_ROOT } from './tempProject';
 export const CLI = join(REPO_ROOT, 'bin', 'drizzle-reschema.js');
 export const DRIZZLE_KIT = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs');
 
+/** What a CLI run in the tests sees: CI, and none of this machine's DATABASE_URL or GITHUB_STEP_SUMMARY. */
+const CLI_ENV = { CI: 'true', DATABASE_URL: '', GITHUB_STEP_SUMMARY: '' };
+
 /**
  * The CLI as a user in CI runs it: a child process with stdin closed and
  * CI=true, without the DATABASE_URL or GITHUB_STEP_SUMMARY this machine may have.
  */
-/** What a CLI run in the tests sees: CI, and none of this machine's DATABASE_URL or GITHUB_STEP_SUMMARY. */
-const CLI_ENV = { CI: 'true', DATABASE_URL: '', GITHUB_STEP_SUMMARY: '' };
-
 export function runCli(cwd: string, args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd,
