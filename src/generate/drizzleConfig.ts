@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors';
+import { evaluateConfigModule } from './configModule';
 
 /** The file names drizzle-kit looks for, in its order. */
 export const CONFIG_FILE_NAMES = [
@@ -47,15 +47,14 @@ export function findConfigFile(root: string, explicit?: string): string {
 }
 
 /**
- * Evaluates the config the way drizzle-kit does (TypeScript transpiled to
- * CommonJS, modules resolved from the config's folder), without writing.
+ * Evaluates the config the way drizzle-kit does (configModule.ts), without writing.
  */
 export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfig {
   const path = findConfigFile(root, explicit);
   const display = relative(root, path) || path;
   let raw: Record<string, unknown>;
   try {
-    raw = path.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : evaluateModule(path);
+    raw = path.endsWith('.json') ? JSON.parse(readFileSync(path, 'utf8')) : evaluateConfigModule(path);
   } catch (error) {
     throw new ConfigError(`${display}: cannot be loaded: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
@@ -82,22 +81,6 @@ export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfi
     ...(typeof raw.casing === 'string' ? { casing: raw.casing } : {}),
     raw,
   };
-}
-
-function evaluateModule(path: string): Record<string, unknown> {
-  const source = readFileSync(path, 'utf8');
-  // Loaded here, not at the top: the CLI starts drizzle-kit's process before TypeScript loads.
-  const ts = require('typescript') as typeof import('typescript');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: path,
-  });
-  const module = { exports: {} as Record<string, unknown> };
-  const requireFromConfig = createRequire(path);
-  const evaluate = new Function('require', 'module', 'exports', '__filename', '__dirname', outputText);
-  evaluate(requireFromConfig, module, module.exports, path, dirname(path));
-  const exported = module.exports;
-  return (exported.default ?? exported) as Record<string, unknown>;
 }
 
 /**
