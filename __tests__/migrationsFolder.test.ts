@@ -4,11 +4,13 @@
  * with an all-zero id): the snapshot drizzle-kit 0.31 diffs against is the last
  * one by file name, and each migration's snapshot is the one named after its tag.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDrizzleConfig } from '../src/generate/drizzleConfig';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
+import { move } from '../src/move';
 import { loadMigrationSet } from '../src/verify/migrationSet';
-import { REALWORLD_DIR } from './helpers/tempProject';
+import { copyFixtureProject, PROJECTS_DIR, REALWORLD_DIR, removedAfterEach } from './helpers/tempProject';
 
 const SIM = join(REALWORLD_DIR, 'simstudioai-sim');
 const OUT = join(SIM, 'db', 'migrations');
@@ -36,4 +38,27 @@ it("gives each journal entry the snapshot named after its tag, across the chain'
   ]);
   expect(set.steps.map((s) => s.tag)).toEqual(state.journal.entries.map((e) => e.tag));
   expect(set.target).toBe(set.steps.length - 1);
+});
+
+describe('a journal entry written by hand, without a snapshot (fixtures/projects/hand-written-entry)', () => {
+  const track = removedAfterEach();
+
+  it('is read with a warning, and stands for the schema of the snapshot before it, as drizzle-kit takes it', () => {
+    const root = join(PROJECTS_DIR, 'hand-written-entry');
+    const state = readMigrationsState(join(root, 'drizzle'), root);
+    expect(state.warnings).toEqual(['drizzle/0001_hand_written.sql has no snapshot (written by hand?): the schema after it is taken to be the one before it']);
+    const set = loadMigrationSet(root, loadDrizzleConfig(root), () => join(root, 'none.sql'));
+    expect(set.steps.map((s) => [s.tag, s.snapshot.id])).toEqual([
+      ['0000_init', state.snapshots[0]!.snapshot.id],
+      ['0001_hand_written', state.snapshots[0]!.snapshot.id],
+    ]);
+  });
+
+  it('does not stop a move: it verifies, its index reported as drift already there', async () => {
+    const dir = track(copyFixtureProject('hand-written-entry'));
+    const result = await move({ cwd: dir, files: ['src/schema.ts'], to: 'app', rows: 20 });
+    expect(result.verification?.ok).toBe(true);
+    expect(result.warnings).toEqual(expect.arrayContaining([expect.stringContaining('drift already there before this migration')]));
+    expect(readdirSync(join(dir, 'drizzle'))).toContain('0002_move_to_app.sql');
+  });
 });

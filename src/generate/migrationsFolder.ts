@@ -151,19 +151,22 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
       throw new ConfigError(`${relative(root, path)}: is not a drizzle-kit snapshot`);
     }
   }
-  if (snapshots.length !== journal.entries.length) {
+  if (snapshots.length > journal.entries.length) {
     throw new ConfigError(
       `${display}: the journal lists ${journal.entries.length} migrations but meta/ holds ${snapshots.length} snapshots`,
     );
   }
   const byFile = new Map(snapshots.map((s) => [basename(s.path), s]));
   const snapshotByTag = new Map<string, { path: string; snapshot: PgSnapshot }>();
+  const warnings: string[] = [];
   for (const entry of journal.entries) {
     // drizzle-kit names an entry's snapshot after the tag's prefix (its `drop` command finds it so).
     const snapshot = byFile.get(`${entry.tag.split('_')[0]}_snapshot.json`);
     if (snapshot) snapshotByTag.set(entry.tag, snapshot);
+    // A migration written by hand and added to the journal: drizzle-kit diffs against the last snapshot and never asks for its.
+    else warnings.push(`${display}/${entry.tag}.sql has no snapshot (written by hand?): the schema after it is taken to be the one before it`);
   }
-  return { out, journal, head: snapshots.at(-1), snapshots, snapshotByTag, warnings: chainWarnings(snapshots, display) };
+  return { out, journal, head: snapshots.at(-1), snapshots, snapshotByTag, warnings: [...warnings, ...chainWarnings(snapshots, display)] };
 }
 
 /**

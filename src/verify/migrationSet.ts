@@ -72,12 +72,15 @@ function migrationSetOf(
 ): MigrationSet {
   const display = relative(root, config.out) || config.out;
   if (history.steps.length === 0) throw new ConfigError(`${display}: the journal lists no migrations; nothing to verify`);
+  // A migration without a snapshot (written by hand, added to the journal) leaves the schema drizzle-kit
+  // knows as the one before it: the snapshot before it stands for it, as drizzle-kit's next diff takes it.
+  let before: PgSnapshot | undefined;
   const steps = history.steps.map((e) => {
     const path = join(config.out, e.sqlFile);
-    if (!e.snapshot) {
-      throw new ConfigError(`${display}: the journal lists '${e.tag}' but meta/${e.tag.split('_')[0]}_snapshot.json is missing`);
-    }
-    return migrationStep(e.tag, e.when, relative(root, path), readFileSync(path, 'utf8'), e.snapshot);
+    const snapshot = e.snapshot ?? before;
+    if (!snapshot) throw new ConfigError(`${display}: the journal lists '${e.tag}' but meta/${e.tag.split('_')[0]}_snapshot.json is missing`);
+    before = snapshot;
+    return migrationStep(e.tag, e.when, relative(root, path), readFileSync(path, 'utf8'), snapshot);
   });
   let target = steps.length - 1;
   if (tag !== undefined) {
