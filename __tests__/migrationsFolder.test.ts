@@ -4,7 +4,7 @@
  * with an all-zero id): the snapshot drizzle-kit 0.31 diffs against is the last
  * one by file name, and each migration's snapshot is the one named after its tag.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDrizzleConfig } from '../src/generate/drizzleConfig';
 import { readMigrationsState } from '../src/generate/migrationsFolder';
@@ -14,6 +14,7 @@ import { copyFixtureProject, PROJECTS_DIR, REALWORLD_DIR, removedAfterEach } fro
 
 const SIM = join(REALWORLD_DIR, 'simstudioai-sim');
 const OUT = join(SIM, 'db', 'migrations');
+const track = removedAfterEach();
 
 it('takes the last snapshot by file name as the head, and warns once about the broken chain', () => {
   const state = readMigrationsState(OUT, SIM);
@@ -41,8 +42,6 @@ it("gives each journal entry the snapshot named after its tag, across the chain'
 });
 
 describe('a journal entry written by hand, without a snapshot (fixtures/projects/hand-written-entry)', () => {
-  const track = removedAfterEach();
-
   it('is read with a warning, and stands for the schema of the snapshot before it, as drizzle-kit takes it', () => {
     const root = join(PROJECTS_DIR, 'hand-written-entry');
     const state = readMigrationsState(join(root, 'drizzle'), root);
@@ -61,4 +60,12 @@ describe('a journal entry written by hand, without a snapshot (fixtures/projects
     expect(result.warnings).toEqual(expect.arrayContaining([expect.stringContaining('drift already there before this migration')]));
     expect(readdirSync(join(dir, 'drizzle'))).toContain('0002_move_to_app.sql');
   });
+});
+
+it("reads a journal begun before drizzle-kit 0.21 and upgraded with `drizzle-kit up`: its header says dialect 'pg', which drizzle-kit 0.31 reads and keeps", () => {
+  const root = track(copyFixtureProject('hand-written-entry'));
+  const journal = join(root, 'drizzle', 'meta', '_journal.json');
+  writeFileSync(journal, readFileSync(journal, 'utf8').replace('"version": "7",\n  "dialect": "postgresql"', '"version": "5",\n  "dialect": "pg"'));
+  expect(readFileSync(journal, 'utf8')).toContain('"dialect": "pg"');
+  expect(readMigrationsState(join(root, 'drizzle'), root).journal.entries.map((e) => e.tag)).toEqual(['0000_init', '0001_hand_written']);
 });

@@ -122,7 +122,8 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
   if (!journal || !Array.isArray(journal.entries)) {
     throw new ConfigError(`${relative(root, journalPath)}: has no entries array; it is not a drizzle-kit journal`);
   }
-  if (journal.dialect !== 'postgresql') {
+  // 'pg' is what drizzle-kit before 0.21 wrote; `drizzle-kit up` keeps it, and 0.31 reads and keeps it too (Dokploy's folder has it).
+  if (journal.dialect !== 'postgresql' && journal.dialect !== 'pg') {
     throw new ConfigError(`${relative(root, journalPath)}: dialect '${journal.dialect}', expected 'postgresql'`);
   }
   for (const entry of journal.entries) {
