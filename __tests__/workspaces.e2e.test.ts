@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLANNER_MOVE } from './helpers/cases';
-import { runCli, runKit } from './helpers/run';
+import { runCli, runCliHere, runKit } from './helpers/run';
 import { hashTree, PROJECTS_DIR, removedAfterEach, REPO_ROOT } from './helpers/tempProject';
 
 /**
@@ -59,4 +59,20 @@ describe('a package of a hoisted workspace', () => {
     ]);
     expect(hashTree(pkg)).toEqual(before);
   }, 180_000);
+});
+
+describe('a schema file of another package of the workspace', () => {
+  it('is exit 2 naming it and what to do, before drizzle-kit runs, nothing written (drizzle-kit runs in a copy of the package folder only)', async () => {
+    const { root, pkg } = monorepo();
+    mkdirSync(join(root, 'packages', 'shared'));
+    writeFileSync(
+      join(root, 'packages', 'shared', 'schema.ts'),
+      `import { pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const notes = pgTable('notes', { id: serial('id').primaryKey(), body: text('body') });\n`,
+    );
+    const tree = hashTree(root);
+    const r = await runCliHere(pkg, ['move', '../shared/schema.ts', '--to', 'notes_schema', '--rows', '20']);
+    expect(r.stderr).toContain(`a schema file to move (${join(root, 'packages', 'shared', 'schema.ts')}) must be inside the project (${pkg}): run from a folder holding both`);
+    expect(r.status).toBe(2);
+    expect(hashTree(root)).toEqual(tree);
+  });
 });

@@ -62,6 +62,10 @@ export interface GenerateInput {
 export async function generateMigration(input: GenerateInput): Promise<GeneratedMigration> {
   const { root, config } = input;
   assertInsideProject(config.out, root, 'the migrations folder');
+  // drizzle-kit runs in a copy of the project folder: a schema file of another package has no copy to rewrite.
+  for (const edit of input.schemaEdits) {
+    assertInsideProject(edit.path, root, 'a schema file to move', 'run from a folder holding both, with a drizzle config there, or pass --no-migration');
+  }
   const adapter = adapterFor(resolveDrizzleKit(root));
   adapter.checkFolder(config, root);
   const shadow = ShadowProject.create(root);

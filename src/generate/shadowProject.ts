@@ -131,7 +131,7 @@ function foldersWithNodeModules(from: string): string[] {
   }
 }
 
-export function assertInsideProject(path: string, root: string, what: string): void {
+export function assertInsideProject(path: string, root: string, what: string, remedy?: string): void {
   const rel = relative(root, path);
-  if (rel.startsWith('..') || rel === '') throw new ConfigError(`${what} (${path}) must be inside the project (${root})`);
+  if (rel.startsWith('..') || rel === '') throw new ConfigError(`${what} (${path}) must be inside the project (${root})${remedy ? `: ${remedy}` : ''}`);
 }
