@@ -5,10 +5,10 @@
  * copies of the schema-split project (seed 004).
  */
 import Ajv from 'ajv';
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, copyFixtureProject, hashTree, removedAfterEach } from './helpers/tempProject';
-import { runCliHere } from './helpers/run';
+import { REPO_ROOT, copyFixtureProject, hashTree, removedAfterEach, writeTempTree } from './helpers/tempProject';
+import { runCliHere, runKit } from './helpers/run';
 
 const FILES = ['src/db/schema/growth.ts', 'src/db/schema/enums.ts'];
 const validate = new Ajv().compile(JSON.parse(readFileSync(join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')));
@@ -55,5 +55,34 @@ describe('enums follow the tables named in --tables, as they do with --map', () 
     const chosen = await runCliHere(dir, [...args, '--enums', 'section_type', '--format', 'json']);
     expect(chosen.status).toBe(0);
     expect(JSON.parse(chosen.stdout).moves.map((m: { name: string }) => m.name)).toEqual(['entities', 'section_type']);
+  });
+});
+
+describe('an enum made from a TypeScript enum, under drizzle-kit 0.31', () => {
+  const track = removedAfterEach();
+
+  it('is refused out of public (exit 2, nothing written): drizzle-kit writes its columns without a schema, and its next migrations would name a type Postgres does not find', async () => {
+    const dir = track(
+      writeTempTree(
+        new Map([
+          ['drizzle.config.ts', `export default { dialect: 'postgresql', schema: './src/schema.ts', out: './drizzle' };\n`],
+          [
+            'src/schema.ts',
+            `import { pgEnum, pgTable, serial } from 'drizzle-orm/pg-core';\nexport enum Color { RED = 'red', GREEN = 'green' }\nexport const color = pgEnum('color', Color);\nexport const items = pgTable('items', { id: serial('id').primaryKey(), color: color('color').notNull() });\n`,
+          ],
+        ]),
+      ),
+    );
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    expect(runKit(dir).status).toBe(0);
+    // What drizzle-kit 0.31 records: the type's bare name, no typeSchema.
+    const snapshot = JSON.parse(readFileSync(join(dir, 'drizzle', 'meta', '0000_snapshot.json'), 'utf8'));
+    expect(snapshot.tables['public.items'].columns.color).toEqual(expect.not.objectContaining({ typeSchema: expect.anything() }));
+    const tree = hashTree(dir);
+    const run = await runCliHere(dir, ['move', 'src/schema.ts', '--to', 'billing', '--no-verify']);
+    expect(run.stderr).toContain('enum color is made from a TypeScript enum');
+    expect(run.stderr).toContain('(billing.items.color)');
+    expect(run.status).toBe(2);
+    expect(hashTree(dir)).toEqual(tree);
   });
 });

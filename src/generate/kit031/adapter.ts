@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ToolError } from '../../errors';
+import { InputError, ToolError } from '../../errors';
 import { besideMigration, type DrizzleConfig } from '../drizzleConfig';
 import { kitErrorLine, runDrizzleKit, type DrizzleKit } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
@@ -87,6 +87,7 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     throw new ToolError(`drizzle-kit ${kit.version} wrote unexpected files: ${added.join(', ')}`);
   }
   const snapshotText = readFileSync(join(out, snapshotFile), 'utf8');
+  refuseUnqualifiedEnumColumns(JSON.parse(snapshotText) as PgSnapshot, relocations);
   return {
     tag: entry.tag,
     sqlFile,
@@ -101,6 +102,30 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     when: entry.when,
     warnings: state.warnings,
   };
+}
+
+/**
+ * drizzle-kit 0.31 records the schema of a column's enum (`typeSchema`) only
+ * for an enum made from a list of values: for one made from a TypeScript enum
+ * (`pgEnum('color', Color)`) it writes the bare type name, and every later
+ * migration it writes names that type unqualified (`ADD COLUMN "shade"
+ * "color"`), which Postgres finds only in `public`. Out of `public`, the next
+ * such migration fails; refused before anything is written. drizzle-kit 1.0
+ * records the schema.
+ */
+function refuseUnqualifiedEnumColumns(next: PgSnapshot, relocations: Relocation[]): void {
+  for (const r of relocations) {
+    if (r.kind !== 'enum' || r.to === 'public') continue;
+    const columns = Object.values(next.tables).flatMap((t) =>
+      Object.values(t.columns)
+        .filter((c) => c.type.replace(/(\[\d*\])+$/, '') === r.name && c.typeSchema === undefined)
+        .map((c) => `${t.schema || 'public'}.${t.name}.${c.name}`),
+    );
+    if (columns.length === 0) continue;
+    throw new InputError(
+      `enum ${r.name} is made from a TypeScript enum (pgEnum('${r.name}', SomeEnum)): drizzle-kit 0.31 writes the type of its columns without a schema (${columns.join(', ')}), so out of public its next migrations name a type Postgres does not find; declare it with its values (pgEnum('${r.name}', [...])), or move with drizzle-kit 1.0`,
+    );
+  }
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
