@@ -148,10 +148,10 @@ export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: str
         differ(object, column.type, 'absent');
         continue;
       }
-      const expectedType =
-        column.typeSchema !== undefined
-          ? `${column.typeSchema}.${column.type}`
-          : canonicalType(column.type);
+      // drizzle-kit 0.31 writes no typeSchema for an enum made from a TypeScript enum (pgEnum('x', X)):
+      // its bare name is the type Postgres finds on the search_path, public's.
+      const typeSchema = column.typeSchema ?? (snapshot.enums[`public.${column.type.replace(/(\[\d*\])+$/, '')}`] ? 'public' : undefined);
+      const expectedType = typeSchema !== undefined ? `${typeSchema}.${column.type}` : canonicalType(column.type);
       const actualType = actual.enum_schema !== null ? `${actual.enum_schema}.${stripQualifier(actual.type)}` : stripQualifier(actual.type);
       differ(`${object} type`, expectedType.replace(/"/g, ''), actualType.replace(/"/g, ''));
       differ(`${object} not null`, String(column.notNull || column.primaryKey || keyColumns.has(column.name)), String(actual.notnull));
