@@ -229,6 +229,11 @@ describe('what a bare database says, diagnosed', () => {
     expect(diagnose('schema "private" does not exist', '3F000')).toMatchObject({ platformGap: true });
     expect(diagnose('operator class "text_ops" does not accept data type uuid', '42804')).toMatchObject({ platformGap: false });
     expect(diagnose('relation "users_pkey" already exists', '42P07', 'CREATE TABLE "users" ()')?.hint).toMatch(/share one namespace per schema/);
+    // The table itself there already: an earlier migration its snapshot never saw made it (miurla/morphic's hand-written 0012-0015).
+    expect(diagnose('relation "files" already exists', '42P07', 'CREATE TABLE "files" (\n\t"id" text PRIMARY KEY NOT NULL\n);')?.hint).toMatch(
+      /the table files is there before this migration creates it: an earlier migration made it that its snapshot does not know/,
+    );
+    expect(diagnose('relation "files" already exists', '42P07', 'CREATE TABLE "chat"."files" ()')?.hint).toMatch(/catch the snapshot up first/);
     expect(diagnose('column "x" does not exist', '42703')).toBeUndefined();
   });
 

@@ -68,9 +68,12 @@ export function diagnose(message: string, code?: string, sql = ''): Diagnosis | 
   const taken = /relation "([^"]+)" already exists/.exec(message);
   if (taken) {
     const dotted = /(?:create\s+table|alter\s+table)\s+(?:if\s+not\s+exists\s+)?(?:only\s+)?"([^".]+)\.([^"]+)"/i.exec(sql);
+    const created = /create\s+table\s+(?:"[^"]+"\s*\.\s*)?"([^"]+)"/i.exec(sql);
     return {
       platformGap: false,
-      hint: dotted
+      hint: created?.[1] === taken[1]
+        ? `the table ${taken[1]} is there before this migration creates it: an earlier migration made it that its snapshot does not know (one written by hand, say), so drizzle-kit writes its CREATE again; catch the snapshot up first (drizzle-kit generate writes that CREATE in a migration of its own: empty its SQL, keep its snapshot), then move. Or another table's index or constraint has that name: rename one of them in the schema`
+        : dotted
         ? `"${dotted[1]}.${dotted[2]}" is one table named ${dotted[1]}.${dotted[2]} in the public schema (pgTable("${dotted[1]}.${dotted[2]}") from drizzle-kit pull), not ${dotted[2]} in the ${dotted[1]} schema, so its ${taken[1]} clashes with another table's: declare it with pgSchema("${dotted[1]}").table("${dotted[2]}", ...), or leave it out of the schema if your platform makes it`
         : `tables, indexes and constraints share one namespace per schema, and ${taken[1]} is taken twice: rename one of them in the schema (introspected tables keep their original constraint names)`,
     };
