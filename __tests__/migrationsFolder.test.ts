@@ -42,7 +42,7 @@ it("gives each journal entry the snapshot named after its tag, across the chain'
 });
 
 describe('a journal entry written by hand, without a snapshot (fixtures/projects/hand-written-entry)', () => {
-  it('is read with a warning, and stands for the schema of the snapshot before it, as drizzle-kit takes it', () => {
+  it('is read with a warning, and stands for the schema of the snapshot before it, as drizzle-kit takes it (the newest entry must have its own: fixtures/bad/snapshot-missing)', () => {
     const root = join(PROJECTS_DIR, 'hand-written-entry');
     const state = readMigrationsState(join(root, 'drizzle'), root);
     expect(state.warnings).toEqual(['drizzle/0001_hand_written.sql has no snapshot (written by hand?): the schema after it is taken to be the one before it']);
@@ -50,6 +50,7 @@ describe('a journal entry written by hand, without a snapshot (fixtures/projects
     expect(set.steps.map((s) => [s.tag, s.snapshot.id])).toEqual([
       ['0000_init', state.snapshots[0]!.snapshot.id],
       ['0001_hand_written', state.snapshots[0]!.snapshot.id],
+      ['0002_after_hand_written', state.snapshots[1]!.snapshot.id],
     ]);
   });
 
@@ -58,7 +59,7 @@ describe('a journal entry written by hand, without a snapshot (fixtures/projects
     const result = await move({ cwd: dir, files: ['src/schema.ts'], to: 'app', rows: 20 });
     expect(result.verification?.ok).toBe(true);
     expect(result.warnings).toEqual(expect.arrayContaining([expect.stringContaining('drift already there before this migration')]));
-    expect(readdirSync(join(dir, 'drizzle'))).toContain('0002_move_to_app.sql');
+    expect(readdirSync(join(dir, 'drizzle'))).toContain('0003_move_to_app.sql');
   });
 });
 
@@ -67,5 +68,5 @@ it("reads a journal begun before drizzle-kit 0.21 and upgraded with `drizzle-kit
   const journal = join(root, 'drizzle', 'meta', '_journal.json');
   writeFileSync(journal, readFileSync(journal, 'utf8').replace('"version": "7",\n  "dialect": "postgresql"', '"version": "5",\n  "dialect": "pg"'));
   expect(readFileSync(journal, 'utf8')).toContain('"dialect": "pg"');
-  expect(readMigrationsState(join(root, 'drizzle'), root).journal.entries.map((e) => e.tag)).toEqual(['0000_init', '0001_hand_written']);
+  expect(readMigrationsState(join(root, 'drizzle'), root).journal.entries.map((e) => e.tag)).toEqual(['0000_init', '0001_hand_written', '0002_after_hand_written']);
 });

@@ -167,6 +167,13 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
     // A migration written by hand and added to the journal: drizzle-kit diffs against the last snapshot and never asks for its.
     else warnings.push(`${display}/${entry.tag}.sql has no snapshot (written by hand?): the schema after it is taken to be the one before it`);
   }
+  // Without the newest entry's snapshot, drizzle-kit diffs against an older one and writes the changes since then again.
+  const last = journal.entries.at(-1);
+  if (last && !snapshotByTag.has(last.tag)) {
+    throw new ConfigError(
+      `${display}: the journal's newest migration, ${last.tag}, has no snapshot (meta/${last.tag.split('_')[0]}_snapshot.json): drizzle-kit would diff against an older one and write what came since again; restore it, or record the schema after it with drizzle-kit generate --custom`,
+    );
+  }
   return { out, journal, head: snapshots.at(-1), snapshots, snapshotByTag, warnings: [...warnings, ...chainWarnings(snapshots, display)] };
 }
 
