@@ -164,7 +164,7 @@ export function readMigrationsState(out: string, root: string): MigrationsState 
     // drizzle-kit names an entry's snapshot after the tag's prefix (its `drop` command finds it so).
     const snapshot = byFile.get(`${entry.tag.split('_')[0]}_snapshot.json`);
     if (snapshot) snapshotByTag.set(entry.tag, snapshot);
-    // A migration written by hand and added to the journal: drizzle-kit diffs against the last snapshot and never asks for its.
+    // A migration written by hand and added to the journal: drizzle-kit diffs against the last snapshot and never asks for this one's.
     else warnings.push(`${display}/${entry.tag}.sql has no snapshot (written by hand?): the schema after it is taken to be the one before it`);
   }
   // Without the newest entry's snapshot, drizzle-kit diffs against an older one and writes the changes since then again.
