@@ -7,7 +7,7 @@
  * on one line (file, statement, Postgres error, hint) with exit 2 and the
  * project untouched.
  */
-import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/errors';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
@@ -16,8 +16,8 @@ import { projectPlatform } from '../src/verify/platform';
 import { diagnose, rolesCreatedBy, rolesNamedBy } from '../src/verify/replay';
 import { buildParser, type MoveArgs, type VerifyArgs } from '../src/cli';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
-import { copyFixtureProject, hashTree, removeTemp } from './helpers/tempProject';
-import { runCliHere as cli } from './helpers/run';
+import { copyFixtureProject, hashTree, removeTemp, REPO_ROOT, writeTempTree } from './helpers/tempProject';
+import { runCliHere as cli, runKit } from './helpers/run';
 
 const ROWS = '20';
 const MOVE = ['move', 'src/db/schema/inbox.ts', 'src/db/schema/documents.ts', '--to', 'inbox', '--rows', ROWS];
@@ -264,4 +264,41 @@ describe('--prelude on the command line', () => {
     await buildParser(['verify'], handlers).parseAsync();
     expect(verifyArgs?.prelude).toBeUndefined();
   });
+});
+
+describe("a Supabase project that declares auth.users with the platform's columns (onlook-dev/onlook)", () => {
+  it("verifies: the stub of auth.users (id, email) stands in for the platform's table, and what the schema says of the real one is not drift", async () => {
+    const dir = writeTempTree(
+      new Map([
+        ['supabase/config.toml', 'project_id = "probe"\n'],
+        [
+          'drizzle.config.ts',
+          `export default { dialect: 'postgresql', schema: './src/schema.ts', out: './supabase/migrations', schemaFilter: ['public'], migrations: { prefix: 'supabase' } };\n`,
+        ],
+        [
+          'src/schema.ts',
+          [
+            `import { jsonb, pgSchema, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';`,
+            `export const authUsers = pgSchema('auth').table('users', { id: uuid('id').primaryKey(), email: text('email').notNull(), emailConfirmedAt: timestamp('email_confirmed_at', { withTimezone: true }), rawUserMetaData: jsonb('raw_user_meta_data') });`,
+            `export const profiles = pgTable('profiles', { id: uuid('id').primaryKey().references(() => authUsers.id, { onDelete: 'cascade' }), name: text('name') });`,
+          ].join('\n'),
+        ],
+      ]),
+    );
+    try {
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      expect(runKit(dir).status).toBe(0);
+      // The platform makes auth: as Supabase projects do, its CREATEs are taken out of the migration; the snapshot keeps auth.users.
+      const migration = join(dir, 'supabase', 'migrations', readdirSync(join(dir, 'supabase', 'migrations')).find((f) => f.endsWith('.sql'))!);
+      const statements = readFileSync(migration, 'utf8').split('--> statement-breakpoint');
+      const kept = statements.filter((st) => !/CREATE (SCHEMA|TABLE) "auth"/.test(st));
+      expect(statements.length - kept.length).toBeGreaterThan(0);
+      writeFileSync(migration, kept.join('--> statement-breakpoint'));
+      const config = loadDrizzleConfig(dir);
+      const report = await verifyMigration(loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag)), { rows: 5, ...projectPlatform(dir, config) });
+      expect({ ok: report.ok, checked: report.driftChecked, drift: report.drift, existing: report.driftExisting }).toEqual({ ok: true, checked: true, drift: [], existing: [] });
+    } finally {
+      removeTemp(dir);
+    }
+  }, 60_000);
 });

@@ -71,3 +71,21 @@ export function recordDrift(report: VerifyReport, after: DriftCheck, before: Dri
   }
   if (after.notCompared.length) report.notes.push(`drift not checked for ${after.notCompared.join(', ')}: Postgres refused the snapshot's definition on its own`);
 }
+
+/**
+ * Whether drift is about a table the platform preparation made (Supabase's
+ * `auth.users` stub, `platformObjects` holding `table auth.users`): a stub
+ * stands in for the platform's table as a foreign-key target, with only the
+ * columns those need, so what a schema declares of the real table (more
+ * columns, NOT NULLs) is not the project's drift.
+ */
+export function aboutPlatformTable(d: Drift, platformObjects: Set<string>): boolean {
+  for (const object of platformObjects) {
+    if (!object.startsWith('table ')) continue;
+    const table = object.slice('table '.length);
+    if (d.object === object || d.object.startsWith(`table ${table} `) || d.object.startsWith(`column ${table}.`) || d.object.startsWith(`constraint ${table}.`)) return true;
+    if (d.object.startsWith('index ') && [d.expected, d.actual].some((v) => v === `on ${table}` || v.startsWith(`on ${table} `))) return true;
+  }
+  return false;
+}
+
