@@ -51,6 +51,9 @@ export interface SnapshotColumn {
   [key: string]: unknown;
 }
 
+/** A column's type without its array dimensions (`color[]`, `int[3][3]`): the enum or base type it names. */
+export const elementType = (column: Pick<SnapshotColumn, 'type'>): string => column.type.replace(/(\[\d*\])+$/, '');
+
 export interface SnapshotForeignKey {
   name: string;
   tableFrom: string;

@@ -1,4 +1,4 @@
-import type { PgSnapshot, SnapshotTable } from '../generate/migrationsFolder';
+import { elementType, type PgSnapshot, type SnapshotTable } from '../generate/migrationsFolder';
 import { readCompatViews } from './compatObjects';
 import type { Database } from './database';
 import { findDefinitionDrift, truncateIdentifier } from './driftDefinitions';
@@ -150,7 +150,7 @@ export async function findDrift(db: Database, snapshot: PgSnapshot, exclude: str
       }
       // drizzle-kit 0.31 writes no typeSchema for an enum made from a TypeScript enum (pgEnum('x', X)):
       // its bare name is the type Postgres finds on the search_path, public's.
-      const typeSchema = column.typeSchema ?? (snapshot.enums[`public.${column.type.replace(/(\[\d*\])+$/, '')}`] ? 'public' : undefined);
+      const typeSchema = column.typeSchema ?? (snapshot.enums[`public.${elementType(column)}`] ? 'public' : undefined);
       const expectedType = typeSchema !== undefined ? `${typeSchema}.${column.type}` : canonicalType(column.type);
       const actualType = actual.enum_schema !== null ? `${actual.enum_schema}.${stripQualifier(actual.type)}` : stripQualifier(actual.type);
       differ(`${object} type`, expectedType.replace(/"/g, ''), actualType.replace(/"/g, ''));

@@ -72,20 +72,25 @@ export function recordDrift(report: VerifyReport, after: DriftCheck, before: Dri
   if (after.notCompared.length) report.notes.push(`drift not checked for ${after.notCompared.join(', ')}: Postgres refused the snapshot's definition on its own`);
 }
 
-/**
- * Whether drift is about a table the platform preparation made (Supabase's
- * `auth.users` stub, `platformObjects` holding `table auth.users`): a stub
- * stands in for the platform's table as a foreign-key target, with only the
- * columns those need, so what a schema declares of the real table (more
- * columns, NOT NULLs) is not the project's drift.
- */
-export function aboutPlatformTable(d: Drift, platformObjects: Set<string>): boolean {
-  for (const object of platformObjects) {
-    if (!object.startsWith('table ')) continue;
-    const table = object.slice('table '.length);
-    if (d.object === object || d.object.startsWith(`table ${table} `) || d.object.startsWith(`column ${table}.`) || d.object.startsWith(`constraint ${table}.`)) return true;
-    if (d.object.startsWith('index ') && [d.expected, d.actual].some((v) => v === `on ${table}` || v.startsWith(`on ${table} `))) return true;
-  }
-  return false;
+/** The tables the platform preparation made (`table auth.users` among its objects, platform.ts). */
+export function platformTables(platformObjects: Set<string>): string[] {
+  return [...platformObjects].filter((o) => o.startsWith('table ')).map((o) => o.slice('table '.length));
 }
 
+/**
+ * Whether drift is about one of `tables`, those the platform preparation
+ * made (Supabase's `auth.users` stub): a stub stands in for the platform's
+ * table as a foreign-key target, with only the columns those need, so what a
+ * schema declares of the real table (more columns, NOT NULLs) is not the
+ * project's drift.
+ */
+export function aboutPlatformTable(d: Drift, tables: string[]): boolean {
+  return tables.some(
+    (table) =>
+      d.object === `table ${table}` ||
+      d.object.startsWith(`table ${table} `) ||
+      d.object.startsWith(`column ${table}.`) ||
+      d.object.startsWith(`constraint ${table}.`) ||
+      (d.object.startsWith('index ') && [d.expected, d.actual].some((v) => v === `on ${table}` || v.startsWith(`on ${table} `))),
+  );
+}

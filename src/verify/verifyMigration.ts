@@ -2,7 +2,7 @@ import { checkpoint } from '../faults';
 import type { PgSnapshot } from '../generate/migrationsFolder';
 import { compareAcrossMigration } from './compareAcross';
 import { findDrift, type Drift } from './drift';
-import { aboutPlatformTable, recordDrift } from './driftAcross';
+import { aboutPlatformTable, platformTables, recordDrift } from './driftAcross';
 import { chooseEngine } from './engineChoice';
 import type { SchemaMove } from './fingerprint';
 import type { MigrationSet } from './migrationSet';
@@ -97,7 +97,8 @@ export async function verifyMigration(set: MigrationSet, options: VerifyOptions 
       report.engine = `postgres ${version.split(' ')[0]} (embedded)`;
     }
     exclude.push(...baseline.schemas);
-    const notBaseline = (d: Drift) => !(d.expected === 'absent' && baseline.objects.has(d.object)) && !aboutPlatformTable(d, baseline.objects);
+    const stubbed = platformTables(baseline.objects);
+    const notBaseline = (d: Drift) => !(d.expected === 'absent' && baseline.objects.has(d.object)) && !aboutPlatformTable(d, stubbed);
     const rows = options.rows ?? DEFAULT_ROWS;
     if (previous) {
       // Rows for what the replayed database has, not what the snapshot says: drift already there must not fail the move.

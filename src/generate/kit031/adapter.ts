@@ -4,7 +4,7 @@ import { InputError, ToolError } from '../../errors';
 import { besideMigration, type DrizzleConfig } from '../drizzleConfig';
 import { kitErrorLine, runDrizzleKit, type DrizzleKit } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
-import { readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
+import { elementType, readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
 import { hideRelocatedObjects, relocateSnapshot, type Relocation } from '../relocateSnapshot';
 
 /**
@@ -118,7 +118,7 @@ function refuseUnqualifiedEnumColumns(next: PgSnapshot, relocations: Relocation[
     if (r.kind !== 'enum' || r.to === 'public') continue;
     const columns = Object.values(next.tables).flatMap((t) =>
       Object.values(t.columns)
-        .filter((c) => c.type.replace(/(\[\d*\])+$/, '') === r.name && c.typeSchema === undefined)
+        .filter((c) => elementType(c) === r.name && c.typeSchema === undefined)
         .map((c) => `${t.schema || 'public'}.${t.name}.${c.name}`),
     );
     if (columns.length === 0) continue;
