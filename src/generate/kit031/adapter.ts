@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InputError, ToolError } from '../../errors';
-import { besideMigration, type DrizzleConfig } from '../drizzleConfig';
+import { besideMigration, type DrizzleConfig, type MigrationPrefix } from '../drizzleConfig';
 import { kitErrorLine, runDrizzleKit, type DrizzleKit } from '../drizzleKit';
 import type { KitAdapter, KitGenerateRequest, KitHistory, KitMigration } from '../kitAdapter';
 import { elementType, readMigrationsState, type Journal, type PgSnapshot } from '../migrationsFolder';
@@ -53,6 +53,7 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
     writeFileSync(join(out, relative(request.config.out, state.head.path)), JSON.stringify(doctored.snapshot, null, 2));
   }
   const before = listFiles(out);
+  await untilFreshSecond(request.config.prefix, join(out, 'meta'));
   const run = await runDrizzleKit(kit, ['generate', '--config', configArg, '--name', name], cwd);
   // drizzle-kit 0.31 exits 0 when a schema file fails to load, printing only the error.
   if (run.code !== 0 || (listFiles(out).length === before.length && kitErrorLine(run))) {
@@ -67,6 +68,7 @@ async function generate(kit: DrizzleKit, request: KitGenerateRequest): Promise<K
         `drizzle-kit ${kit.version} generate wrote nothing and did not report an unchanged schema; it probably needs an answer (a rename?) that only a terminal can give. Resolve other pending schema changes with drizzle-kit first. drizzle-kit said: ${describe(run)}`,
       );
     }
+    await untilFreshSecond(request.config.prefix, join(out, 'meta'));
     const custom = await runDrizzleKit(kit, ['generate', '--custom', '--config', configArg, '--name', name], cwd);
     added = listFiles(out).filter((f) => !before.includes(f));
     if (custom.code !== 0 || added.length === 0) {
@@ -125,6 +127,37 @@ function refuseUnqualifiedEnumColumns(next: PgSnapshot, relocations: Relocation[
     throw new InputError(
       `enum ${r.name} is made from a TypeScript enum (pgEnum('${r.name}', SomeEnum)): drizzle-kit 0.31 writes the type of its columns without a schema (${columns.join(', ')}), so out of public its next migrations name a type Postgres does not find; declare it with its values (pgEnum('${r.name}', [...])), or move with drizzle-kit 1.0`,
     );
+  }
+}
+
+/**
+ * The prefix drizzle-kit 0.31 gives a migration written at `at`, for the
+ * prefixes that are the clock's second (its prepareMigrationMetadata: UTC
+ * `YYYYMMDDHHMMSS`, or Unix seconds); none for 'index' and 'none'.
+ */
+export function secondPrefix(prefix: MigrationPrefix, at: Date): string | undefined {
+  if (prefix === 'timestamp' || prefix === 'supabase') return at.toISOString().replace(/\D/g, '').slice(0, 14);
+  if (prefix === 'unix') return String(Math.floor(at.getTime() / 1000));
+  return undefined;
+}
+
+/**
+ * drizzle-kit 0.31 names a snapshot after its migration's prefix alone, so
+ * with a prefix of the clock's second a migration written in the same second
+ * as the newest one overwrites that one's snapshot (a `drizzle-kit generate`
+ * just before the move, or a script running both). Waits for a second whose
+ * snapshot name is free: at most the rest of this one.
+ */
+export async function untilFreshSecond(
+  prefix: MigrationPrefix,
+  metaDir: string,
+  now: () => Date = () => new Date(),
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((done) => setTimeout(done, ms)),
+): Promise<void> {
+  let taken = secondPrefix(prefix, now());
+  while (taken !== undefined && existsSync(join(metaDir, `${taken}_snapshot.json`))) {
+    await sleep(1000 - (now().getTime() % 1000) + 1);
+    taken = secondPrefix(prefix, now());
   }
 }
 
