@@ -6,7 +6,7 @@
  */
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDrizzleConfig } from '../src/generate/drizzleConfig';
+import { loadDrizzleConfig, readsSchemaFile } from '../src/generate/drizzleConfig';
 import { removedAfterEach, writeTempTree } from './helpers/tempProject';
 
 const track = removedAfterEach();
@@ -48,5 +48,37 @@ describe('loadDrizzleConfig', () => {
   it('names the module a config imports that does not exist', () => {
     const dir = project({ 'drizzle.config.ts': `import { X } from './src/missing';\nexport default { dialect: 'postgresql', out: X };\n` });
     expect(() => loadDrizzleConfig(dir)).toThrow("drizzle.config.ts: cannot be loaded: Cannot find module './src/missing'");
+  });
+});
+
+describe('readsSchemaFile: the files drizzle-kit reads as schema files', () => {
+  const dir = () =>
+    project({
+      'src/db/schema/users.ts': '',
+      'src/db/schema/index.ts': '',
+      'src/db/schema/nested/deep.ts': '',
+    });
+  const reads = (root: string, schema: unknown, file: string) => readsSchemaFile({ raw: { schema } }, root, join(root, file));
+
+  it('a file: that file only', () => {
+    const root = dir();
+    expect(reads(root, './src/db/schema/index.ts', 'src/db/schema/index.ts')).toBe(true);
+    expect(reads(root, './src/db/schema/index.ts', 'src/db/schema/schemas.ts')).toBe(false);
+  });
+
+  it('a folder: the files in it, new ones too, and not those in its subfolders', () => {
+    const root = dir();
+    expect(reads(root, './src/db/schema', 'src/db/schema/schemas.ts')).toBe(true);
+    expect(reads(root, 'src/db/schema/', 'src/db/schema/schemas.ts')).toBe(true);
+    expect(reads(root, './src/db/schema', 'src/db/schema/nested/schemas.ts')).toBe(false);
+  });
+
+  it('globs, alone or in a list, and a glob that matches the folder', () => {
+    const root = dir();
+    expect(reads(root, './src/db/schema/*.ts', 'src/db/schema/schemas.ts')).toBe(true);
+    expect(reads(root, './src/db/schema/*.schema.ts', 'src/db/schema/schemas.ts')).toBe(false);
+    expect(reads(root, ['./src/other.ts', './src/**/*.ts'], 'src/db/schema/nested/schemas.ts')).toBe(true);
+    expect(reads(root, './src/db/*', 'src/db/schema/schemas.ts')).toBe(true);
+    expect(reads(root, undefined, 'src/db/schema/schemas.ts')).toBe(false);
   });
 });

@@ -133,7 +133,7 @@ describe('formatFiles', () => {
   it('does nothing without a prettier config', async () => {
     const dir = tree({ 'schema.ts': "import { pgTable, text } from 'drizzle-orm/pg-core';\nexport const notes = pgTable('notes', { body: text('body') });\n" });
     const edits = rewriteOf(dir, ['schema.ts'], 'feature_planner');
-    expect(await new PrettierSession().optionsFor(join(dir, 'schema.ts'), edits[0]!.before)).toBeUndefined();
+    expect(await new PrettierSession().optionsFor(join(dir, 'schema.ts'), edits[0]!.before!)).toBeUndefined();
     expect(await formatFiles(edits)).toEqual({ edits, formatted: [], unloadable: [] });
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { InputError, ToolError } from './errors';
 import { armFault, checkpoint } from './faults';
-import { loadDrizzleConfig, type DrizzleConfig } from './generate/drizzleConfig';
+import { loadDrizzleConfig, readsSchemaFile, type DrizzleConfig } from './generate/drizzleConfig';
 import { generateMigration } from './generate/generateMigration';
 import type { Relocation } from './generate/relocateSnapshot';
 import { replayedColumnOrder } from './patch/columnOrder';
@@ -148,7 +148,17 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
   }
   const progress = options.onProgress ?? (() => undefined);
   progress('reading the project');
-  const plan = planMove(options);
+  // Read at most once: planning may ask what the config's `schema` reads before the migration needs the rest.
+  let loaded: DrizzleConfig | undefined;
+  const drizzleConfig = () => (loaded ??= loadDrizzleConfig(resolve(options.cwd), options.config));
+  const kitReadsFile = (path: string) => {
+    try {
+      return readsSchemaFile(drizzleConfig(), resolve(options.cwd), path);
+    } catch {
+      return undefined; // No config, or one that does not load: the migration step says so, if it runs.
+    }
+  };
+  const plan = planMove({ ...options, kitReadsFile });
   checkpoint('plan:done');
   progress('rewriting the schema files');
   const rewritten = rewriteSchemaFiles(plan);
@@ -156,7 +166,7 @@ export async function move(options: MoveOptions): Promise<MoveResult> {
 
   const root = plan.projectRoot;
   const wantsMigration = options.migration !== false && (plan.moves.length > 0 || plan.createSchemas.length > 0);
-  const config = wantsMigration ? loadDrizzleConfig(root, options.config) : undefined;
+  const config = wantsMigration ? drizzleConfig() : undefined;
   // Read now: a missing prelude file stops the run before drizzle-kit runs.
   const verifyOptions = config && options.verify !== false ? pendingVerifyOptions(root, config, options) : undefined;
   if (!config) return moveWith(options, plan, rewritten, undefined, undefined, undefined);

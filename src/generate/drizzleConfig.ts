@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { minimatch } from 'minimatch';
 import { ConfigError } from '../errors';
 import { evaluateConfigModule } from './configModule';
 
@@ -81,6 +82,23 @@ export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfi
     ...(typeof raw.casing === 'string' ? { casing: raw.casing } : {}),
     raw,
   };
+}
+
+/**
+ * Whether drizzle-kit reads `path` as a schema file. Its `schema` option is a
+ * path or a list of them, each a file, a folder (whose files it reads, one
+ * level deep) or a glob (a folder it matches counts as that folder), resolved
+ * against its working directory, the project root.
+ */
+export function readsSchemaFile(config: Pick<DrizzleConfig, 'raw'>, root: string, path: string): boolean {
+  const entries = [config.raw.schema].flat().filter((e): e is string => typeof e === 'string');
+  const posix = (p: string) => relative(root, p).split(sep).join('/');
+  return entries.some((entry) => {
+    const target = resolve(root, entry);
+    if (existsSync(target)) return statSync(target).isDirectory() ? dirname(path) === target : target === path;
+    const pattern = posix(target);
+    return minimatch(posix(path), pattern) || minimatch(posix(dirname(path)), pattern);
+  });
 }
 
 /**

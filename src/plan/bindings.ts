@@ -1,10 +1,16 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, extname, join, sep } from 'node:path';
 import { InputError } from '../errors';
 import { validateSchemaName } from './identifiers';
 import type { ProjectIndex } from './projectIndex';
 import { PUBLIC_SCHEMA, type ObjectMove, type ScannedFile, type SchemaBinding, type SchemaRef } from './types';
 
 /** Picks, for every target schema, the pgSchema value to use: an existing declaration, or a new one. */
-export function planBindings(moves: ObjectMove[], index: ProjectIndex): Map<string, SchemaBinding> {
+export function planBindings(
+  moves: ObjectMove[],
+  index: ProjectIndex,
+  kitReadsFile: (path: string) => boolean | undefined = () => undefined,
+): Map<string, SchemaBinding> {
   const bindings = new Map<string, SchemaBinding>();
   const targets = [...new Set(moves.map((m) => m.to))].filter((s) => s !== PUBLIC_SCHEMA);
   const declarations = [...index.files.values()].flatMap((f) => f.schemaDeclarations);
@@ -28,18 +34,24 @@ export function planBindings(moves: ObjectMove[], index: ProjectIndex): Map<stri
     // Handle: payments.ts imports invoices.ts and both move: the declaration goes into a file
     // that loads none of the others, so that their new imports of it close no cycle.
     const candidates = [...new Set(moves.filter((m) => m.to === schema).map((m) => m.file))];
-    const home =
-      candidates.find((f) => candidates.every((other) => other === f || !index.loads(f, other))) ?? candidates[0]!;
+    const home = candidates.find((f) => candidates.every((other) => other === f || !index.loads(f, other)));
+    // Handle: a.ts and b.ts import each other (a foreign key each way, or relations()) and both
+    // move: the declaration goes into a new file that imports neither, and a.ts re-exports it.
+    const exporter = home ?? candidates[0]!;
     const users = [...movingFiles].map((f) => index.files.get(f)!);
     // Handle: index.ts does `export * from './planner'` and `export * from './flags'`, and flags
     // exports the name already: a second `export *` of it would make the barrel's export ambiguous.
-    const alongside = index.namesReExportedAlongside(home);
+    const alongside = index.namesReExportedAlongside(exporter);
+    const file = home ?? newSchemaFile(candidates, schema, bindings);
     bindings.set(schema, {
       schema,
       identifier: freeIdentifier(schemaIdentifier(schema), users, bindings, alongside),
-      file: home,
+      file,
       create: true,
       export: false,
+      // drizzle-kit 1.0 refuses one pgSchema value found twice ("duplicate schema name"): no
+      // re-export when its config reads the new file itself (a folder or a glob).
+      ...(home ? {} : { newFile: kitReadsFile(file) === true ? {} : { reExportFrom: exporter } }),
     });
   }
   return bindings;
@@ -64,6 +76,7 @@ export function planSchemaRefs(
 
 function schemaRefFor(file: string, binding: SchemaBinding, index: ProjectIndex): SchemaRef {
   if (file === binding.file) return { localName: binding.identifier };
+  if (binding.newFile) return { localName: binding.identifier, addImport: { importedName: binding.identifier, specifier: index.importSpecifier(file, binding.file) } };
   const scanned = index.files.get(file)!;
   // Handle: the file already imports the schema value, perhaps under another name.
   for (const local of scanned.importBindings.keys()) {
@@ -118,6 +131,26 @@ export function unusedSchemaImports(
     if (names.length > 0) unused.set(path, new Set(names.map(([local]) => local)));
   }
   return unused;
+}
+
+/**
+ * Where a pgSchema declaration no moving file can hold goes: `schemas.ts` (in
+ * the moving files' extension) in the folder that holds them all, else
+ * `pg-schemas.ts`, else `<schema>-schema.ts`; a name another module would
+ * resolve first (`schemas.js`, `schemas/`) counts as taken. Another schema of
+ * the same run that needs one shares it.
+ */
+function newSchemaFile(files: string[], schema: string, bindings: Map<string, SchemaBinding>): string {
+  const shared = [...bindings.values()].find((b) => b.newFile && files.every((f) => f.startsWith(dirname(b.file) + sep)));
+  if (shared) return shared.file;
+  let dir = dirname(files[0]!);
+  while (!files.every((f) => f.startsWith(dir + sep))) dir = dirname(dir);
+  const extension = extname(files[0]!);
+  const taken = (stem: string) =>
+    existsSync(join(dir, stem)) || readdirSync(dir).some((entry) => entry.startsWith(`${stem}.`) && /\.(?:[cm]?[jt]sx?|json)$/.test(entry));
+  const stem = ['schemas', 'pg-schemas', `${schema.replace(/[^A-Za-z0-9_-]+/g, '-')}-schema`].find((s) => !taken(s));
+  if (!stem) throw new InputError(`cannot place pgSchema('${schema}'): schemas, pg-schemas and the like are taken in ${dir}; declare it in a file of its own and run again`);
+  return join(dir, `${stem}${extension}`);
 }
 
 /** `feature_planner` -> `featurePlanner`; `2fa` -> `schema2fa`. */

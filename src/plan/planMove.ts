@@ -46,6 +46,12 @@ export interface PlanOptions {
   createSchemas?: string[];
   /** `--strategy copy --keep-source`: the old objects stay, so the schemas they are in are not emptied. */
   keepSource?: boolean;
+  /**
+   * Whether drizzle-kit reads this file as a schema file (the config's
+   * `schema`); undefined when that is not known. A new file for a pgSchema
+   * declaration that it reads needs no re-export (SchemaBinding.newFile).
+   */
+  kitReadsFile?: (path: string) => boolean | undefined;
 }
 
 const IMPORTED_SCHEMA_PREFIX = '\0import:';
@@ -124,9 +130,9 @@ export function planMove(options: PlanOptions): MovePlan {
     );
   }
   checkNameClashes(moves, all, index);
-  const bindings = planBindings(moves, index);
+  const bindings = planBindings(moves, index, options.kitReadsFile);
   const createSchemas = planEmptySchemas(options.createSchemas ?? [], moves, bindings, index, inputs[0]!);
-  const rewritten = new Set([...moves.map((m) => m.file), ...[...bindings.values()].filter((b) => b.create || b.export).map((b) => b.file)]);
+  const rewritten = new Set([...moves.map((m) => m.file), ...[...bindings.values()].filter((b) => (b.create || b.export) && !b.newFile).map((b) => b.file)]);
   for (const path of rewritten) assertReplaceable(path, index);
   const schemaRefs = planSchemaRefs(moves, bindings, index);
   const foreignKeys = collectForeignKeys(all, moves, index);

@@ -207,6 +207,15 @@ export interface SchemaBinding {
   /** True when an existing declaration must be exported. */
   export: boolean;
   declaration?: SchemaDeclaration;
+  /**
+   * Set when `file` is a new file the rewrite creates: every file the objects
+   * move from imports another of them, so a declaration in any would close an
+   * import cycle. drizzle-kit emits CREATE SCHEMA only for a pgSchema value
+   * it finds in the exports of a file it reads: unless its config reads the
+   * new file, `reExportFrom`, one of the moving files (whose objects it
+   * reads), re-exports the value.
+   */
+  newFile?: { reExportFrom?: string };
 }
 
 /** How one file names a target schema's pgSchema value. */

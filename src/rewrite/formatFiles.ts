@@ -141,7 +141,7 @@ export class PrettierSession {
   }
 
   private async formatEdit(edit: FileEdit): Promise<string | undefined> {
-    const options = await this.optionsFor(edit.path, edit.before);
+    const options = await this.optionsFor(edit.path, edit.before ?? edit.after);
     if (!options) return undefined;
     try {
       return await this.formatWith(edit, options);
@@ -155,6 +155,8 @@ export class PrettierSession {
   }
 
   private async formatWith(edit: FileEdit, options: Options): Promise<string | undefined> {
+    // A file the move creates follows the project's config, as its editor would write it.
+    if (edit.before === undefined) return this.formatText(edit.after, options);
     const untouched = (edit.untouched ?? []).map((run) => run.trim()).filter(Boolean);
     if (untouched.length === 0 && !(await this.checkText(stripBom(edit.before), options))) return undefined;
     const bom = edit.before.startsWith('\ufeff');

@@ -5,6 +5,7 @@ import {
   type MovePlan,
   type ObjectMove,
   type ScannedFile,
+  type SchemaBinding,
 } from '../plan/types';
 import { PgCoreImportEditor, renderNamedImports } from './pgCoreImports';
 import { applyTextEdits, untouchedRuns, type TextEdit } from './textEdits';
@@ -12,7 +13,8 @@ import { applyTextEdits, untouchedRuns, type TextEdit } from './textEdits';
 /** A whole-file change: what the file holds now and what it will hold. Nothing is written here. */
 export interface FileEdit {
   path: string;
-  before: string;
+  /** Undefined for a file the rewrite creates. */
+  before: string | undefined;
   after: string;
   /**
    * Runs of top-level statements the rewrite did not touch, with what lies
@@ -34,7 +36,7 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
     movesByFile.set(move.file, [...(movesByFile.get(move.file) ?? []), move]);
   }
   const touched = new Set<string>(movesByFile.keys());
-  for (const binding of plan.bindings.values()) if (binding.create || binding.export) touched.add(binding.file);
+  for (const binding of plan.bindings.values()) if ((binding.create || binding.export) && !binding.newFile) touched.add(binding.file);
   for (const declaration of plan.emptiedSchemas) touched.add(declaration.file);
 
   const edits: FileEdit[] = [];
@@ -45,7 +47,25 @@ export function rewriteSchemaFiles(plan: MovePlan): FileEdit[] {
     const next = withBom(file, after);
     if (next !== before) edits.push({ path, before, after: next, untouched });
   }
+  edits.push(...newSchemaFiles(plan));
   return edits.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Handle: the pgSchema declarations no moving file can hold (SchemaBinding.newFile),
+ * each new file in the style of the file that re-exports from it.
+ */
+function newSchemaFiles(plan: MovePlan): FileEdit[] {
+  const byFile = new Map<string, SchemaBinding[]>();
+  for (const binding of plan.bindings.values()) if (binding.newFile) byFile.set(binding.file, [...(byFile.get(binding.file) ?? []), binding]);
+  return [...byFile].map(([path, bindings]) => {
+    // The first moving file's style (quotes, semicolons, line ends).
+    const style = plan.files.get(bindings[0]!.newFile!.reExportFrom ?? plan.moves.find((m) => m.to === bindings[0]!.schema)!.file)!;
+    const { eol, quote: q } = style;
+    const semi = style.semicolons ? ';' : '';
+    const declarations = bindings.map((b) => `export const ${b.identifier} = pgSchema(${q}${b.schema}${q})${semi}`);
+    return { path, before: undefined, after: [`import { pgSchema } from ${q}drizzle-orm/pg-core${q}${semi}`, '', ...declarations, ''].join(eol) };
+  });
 }
 
 /**
@@ -130,6 +150,10 @@ function rewriteFile(file: ScannedFile, moves: ObjectMove[], plan: MovePlan): { 
   const newImports: string[] = [];
   const declarations: string[] = [];
   for (const binding of plan.bindings.values()) {
+    if (binding.newFile?.reExportFrom === file.path) {
+      const { specifier } = refs!.get(binding.schema)!.addImport!;
+      declarations.push(`export { ${binding.identifier} } from ${q}${specifier}${q}${semi}`);
+    }
     if (binding.file !== file.path) continue;
     if (binding.create) {
       const pgSchema = imports.reference('pgSchema');
