@@ -106,6 +106,19 @@ describe('checkBehaviour', () => {
     expect(failing(report)).toEqual([expect.stringMatching(/^insert into app\.hooks \(triggers or rules\): the row was not stored/)]);
   });
 
+  it('inserts a new row into a table whose generated column casts part of a text column, as seeding fills it', async () => {
+    const as = `CAST(SPLIT_PART("app"."releases"."version", '.', 2) AS INTEGER)`;
+    const releases = table('app', 'releases', { version: 'text*' });
+    Object.assign(releases['app.releases'].columns, { minor: { name: 'minor', type: 'integer', primaryKey: false, notNull: false, generated: { as, type: 'stored' } } });
+    const withReleases = snapshotOf({ ...snapshot.tables, ...releases });
+    await db.exec(`CREATE TABLE app.releases (version text PRIMARY KEY, minor integer GENERATED ALWAYS AS (${as}) STORED)`);
+    await applySeed(db, planSeed(snapshotOf(releases), ROWS));
+    const report = emptyReport();
+    await checkBehaviour(db, withReleases, [...moves, { kind: 'table', name: 'releases', from: 'public', to: 'app' }], ROWS, report);
+    expect(failing(report)).toEqual([]);
+    expect(report.behaviour).toContainEqual(expect.objectContaining({ object: 'insert into app.releases', ok: true }));
+  });
+
   it('a probe that cannot run is not checked, not passed: a boolean key whose two values are taken', async () => {
     const flags = snapshotOf({ ...snapshot.tables, ...table('app', 'flags', { on: 'boolean*' }) });
     await db.exec(`CREATE TABLE app.flags ("on" boolean PRIMARY KEY); INSERT INTO app.flags VALUES (true), (false);`);

@@ -119,6 +119,28 @@ describe('planSeed and applySeed on the shapes real schemas have', () => {
     expect(Number(r!.max)).toBeLessThan(10);
   });
 
+  it("fills text a generated column casts parts of (codebuff's agent_config: major, minor, patch of a version), and the rows referencing it", async () => {
+    const parts = [1, 2, 3].map((i) => `CAST(SPLIT_PART("s"."agent_config"."version", '.', ${i}) AS INTEGER)`);
+    await db.exec(`CREATE TABLE s.agent_config (version text PRIMARY KEY,
+        major integer GENERATED ALWAYS AS (${parts[0]}) STORED, minor integer GENERATED ALWAYS AS (${parts[1]}) STORED, patch integer GENERATED ALWAYS AS (${parts[2]}) STORED);
+      CREATE TABLE s.runs (id integer PRIMARY KEY, version text NOT NULL REFERENCES s.agent_config(version))`);
+    const generated = (i: number) => ({ name: ['major', 'minor', 'patch'][i]!, type: 'integer', primaryKey: false, notNull: false, generated: { as: parts[i]!, type: 'stored' } });
+    const config = table('s', 'agent_config', { version: 'text*' });
+    Object.assign(config['s.agent_config'].columns, { major: generated(0), minor: generated(1), patch: generated(2) });
+    const snap = snapshotOf({ ...config, ...table('s', 'runs', { id: 'integer*', version: 'text!' }, { foreignKeys: fk('runs_version_fk', 'runs', ['version'], 'agent_config', ['version']) }) });
+    await applySeed(db, planSeed(snap, 30));
+    const [r] = await db.query<{ n: number; patch: number }>('SELECT count(*)::int AS n, count(DISTINCT patch)::int AS patch FROM s.agent_config');
+    expect(r).toEqual({ n: 30, patch: 30 });
+    expect(await count('s.runs')).toBe(30);
+
+    // An expression no shape satisfies is still named, with the plain value's refusal.
+    const odd = `CAST(raw AS integer) + CAST(SPLIT_PART(raw, '.', 2) AS integer)`;
+    await db.exec(`CREATE TABLE s.stamps (raw text NOT NULL, n integer GENERATED ALWAYS AS (${odd}) STORED)`);
+    const stamps = table('s', 'stamps', { raw: 'text!' });
+    Object.assign(stamps['s.stamps'].columns, { n: { name: 'n', type: 'integer', primaryKey: false, notNull: false, generated: { as: odd, type: 'stored' } } });
+    await expect(applySeed(db, planSeed(snapshotOf(stamps), 5))).rejects.toMatchObject({ table: 's.stamps', message: expect.stringMatching(/invalid input syntax for type integer: "1-stamps\.raw"/) });
+  });
+
   it('satisfies a CHECK it can (a rating limited to 1..5) and names the one it cannot', async () => {
     await db.exec(`CREATE TABLE s.reviews (id integer PRIMARY KEY, rating integer NOT NULL CONSTRAINT rating_range CHECK (rating BETWEEN 1 AND 5))`);
     const reviews = table('s', 'reviews', { id: 'integer*', rating: 'integer!' }, {

@@ -273,3 +273,23 @@ export function checkCandidates(t: ColumnType, n: string, tag: string, check: st
   if (nullable) out.push('NULL');
   return [...new Set(out)];
 }
+
+const TEXT_TYPES = ['text', 'citext', 'varchar', 'char'];
+
+/**
+ * Shapes of the text a generated column's expression reads, after the plain
+ * generated text (shape 0): digits, then digits joined by each short string
+ * literal of the expression (`CAST(SPLIT_PART(version, '.', 2) AS INTEGER)`
+ * takes '7.7.7'). Seeding tries them in turn while Postgres refuses the
+ * expression's result; undefined past the last one, or for a column that is
+ * not text.
+ */
+export function generatedInputValue(t: ColumnType, n: string, expressions: string, shape: number): string | undefined {
+  if (t.dims > 0 || !TEXT_TYPES.includes(t.base)) return undefined;
+  const separators = [...new Set([...expressions.matchAll(/'((?:[^']|''){1,3})'/g)].map((m) => m[1]!.replace(/''/g, "'")))].filter((sep) => !/\w/.test(sep));
+  const digits = `(${n})::text`;
+  const shapes = [digits, ...separators.map((sep) => `concat_ws(${literal(sep)}, ${digits}, ${digits}, ${digits})`)];
+  const value = shapes[shape - 1];
+  return value === undefined ? undefined : `(${value})::${t.elementSql}`;
+}
+

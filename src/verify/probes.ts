@@ -4,7 +4,7 @@ import type { Database } from './database';
 import { probeForeignKeys } from './fkProbes';
 import type { SchemaMove } from './fingerprint';
 import { seedOrder } from './seedOrder';
-import { candidateSelect, copyWidths, ROW, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, generatedInputShapes, isDataException, ROW, rowSource, type RowSource } from './seedTable';
 import { probeNotChecked, type VerifyReport } from './verifyReport';
 
 /** Candidate new rows tried per table: row numbers after the existing ones. */
@@ -65,14 +65,19 @@ async function probeNewRows(db: Database, snapshot: PgSnapshot, moved: Set<strin
   for (const table of plan.order) {
     const name = `${table.schema || 'public'}.${table.name}`;
     const object = `insert into ${name}${triggered.has(name) ? ' (triggers or rules)' : ''}`;
-    let source: RowSource;
+    let result: Awaited<ReturnType<typeof probeInsert>>;
     try {
-      source = rowSource(table, ctx, rows + 1, rows + PROBE_ROWS, 'probe');
+      // The text a generated column reads takes its next shape while Postgres refuses it as data, as seeding does.
+      const shapes = generatedInputShapes(table, snapshot);
+      for (let shape = 0; ; shape++) {
+        const source = rowSource(table, ctx, rows + 1, rows + PROBE_ROWS, 'probe', shape);
+        result = await probeInsert(db, source, keys.get(name) ?? [], shape + 1 < shapes);
+        if (result !== 'reshape') break;
+      }
     } catch (error) {
       probeNotChecked(report, object, error instanceof Error ? error.message : String(error));
       continue;
     }
-    const result = await probeInsert(db, source, keys.get(name) ?? []);
     if (result === 'no candidate') {
       probeNotChecked(report, object, 'no generated row fits its keys and CHECK constraints');
       continue;
@@ -111,9 +116,11 @@ async function uniqueKeys(db: Database, tables: string[]): Promise<Map<string, s
  * Inserts one candidate row that repeats no key, with RETURNING, and looks
  * for it afterwards: a rule doing nothing instead or a BEFORE trigger
  * returning NULL stores nothing, and that is a failure, not "inserts".
- * Returns the failure, undefined when the row is there, or 'no candidate'.
+ * Returns the failure, undefined when the row is there, or 'no candidate';
+ * 'reshape' when Postgres refused the row as data and `reshapable` says the
+ * text a generated column reads has another shape to try.
  */
-async function probeInsert(db: Database, source: RowSource, keys: string[][]): Promise<string | undefined | 'no candidate'> {
+async function probeInsert(db: Database, source: RowSource, keys: string[][], reshapable = false): Promise<string | undefined | 'no candidate' | 'reshape'> {
   const target = qualified(source.table.schema || 'public', source.table.name);
   const alias = ident(source.table.name);
   const fresh = keys
@@ -137,6 +144,10 @@ async function probeInsert(db: Database, source: RowSource, keys: string[][]): P
       if (there !== 1) failure = 'the row is gone after the insert (a trigger or rule removed it)';
     }
   } catch (error) {
+    if (reshapable && isDataException(error)) {
+      await db.exec('ROLLBACK TO SAVEPOINT reschema_probe');
+      return 'reshape';
+    }
     failure = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   }
   // A row that went in stays for the children probed next; a failed one is undone now.

@@ -3,7 +3,7 @@ import type { PgSnapshot } from '../generate/migrationsFolder';
 import { ident, qualified } from '../sql/identifiers';
 import type { Database } from './database';
 import { seedOrder, tableKey } from './seedOrder';
-import { candidateSelect, copyWidths, deferredUpdate, mentions, ROW, rowSource, type RowSource } from './seedTable';
+import { candidateSelect, copyWidths, deferredUpdate, generatedInputShapes, isDataException, mentions, ROW, rowSource, type RowSource } from './seedTable';
 
 export interface SeedStep {
   /** `schema.table` */
@@ -12,6 +12,8 @@ export interface SeedStep {
   kind: 'insert' | 'update';
   /** For an insert: the candidate rows, to tell which CHECK left none. */
   source?: RowSource;
+  /** For an insert: the same rows with the next shapes of the text a generated column reads (generatedInputShapes). */
+  reshaped?: RowSource[];
 }
 
 export interface SeedPlan {
@@ -68,8 +70,10 @@ export function planSeed(snapshot: PgSnapshot, rows: number, firstRow = 1, only?
   const updates: SeedStep[] = [];
   const unfilled: string[] = [];
   for (const table of order) {
-    const source = rowSource(table, ctx, firstRow, firstRow + (fewer[tableKey(table)]?.rows ?? rows) - 1);
-    steps.push({ table: source.key, sql: seedInsert(source), kind: 'insert', source });
+    const last = firstRow + (fewer[tableKey(table)]?.rows ?? rows) - 1;
+    const source = rowSource(table, ctx, firstRow, last);
+    const reshaped = Array.from({ length: generatedInputShapes(table, snapshot) - 1 }, (_, i) => rowSource(table, ctx, firstRow, last, 'seed', i + 1));
+    steps.push({ table: source.key, sql: seedInsert(source), kind: 'insert', source, ...(reshaped.length ? { reshaped } : {}) });
     unfilled.push(...source.unfilled.map((c) => `${source.key}.${c}`));
     for (const fk of source.deferred) updates.push({ table: source.key, sql: deferredUpdate(table, fk), kind: 'update' });
   }
@@ -108,17 +112,20 @@ async function applyStep(db: Database, step: SeedStep): Promise<number> {
     await db.exec(step.sql);
   } catch (error) {
     await db.exec('ROLLBACK TO SAVEPOINT reschema_seed');
-    const e = error as { message?: string; code?: string; constraint?: string; column?: string };
+    const [next, ...rest] = step.reshaped ?? [];
+    if (next && isDataException(error)) {
+      try {
+        return await applyStep(db, { ...step, sql: seedInsert(next), source: next, reshaped: rest });
+      } catch (later) {
+        // No shape fits: the plain one's refusal is the one to report.
+        throw later instanceof SeedError ? seedErrorFor(step, error) : later;
+      }
+    }
     // ON CONFLICT is refused on a table with INSERT rules: the plain INSERT is then the best try.
-    if (e.code === '0A000' && step.sql.endsWith(`${ON_CONFLICT};`)) {
+    if ((error as { code?: string }).code === '0A000' && step.sql.endsWith(`${ON_CONFLICT};`)) {
       return applyStep(db, { ...step, sql: `${step.sql.slice(0, -ON_CONFLICT.length - 1)};` });
     }
-    const fk = e.code === '23502' && e.column ? step.source?.copiedFrom.get(e.column) : undefined;
-    if (fk) {
-      const parent = `${fk.schemaTo || 'public'}.${fk.tableTo}`;
-      throw new SeedError(step.table, `foreign key ${fk.name}`, `no row of ${parent} has a key (${fk.columnsTo.join(', ')}) without NULLs for NOT NULL ${e.column} to reference`);
-    }
-    throw new SeedError(step.table, e.constraint ? `constraint ${e.constraint}` : e.column ? `column ${e.column}` : undefined, (e.message ?? String(error)).split('\n')[0]!);
+    throw seedErrorFor(step, error);
   }
   await db.exec('RELEASE SAVEPOINT reschema_seed');
   if (step.kind !== 'insert') return 0;
@@ -126,6 +133,17 @@ async function applyStep(db: Database, step: SeedStep): Promise<number> {
   const total = await count();
   if (total === 0 && step.source) throw await noRowsError(db, step.source);
   return total - before;
+}
+
+/** Postgres' refusal of a step, naming the table and the constraint or column. */
+function seedErrorFor(step: SeedStep, error: unknown): SeedError {
+  const e = error as { message?: string; code?: string; constraint?: string; column?: string };
+  const fk = e.code === '23502' && e.column ? step.source?.copiedFrom.get(e.column) : undefined;
+  if (fk) {
+    const parent = `${fk.schemaTo || 'public'}.${fk.tableTo}`;
+    return new SeedError(step.table, `foreign key ${fk.name}`, `no row of ${parent} has a key (${fk.columnsTo.join(', ')}) without NULLs for NOT NULL ${e.column} to reference`);
+  }
+  return new SeedError(step.table, e.constraint ? `constraint ${e.constraint}` : e.column ? `column ${e.column}` : undefined, (e.message ?? String(error)).split('\n')[0]!);
 }
 
 /** Which CHECK (or copied key) left no candidate row (or, failing that, that none was inserted). */

@@ -1,7 +1,7 @@
 import { SeedError } from '../errors';
 import type { PgSnapshot, SnapshotColumn, SnapshotForeignKey, SnapshotTable } from '../generate/migrationsFolder';
 import { ident, qualified } from '../sql/identifiers';
-import { checkCandidates, columnValue, parseColumnType, textWidth, type ColumnType } from './columnValues';
+import { checkCandidates, columnValue, generatedInputValue, parseColumnType, textWidth, type ColumnType } from './columnValues';
 import { parentKey, tableKey, type FkFill } from './seedOrder';
 
 /** The generated row number, and the variant picked for each column a CHECK names. */
@@ -102,13 +102,50 @@ export interface RowSourceContext {
   widths: Map<string, number>;
 }
 
+/** The expressions of the table's generated columns, as one text to search. */
+function generatedExpressions(table: SnapshotTable): string {
+  return Object.values(table.columns)
+    .map((c) => (c.generated?.as === '(catalog)' ? '' : (c.generated?.as ?? '')))
+    .join(' ');
+}
+
+/**
+ * How many shapes rowSource gives the text columns a generated column's
+ * expression reads (generatedInputValue), the plain one included: 1 when
+ * there is none. A shape whose rows Postgres refuses with a data exception
+ * (SQLSTATE class 22: the expression cast a part of the text to a number, say)
+ * is followed by the next.
+ */
+export function generatedInputShapes(table: SnapshotTable, snapshot: PgSnapshot): number {
+  const sql = generatedExpressions(table);
+  const inputs = Object.values(table.columns)
+    .filter((c) => !filledByDatabase(c) && mentions(sql, c.name))
+    .map((c) => parseColumnType(c.type, c.typeSchema, snapshot.enums));
+  let shapes = 1;
+  while (inputs.some((t) => generatedInputValue(t, ROW, sql, shapes) !== undefined)) shapes++;
+  return shapes;
+}
+
+/** Whether Postgres refused a value as data (SQLSTATE class 22): the next shape of generatedInputShapes may fit. */
+export function isDataException(error: unknown): boolean {
+  return /^22/.test(String((error as { code?: unknown } | undefined)?.code ?? ''));
+}
+
 /**
  * Generated rows for one table, numbered firstRow..lastRow. In `probe` mode
  * each foreign key may take any of a few parent rows (those its table does not
  * reference yet first), so a table whose key is made of foreign keys can still
- * get a new row.
+ * get a new row. `shape` picks the shape of the text generated columns read
+ * (generatedInputShapes).
  */
-export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow: number, lastRow: number, mode: 'seed' | 'probe' = 'seed'): RowSource {
+export function rowSource(
+  table: SnapshotTable,
+  ctx: RowSourceContext,
+  firstRow: number,
+  lastRow: number,
+  mode: 'seed' | 'probe' = 'seed',
+  shape = 0,
+): RowSource {
   const key = tableKey(table);
   const columns = Object.values(table.columns);
   const joins: string[] = [];
@@ -188,6 +225,7 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
     combinations = (combinations / list.length) * kept.length;
     candidates.set(name, kept);
   }
+  const generated = generatedExpressions(table);
   const variants: string[] = [];
   const nullChoices: string[] = [];
   const variantJoins: string[] = [];
@@ -202,7 +240,8 @@ export function rowSource(table: SnapshotTable, ctx: RowSourceContext, firstRow:
       values.set(c.name, `CASE ${v} ${list.map((e, i) => `WHEN ${i} THEN ${e}`).join(' ')} END`);
       continue;
     }
-    const value = byColumn.get(c.name) ?? (selfCopies.some(([from]) => from === c.name) ? undefined : columnValue(types.get(c.name)!, n, tag(c), width(c)));
+    const shaped = shape > 0 && mentions(generated, c.name) ? generatedInputValue(types.get(c.name)!, n, generated, shape) : undefined;
+    const value = byColumn.get(c.name) ?? (selfCopies.some(([from]) => from === c.name) ? undefined : (shaped ?? columnValue(types.get(c.name)!, n, tag(c), width(c))));
     if (value !== undefined) values.set(c.name, value);
   }
   for (const [from, to] of selfCopies) {
