@@ -14,6 +14,7 @@ interface CatalogColumn {
   has_default: boolean;
   identity: string;
   generated: string;
+  generated_as: string | null;
 }
 
 interface CatalogConstraint {
@@ -36,8 +37,10 @@ async function catalogColumns(db: Database, schemas: string[]): Promise<CatalogC
   return db.query<CatalogColumn>(
     `SELECT n.nspname::text AS schema, c.relname::text AS "table", a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type,
             en.nspname AS enum_schema, et.typname AS enum_name, a.attndims AS dims, a.attnotnull AS not_null, a.atthasdef AS has_default,
-            a.attidentity::text AS identity, a.attgenerated::text AS generated
+            a.attidentity::text AS identity, a.attgenerated::text AS generated,
+            CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated_as
        FROM pg_attribute a
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_type t ON t.oid = a.atttypid
@@ -75,7 +78,8 @@ function columnOf(c: CatalogColumn, known: SnapshotColumn | undefined): Snapshot
   if (c.has_default && column.default === undefined) column.default = '(catalog)';
   if (!c.has_default && !c.identity && !c.generated) delete column.default;
   if (c.identity && !column.identity) column.identity = { name: '', schema: c.schema, type: c.identity === 'a' ? 'always' : 'byDefault' };
-  if (c.generated && !column.generated) column.generated = { as: '(catalog)', type: 'stored' };
+  // The catalog's expression: the text it reads takes the shapes seeding tries (generatedInputShapes).
+  if (c.generated && !column.generated) column.generated = { as: c.generated_as ?? '(catalog)', type: 'stored' };
   return column;
 }
 
