@@ -109,7 +109,7 @@ describe('checkBehaviour', () => {
   it('inserts a new row into a table whose generated column casts part of a text column, as seeding fills it', async () => {
     const as = `CAST(SPLIT_PART("app"."releases"."version", '.', 2) AS INTEGER)`;
     const releases = table('app', 'releases', { version: 'text*' });
-    Object.assign(releases['app.releases'].columns, { minor: { name: 'minor', type: 'integer', primaryKey: false, notNull: false, generated: { as, type: 'stored' } } });
+    Object.assign(releases['app.releases']!.columns, { minor: { name: 'minor', type: 'integer', primaryKey: false, notNull: false, generated: { as, type: 'stored' } } });
     const withReleases = snapshotOf({ ...snapshot.tables, ...releases });
     await db.exec(`CREATE TABLE app.releases (version text PRIMARY KEY, minor integer GENERATED ALWAYS AS (${as}) STORED)`);
     await applySeed(db, planSeed(snapshotOf(releases), ROWS));

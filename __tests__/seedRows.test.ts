@@ -126,7 +126,7 @@ describe('planSeed and applySeed on the shapes real schemas have', () => {
       CREATE TABLE s.runs (id integer PRIMARY KEY, version text NOT NULL REFERENCES s.agent_config(version))`);
     const generated = (i: number) => ({ name: ['major', 'minor', 'patch'][i]!, type: 'integer', primaryKey: false, notNull: false, generated: { as: parts[i]!, type: 'stored' } });
     const config = table('s', 'agent_config', { version: 'text*' });
-    Object.assign(config['s.agent_config'].columns, { major: generated(0), minor: generated(1), patch: generated(2) });
+    Object.assign(config['s.agent_config']!.columns, { major: generated(0), minor: generated(1), patch: generated(2) });
     const snap = snapshotOf({ ...config, ...table('s', 'runs', { id: 'integer*', version: 'text!' }, { foreignKeys: fk('runs_version_fk', 'runs', ['version'], 'agent_config', ['version']) }) });
     await applySeed(db, planSeed(snap, 30));
     const [r] = await db.query<{ n: number; patch: number }>('SELECT count(*)::int AS n, count(DISTINCT patch)::int AS patch FROM s.agent_config');
@@ -137,7 +137,7 @@ describe('planSeed and applySeed on the shapes real schemas have', () => {
     const odd = `CAST(raw AS integer) + CAST(SPLIT_PART(raw, '.', 2) AS integer)`;
     await db.exec(`CREATE TABLE s.stamps (raw text NOT NULL, n integer GENERATED ALWAYS AS (${odd}) STORED)`);
     const stamps = table('s', 'stamps', { raw: 'text!' });
-    Object.assign(stamps['s.stamps'].columns, { n: { name: 'n', type: 'integer', primaryKey: false, notNull: false, generated: { as: odd, type: 'stored' } } });
+    Object.assign(stamps['s.stamps']!.columns, { n: { name: 'n', type: 'integer', primaryKey: false, notNull: false, generated: { as: odd, type: 'stored' } } });
     await expect(applySeed(db, planSeed(snapshotOf(stamps), 5))).rejects.toMatchObject({ table: 's.stamps', message: expect.stringMatching(/invalid input syntax for type integer: "1-stamps\.raw"/) });
   });
 
