@@ -74,7 +74,7 @@ describe.each(CASES.map((c) => [c.fixture, c] as const))('--strategy copy on %s'
       expect(cli.stderr).not.toMatch(/error/i);
       expect(cli.status).toBe(0);
       expect(cli.stderr).toMatch(/^hazard: grants on .* are not copied/m);
-      expect(cli.stderr).toMatch(/^hazard: RLS policies, triggers, rules and comments/m);
+      expect(cli.stderr).toMatch(/^hazard: RLS policies, triggers, rules, indexes and comments/m);
       const statements = sql.split('--> statement-breakpoint').map((s) => s.trim());
       const at = (prefix: string) => statements.findIndex((s) => s.includes(prefix));
       expect(sql).not.toMatch(/SET SCHEMA/);

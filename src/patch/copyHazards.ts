@@ -42,7 +42,7 @@ export function hazardsOf(input: CopyInput, tables: { old: SnapshotTable; next: 
     hazards.push(`RLS and the policies declared in Drizzle on ${list(withPolicies.map((t) => t.next.name))} are re-created by drizzle-kit on the new tables`);
   }
   hazards.push(
-    `RLS policies, triggers, rules and comments that are not declared in Drizzle stay on the old tables${input.keepSource ? '' : ' and are dropped with them'}`,
+    `RLS policies, triggers, rules, indexes and comments that are not declared in Drizzle stay on the old tables${input.keepSource ? '' : ' and are dropped with them'}`,
   );
   const moved = new Set(names);
   const movedViews = new Set(input.relocations.filter((r) => r.kind === 'view' || r.kind === 'materializedView').map((r) => keyOf(r.from, r.name)));
