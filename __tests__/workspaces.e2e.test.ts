@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLANNER_MOVE } from './helpers/cases';
@@ -61,17 +61,68 @@ describe('a package of a hoisted workspace', () => {
   }, 180_000);
 });
 
-describe('a schema file of another package of the workspace', () => {
-  it('is exit 2 naming it and what to do, before drizzle-kit runs, nothing written (drizzle-kit runs in a copy of the package folder only)', async () => {
+/** Sets the package's drizzle config: its `schema` and `out` as given (the rest as the fixture has them). */
+function configure(pkg: string, schema: string[], out: string): void {
+  writeFileSync(
+    join(pkg, 'drizzle.config.ts'),
+    `import { defineConfig } from 'drizzle-kit';\nexport default defineConfig({ dialect: 'postgresql', schema: ${JSON.stringify(schema)}, out: ${JSON.stringify(out)}, migrations: { prefix: 'timestamp' } });\n`,
+  );
+}
+
+describe('another package of the workspace (Dokploy: the config in apps/dokploy, the schema in packages/server; onlook: the migrations in apps/backend)', () => {
+  it('moves a schema file of another package the config reads, with verification; drizzle-kit then finds nothing to do', async () => {
     const { root, pkg } = monorepo();
-    mkdirSync(join(root, 'packages', 'shared'));
+    const shared = join(root, 'packages', 'shared');
+    mkdirSync(shared);
+    writeFileSync(join(shared, 'package.json'), JSON.stringify({ name: 'shared', private: true }));
+    // Its own dependencies, as pnpm links them.
+    mkdirSync(join(shared, 'node_modules'));
+    symlinkSync(join(REPO_ROOT, 'node_modules', 'drizzle-orm'), join(shared, 'node_modules', 'drizzle-orm'), 'dir');
+    writeFileSync(join(shared, 'columns.ts'), `import { text } from 'drizzle-orm/pg-core';\nexport const body = () => text('body');\n`);
     writeFileSync(
-      join(root, 'packages', 'shared', 'schema.ts'),
+      join(shared, 'schema.ts'),
+      `import { pgTable, serial } from 'drizzle-orm/pg-core';\nimport { body } from './columns';\n\nexport const notes = pgTable('notes', { id: serial('id').primaryKey(), body: body() });\n`,
+    );
+    configure(pkg, ['./src/lib/db/schema/index.ts', '../shared/schema.ts'], PLANNER_MOVE.out);
+    runKit(pkg, ['generate', '--config', 'drizzle.config.ts', '--name', 'notes']);
+    const migrations = join(pkg, PLANNER_MOVE.out);
+    const notes = readdirSync(migrations).find((f) => f.endsWith('_notes.sql'));
+    expect(notes && readFileSync(join(migrations, notes), 'utf8')).toContain('CREATE TABLE "notes"');
+    const r = await runCliHere(pkg, ['move', '../shared/schema.ts', '--to', 'notes_schema', '--rows', '20']);
+    expect(r.stderr).not.toMatch(/drizzle-reschema:/);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(shared, 'schema.ts'), 'utf8')).toContain("export const notes = notesSchema.table('notes'");
+    const sql = readdirSync(migrations).find((f) => /_move_to_notes_schema\.sql$/.test(f))!;
+    expect(readFileSync(join(migrations, sql), 'utf8')).toContain('ALTER TABLE "public"."notes" SET SCHEMA "notes_schema";');
+    const kit = runKit(pkg, ['generate', '--config', 'drizzle.config.ts']);
+    expect(`${kit.stdout}${kit.stderr}`).toMatch(/No schema changes/);
+  });
+
+  it('writes the migration into a migrations folder of another package, with verification', async () => {
+    const { root, pkg } = monorepo();
+    const elsewhere = join(root, 'apps', 'backend', 'migrations');
+    mkdirSync(join(root, 'apps', 'backend'), { recursive: true });
+    cpSync(join(pkg, PLANNER_MOVE.out), elsewhere, { recursive: true });
+    rmSync(join(pkg, PLANNER_MOVE.out), { recursive: true });
+    configure(pkg, ['./src/lib/db/schema/index.ts'], '../../apps/backend/migrations');
+    const r = await runCliHere(pkg, ['move', PLANNER_MOVE.schemaFile, '--to', PLANNER_MOVE.to, '--rows', '20']);
+    expect(r.stderr).not.toMatch(/drizzle-reschema:/);
+    expect(r.status).toBe(0);
+    expect(readdirSync(elsewhere).filter((f) => f.includes('_move_to_feature_planner'))).toHaveLength(2);
+    const kit = runKit(pkg, ['generate', '--config', 'drizzle.config.ts']);
+    expect(`${kit.stdout}${kit.stderr}`).toMatch(/No schema changes/);
+  });
+
+  it('is exit 2 naming it and what to do for a schema file outside the workspace, before drizzle-kit runs, nothing written', async () => {
+    const { root, pkg } = monorepo();
+    const outside = track(mkdtempSync(join(tmpdir(), 'reschema-outside-')));
+    writeFileSync(
+      join(outside, 'schema.ts'),
       `import { pgTable, serial, text } from 'drizzle-orm/pg-core';\nexport const notes = pgTable('notes', { id: serial('id').primaryKey(), body: text('body') });\n`,
     );
     const tree = hashTree(root);
-    const r = await runCliHere(pkg, ['move', '../shared/schema.ts', '--to', 'notes_schema', '--rows', '20']);
-    expect(r.stderr).toContain(`a schema file to move (${join(root, 'packages', 'shared', 'schema.ts')}) must be inside the project (${pkg}): run from a folder holding both`);
+    const r = await runCliHere(pkg, ['move', join(outside, 'schema.ts'), '--to', 'notes_schema', '--rows', '20']);
+    expect(r.stderr).toContain(`a schema file to move (${join(outside, 'schema.ts')}) is outside the project (${pkg}) and not in a package of its workspace (${root})`);
     expect(r.status).toBe(2);
     expect(hashTree(root)).toEqual(tree);
   });

@@ -8,7 +8,7 @@ import { kitOutputExcerpt, resolveDrizzleKit, type DrizzleKit } from './drizzleK
 import { adapterFor, type MigrationSnapshots } from './kitAdapter';
 import type { PgSnapshot } from './migrationsFolder';
 import type { Relocation } from './relocateSnapshot';
-import { ShadowProject, assertInsideProject } from './shadowProject';
+import { ShadowProject, besideProject, isInsideProject } from './shadowProject';
 
 export const BREAKPOINT = '--> statement-breakpoint';
 
@@ -61,14 +61,15 @@ export interface GenerateInput {
  */
 export async function generateMigration(input: GenerateInput): Promise<GeneratedMigration> {
   const { root, config } = input;
-  assertInsideProject(config.out, root, 'the migrations folder');
-  // drizzle-kit runs in a copy of the project folder: a schema file of another package has no copy to rewrite.
-  for (const edit of input.schemaEdits) {
-    assertInsideProject(edit.path, root, 'a schema file to move', 'run from a folder holding both, with a drizzle config there, or pass --no-migration');
-  }
+  // drizzle-kit runs in a copy of the project folder; a migrations folder or schema file of another
+  // package of the workspace (Dokploy's, onlook's) is copied beside it, where the config finds it.
+  const beside = [
+    ...(isInsideProject(config.out, root) ? [] : [besideProject(config.out, root, 'the migrations folder', 'folder')]),
+    ...input.schemaEdits.filter((e) => !isInsideProject(e.path, root)).map((e) => besideProject(e.path, root, 'a schema file to move', 'file')),
+  ];
   const adapter = adapterFor(resolveDrizzleKit(root));
   adapter.checkFolder(config, root);
-  const shadow = ShadowProject.create(root);
+  const shadow = ShadowProject.create(root, beside);
   try {
     for (const edit of input.schemaEdits) shadow.write(edit.path, edit.after);
     checkpoint('generate:before-kit');

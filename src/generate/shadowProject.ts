@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ConfigError } from '../errors';
 
 /** Folders never copied into the shadow: dependencies, VCS data, build output. */
@@ -45,10 +45,24 @@ export class ShadowProject {
     process.kill(process.pid, signal);
   };
 
-  static create(projectRoot: string): ShadowProject {
+  /**
+   * `beside`: folders of the workspace outside the project drizzle-kit reads
+   * or writes (the migrations folder, another package a schema file is in),
+   * copied at their place relative to the project, with their own
+   * node_modules linked. Each must be below the topmost ancestor with a
+   * node_modules (insideWorkspace checks it first).
+   */
+  static create(projectRoot: string, beside: string[] = []): ShadowProject {
     const ancestors = foldersWithNodeModules(projectRoot);
     const shadow = new ShadowProject(projectRoot, ancestors.at(-1) ?? projectRoot);
     try {
+      const outside = [...new Set(beside)].sort((a, b) => a.length - b.length);
+      for (const [i, folder] of outside.entries()) {
+        if (!existsSync(folder) || outside.slice(0, i).some((f) => isInside(folder, f))) continue;
+        mkdirSync(dirname(shadow.map(folder)), { recursive: true });
+        cpSync(folder, shadow.map(folder), { recursive: true, filter: (src) => !NESTED_NOT_COPIED.has(basename(src)) });
+        if (existsSync(join(folder, 'node_modules'))) symlinkSync(join(folder, 'node_modules'), join(shadow.map(folder), 'node_modules'), 'dir');
+      }
       mkdirSync(shadow.root, { recursive: true });
       for (const entry of readdirSync(projectRoot)) {
         if (NOT_COPIED.has(entry)) continue;
@@ -131,7 +145,32 @@ function foldersWithNodeModules(from: string): string[] {
   }
 }
 
-export function assertInsideProject(path: string, root: string, what: string, remedy?: string): void {
-  const rel = relative(root, path);
-  if (rel.startsWith('..') || rel === '') throw new ConfigError(`${what} (${path}) must be inside the project (${root})${remedy ? `: ${remedy}` : ''}`);
+/** Whether `path` is `folder` or below it. */
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The folder the shadow copies for `path`, a file or folder outside the
+ * project that drizzle-kit reads or writes: `path` itself for a folder (the
+ * migrations), the package a file is in (the nearest folder with a
+ * package.json; its siblings are what it imports). It must be in the
+ * workspace (below the topmost folder above the project with a node_modules,
+ * where the shadow mirrors the layout) and must not hold the project.
+ */
+export function besideProject(path: string, root: string, what: string, kind: 'file' | 'folder'): string {
+  let folder = kind === 'folder' ? path : dirname(path);
+  if (kind === 'file') while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
+  const top = foldersWithNodeModules(root).at(-1) ?? root;
+  if (!isInside(folder, top) || folder === top || isInside(root, folder)) {
+    throw new ConfigError(
+      `${what} (${path}) is outside the project (${root}) and not in a package of its workspace (${top}) drizzle-kit's copy can hold: run from a folder holding both, with a drizzle config there${kind === 'file' ? ', or pass --no-migration' : ''}`,
+    );
+  }
+  return folder;
+}
+
+export function isInsideProject(path: string, root: string): boolean {
+  return isInside(path, root) && path !== root;
 }
