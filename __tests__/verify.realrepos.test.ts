@@ -267,35 +267,39 @@ describe('--prelude on the command line', () => {
 });
 
 describe("a Supabase project that declares auth.users with the platform's columns (onlook-dev/onlook)", () => {
-  it("verifies: the stub of auth.users (id, email) stands in for the platform's table, and what the schema says of the real one is not drift", async () => {
+  const schema = [
+    `import { jsonb, pgSchema, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';`,
+    `export const authUsers = pgSchema('auth').table('users', { id: uuid('id').primaryKey(), email: text('email').notNull(), emailConfirmedAt: timestamp('email_confirmed_at', { withTimezone: true }), rawUserMetaData: jsonb('raw_user_meta_data') });`,
+    `export const profiles = pgTable('profiles', { id: uuid('id').primaryKey().references(() => authUsers.id, { onDelete: 'cascade' }), name: text('name') });`,
+  ].join('\n');
+  // At the root, as `supabase init` lays it out; and onlook's own layout: the config in packages/db, the
+  // Supabase folder (config.toml, migrations) in apps/backend, and no 'supabase' prefix.
+  it.each([
+    ['supabase/config.toml at the root', '', 'supabase', "'./supabase/migrations'", ", migrations: { prefix: 'supabase' }"],
+    ['config.toml beside the migrations of another package', 'packages/db/', 'apps/backend/supabase', "'../../apps/backend/supabase/migrations'", ''],
+  ])("verifies (%s): the stub of auth.users (id, email) stands in for the platform's table, and what the schema says of the real one is not drift", async (_layout, pkg, supabase, out, prefix) => {
     const dir = writeTempTree(
       new Map([
-        ['supabase/config.toml', 'project_id = "probe"\n'],
-        [
-          'drizzle.config.ts',
-          `export default { dialect: 'postgresql', schema: './src/schema.ts', out: './supabase/migrations', schemaFilter: ['public'], migrations: { prefix: 'supabase' } };\n`,
-        ],
-        [
-          'src/schema.ts',
-          [
-            `import { jsonb, pgSchema, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';`,
-            `export const authUsers = pgSchema('auth').table('users', { id: uuid('id').primaryKey(), email: text('email').notNull(), emailConfirmedAt: timestamp('email_confirmed_at', { withTimezone: true }), rawUserMetaData: jsonb('raw_user_meta_data') });`,
-            `export const profiles = pgTable('profiles', { id: uuid('id').primaryKey().references(() => authUsers.id, { onDelete: 'cascade' }), name: text('name') });`,
-          ].join('\n'),
-        ],
+        [`${supabase}/config.toml`, 'project_id = "probe"\n'],
+        [`${pkg}drizzle.config.ts`, `export default { dialect: 'postgresql', schema: './src/schema.ts', out: ${out}, schemaFilter: ['public']${prefix} };\n`],
+        [`${pkg}src/schema.ts`, schema],
       ]),
     );
     try {
-      symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-      expect(runKit(dir).status).toBe(0);
+      const project = join(dir, pkg);
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
+      expect(runKit(project).status).toBe(0);
       // The platform makes auth: as Supabase projects do, its CREATEs are taken out of the migration; the snapshot keeps auth.users.
-      const migration = join(dir, 'supabase', 'migrations', readdirSync(join(dir, 'supabase', 'migrations')).find((f) => f.endsWith('.sql'))!);
+      const migrations = join(dir, supabase, 'migrations');
+      const migration = join(migrations, readdirSync(migrations).find((f) => f.endsWith('.sql'))!);
       const statements = readFileSync(migration, 'utf8').split('--> statement-breakpoint');
       const kept = statements.filter((st) => !/CREATE (SCHEMA|TABLE) "auth"/.test(st));
       expect(statements.length - kept.length).toBeGreaterThan(0);
       writeFileSync(migration, kept.join('--> statement-breakpoint'));
-      const config = loadDrizzleConfig(dir);
-      const report = await verifyMigration(loadMigrationSet(dir, config, (tag) => rollbackPathFor(config, tag)), { rows: 5, ...projectPlatform(dir, config) });
+      const config = loadDrizzleConfig(project);
+      const platform = projectPlatform(project, config);
+      expect(platform.platform).toBe('supabase');
+      const report = await verifyMigration(loadMigrationSet(project, config, (tag) => rollbackPathFor(config, tag)), { rows: 5, ...platform });
       expect({ ok: report.ok, checked: report.driftChecked, drift: report.drift, existing: report.driftExisting }).toEqual({ ok: true, checked: true, drift: [], existing: [] });
     } finally {
       removeTemp(dir);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { minimatch } from 'minimatch';
 import { ConfigError } from '../errors';
 import { evaluateConfigModule } from './configModule';
@@ -82,6 +82,17 @@ export function loadDrizzleConfig(root: string, explicit?: string): DrizzleConfi
     ...(typeof raw.casing === 'string' ? { casing: raw.casing } : {}),
     raw,
   };
+}
+
+/**
+ * The Supabase CLI's config.toml of the project: `supabase/config.toml` at
+ * the root, else beside a migrations folder that is a `supabase/migrations`
+ * (onlook's config in packages/db writes to apps/backend/supabase/migrations).
+ * Undefined when there is neither.
+ */
+export function supabaseConfigFile(root: string, out: string): string | undefined {
+  const candidates = [join(root, 'supabase', 'config.toml'), ...(basename(out) === 'migrations' && basename(dirname(out)) === 'supabase' ? [join(dirname(out), 'config.toml')] : [])];
+  return candidates.find((path) => existsSync(path));
 }
 
 /**

@@ -48,6 +48,7 @@ export function scanMoveHazards(
     objects: [...planned.moves, ...planned.alreadyInPlace, ...(planned.ownedSequences ?? [])],
     // Migrations are history: they name the old schema, and must.
     exclude: [migrationsFolder, join(root, 'supabase', 'migrations')],
+    migrationsFolder,
     grants: options.grants ?? [],
     ...(options.database ? { database: options.database } : {}),
   });

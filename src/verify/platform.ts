@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors';
-import type { DrizzleConfig } from '../generate/drizzleConfig';
+import { supabaseConfigFile, type DrizzleConfig } from '../generate/drizzleConfig';
 import { ident } from '../sql/identifiers';
 import { loadPgParser, parseStatements } from '../patch/pgParser';
 import type { PgSnapshot } from '../generate/migrationsFolder';
@@ -29,9 +29,9 @@ export interface PlatformOptions {
 /** Where the project's own list of preludes lives: `"drizzle-reschema": { "prelude": [...] }` in its package.json. */
 export const PRELUDE_CONFIG_KEY = 'drizzle-reschema';
 
-/** A Supabase project has supabase/config.toml (from `supabase init`), or migrations named the Supabase way. */
-export function detectPlatform(root: string, config: Pick<DrizzleConfig, 'prefix'>): Platform | undefined {
-  return existsSync(join(root, 'supabase', 'config.toml')) || config.prefix === 'supabase' ? 'supabase' : undefined;
+/** A Supabase project has a supabase/config.toml (from `supabase init`; supabaseConfigFile), or migrations named the Supabase way. */
+export function detectPlatform(root: string, config: Pick<DrizzleConfig, 'prefix' | 'out'>): Platform | undefined {
+  return supabaseConfigFile(root, config.out) !== undefined || config.prefix === 'supabase' ? 'supabase' : undefined;
 }
 
 /** The prelude paths package.json lists, as written. */
@@ -70,7 +70,7 @@ export function readPreludes(root: string, paths: string[], origin: string): Pre
  * configured preludes, then those given on the command line (each file once),
  * and the platform detected.
  */
-export function projectPlatform(root: string, config: Pick<DrizzleConfig, 'prefix'>, cliPreludes: string[] = []): PlatformOptions {
+export function projectPlatform(root: string, config: Pick<DrizzleConfig, 'prefix' | 'out'>, cliPreludes: string[] = []): PlatformOptions {
   const configured = readPreludes(root, configuredPreludePaths(root), `package.json "${PRELUDE_CONFIG_KEY}".prelude`);
   const given = readPreludes(root, cliPreludes, '--prelude').filter((p) => !configured.some((c) => c.file === p.file));
   const platform = detectPlatform(root, config);

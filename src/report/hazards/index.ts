@@ -19,6 +19,8 @@ export interface HazardScanInput {
   objects: MovedObject[];
   /** Absolute folders the code scan leaves out (the migrations folder). */
   exclude: string[];
+  /** The migrations folder: a Supabase config.toml may sit beside it (supabaseConfigFile). */
+  migrationsFolder?: string;
   /** Roles given to --grant. */
   grants: string[];
   /** The database's definitions (readCatalog), when --database-url was given. */
@@ -32,7 +34,7 @@ export interface HazardScanInput {
 export function scanHazards(input: HazardScanInput): HazardReport {
   const targets = hazardTargets(input.objects);
   const code = scanCode({ root: input.root, targets, exclude: input.exclude });
-  const supabase = supabaseAdvice(input.root, [...new Set(input.objects.map((o) => o.to))], input.grants);
+  const supabase = supabaseAdvice(input.root, [...new Set(input.objects.map((o) => o.to))], input.grants, input.migrationsFolder);
   return {
     code: code.hazards,
     ...(input.database ? { database: findDatabaseHazards(input.database, targets) } : {}),

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { supabaseConfigFile } from '../../generate/drizzleConfig';
 import { grantStatements } from '../../patch/grants';
 import type { SupabaseAdvice } from '../types';
 
-export const SUPABASE_CONFIG = 'supabase/config.toml';
 /** The roles PostgREST switches to: every table it serves needs their grants. */
 export const SUPABASE_API_ROLES = ['anon', 'authenticated', 'service_role'];
 /** What PostgREST exposes when `[api] schemas` is not set. */
@@ -15,14 +15,14 @@ const DEFAULT_EXPOSED = ['public', 'graphql_public'];
  * them (the statements `--grant anon --grant authenticated --grant service_role`
  * would add to the migration).
  */
-export function supabaseAdvice(root: string, targetSchemas: string[], grantedRoles: string[]): SupabaseAdvice | undefined {
-  const path = join(root, SUPABASE_CONFIG);
-  if (!existsSync(path)) return undefined;
+export function supabaseAdvice(root: string, targetSchemas: string[], grantedRoles: string[], migrationsFolder = join(root, 'supabase', 'migrations')): SupabaseAdvice | undefined {
+  const path = supabaseConfigFile(root, migrationsFolder);
+  if (!path) return undefined;
   const schemas = targetSchemas.filter((s) => s !== 'public');
   const exposedSchemas = readApiSchemas(readFileSync(path, 'utf8')) ?? DEFAULT_EXPOSED;
   const rolesWithoutGrants = SUPABASE_API_ROLES.filter((role) => !grantedRoles.includes(role));
   return {
-    configPath: SUPABASE_CONFIG,
+    configPath: relative(root, path),
     exposedSchemas,
     notExposed: schemas.filter((s) => !exposedSchemas.includes(s)),
     rolesWithoutGrants: schemas.length > 0 ? rolesWithoutGrants : [],
