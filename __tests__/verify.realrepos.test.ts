@@ -82,7 +82,7 @@ describe('handled automatically: Supabase roles and auth stubs, pgvector, pg_trg
     expect(report.notes).toEqual(
       expect.arrayContaining([
         'extensions vector, pg_trgm loaded on PGlite',
-        expect.stringMatching(/^Supabase project: created roles anon, authenticated, service_role, .*; stubs auth\.uid\(\), auth\.jwt\(\), auth\.role\(\), auth\.email\(\); auth\.users \(id, email\) in the throwaway database/),
+        expect.stringMatching(/^Supabase project: created roles anon, authenticated, service_role, .*; stubs auth\.uid\(\), auth\.jwt\(\), auth\.role\(\), auth\.email\(\); auth\.users \(id, email\); storage \(storage\.buckets, storage\.objects, storage\.foldername\(\), .*\); realtime \(realtime\.messages, realtime\.topic\(\), .*\) in the throwaway database/),
         'ran the prelude supabase/prelude.sql before the migrations',
       ]),
     );
@@ -295,7 +295,13 @@ describe("a Supabase project that declares auth.users with the platform's column
       const statements = readFileSync(migration, 'utf8').split('--> statement-breakpoint');
       const kept = statements.filter((st) => !/CREATE (SCHEMA|TABLE) "auth"/.test(st));
       expect(statements.length - kept.length).toBeGreaterThan(0);
-      writeFileSync(migration, kept.join('--> statement-breakpoint'));
+      // What Supabase projects' migrations write next to their tables: a bucket, and policies on Storage and Realtime.
+      const platformSql = [
+        `INSERT INTO storage.buckets (id, name, public) VALUES ('avatars', 'avatars', true);`,
+        `CREATE POLICY "own avatars" ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'avatars' AND (storage.foldername(name))[1] = auth.uid()::text);`,
+        `CREATE POLICY "room members" ON realtime.messages FOR SELECT TO authenticated USING (realtime.topic() = 'room' AND extension = 'broadcast');`,
+      ];
+      writeFileSync(migration, [...kept, ...platformSql].join('--> statement-breakpoint\n'));
       const config = loadDrizzleConfig(project);
       const platform = projectPlatform(project, config);
       expect(platform.platform).toBe('supabase');

@@ -1,7 +1,7 @@
 /**
  * What a Supabase database has before any migration of the project runs, as
- * far as migrations lean on it: the standard roles, and the `auth` helpers
- * that policies call. Stubs, for the throwaway database only: `auth.uid()` and
+ * far as migrations lean on it: the standard roles, the `auth` helpers that
+ * policies call, Storage's buckets and objects, and Realtime's messages. Stubs, for the throwaway database only: `auth.uid()` and
  * friends read the request settings PostgREST would set, so they return NULL
  * there, and `auth.users` has just the columns foreign keys point at.
  */
@@ -16,6 +16,38 @@ const AUTH_FUNCTIONS: Array<{ signature: string; returns: string; body: string }
   { signature: 'auth.role()', returns: 'text', body: `SELECT nullif(current_setting('request.jwt.claim.role', true), '')` },
   { signature: 'auth.email()', returns: 'text', body: `SELECT nullif(current_setting('request.jwt.claim.email', true), '')` },
 ];
+
+/**
+ * Storage and Realtime, as far as migrations lean on them: the buckets a
+ * migration inserts, the objects table policies are written on, and the
+ * helpers those policies and triggers call. Keyed by schema.
+ */
+const PLATFORM_SCHEMAS: Record<string, { tables: Record<string, string>; functions: string[] }> = {
+  storage: {
+    tables: {
+      buckets:
+        'id text PRIMARY KEY, name text NOT NULL, owner uuid, public boolean DEFAULT false, file_size_limit bigint, allowed_mime_types text[], created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now()',
+      objects:
+        'id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text REFERENCES storage.buckets (id), name text, owner uuid, metadata jsonb, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now()',
+    },
+    functions: [
+      `storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[1:greatest(array_length(string_to_array(name, '/'), 1) - 1, 0)] $$`,
+      `storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[array_length(string_to_array(name, '/'), 1)] $$`,
+      `storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT reverse(split_part(reverse(name), '.', 1)) $$`,
+    ],
+  },
+  realtime: {
+    tables: {
+      messages:
+        'id uuid NOT NULL DEFAULT gen_random_uuid(), topic text NOT NULL, extension text NOT NULL, payload jsonb, event text, private boolean DEFAULT false, updated_at timestamp NOT NULL DEFAULT now(), inserted_at timestamp NOT NULL DEFAULT now(), PRIMARY KEY (id, inserted_at)',
+    },
+    functions: [
+      `realtime.topic() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('realtime.topic', true), '') $$`,
+      `realtime.send(payload jsonb, event text, topic text, private boolean DEFAULT true) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`,
+      `realtime.broadcast_changes(topic_name text, event_name text, operation text, table_name text, table_schema text, new record, old record, level text DEFAULT 'ROW') RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`,
+    ],
+  },
+};
 
 export interface SupabasePrelude {
   sql: string;
@@ -48,6 +80,14 @@ export function supabasePrelude(madeByMigrations: { roles: string[]; schemas: st
       parts.push('CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY, email text);');
       created.push('auth.users (id, email)');
     }
+  }
+  for (const [schema, { tables, functions }] of Object.entries(PLATFORM_SCHEMAS)) {
+    if (madeByMigrations.schemas.includes(schema)) continue;
+    parts.push(`CREATE SCHEMA IF NOT EXISTS ${schema};`);
+    const made = Object.keys(tables).filter((t) => !madeByMigrations.tables.includes(`${schema}.${t}`));
+    for (const t of made) parts.push(`CREATE TABLE IF NOT EXISTS ${schema}.${t} (${tables[t]});`);
+    for (const f of functions) parts.push(`CREATE OR REPLACE FUNCTION ${f};`);
+    created.push(`${schema} (${[...made.map((t) => `${schema}.${t}`), ...functions.map((f) => f.slice(0, f.indexOf('(')) + '()')].join(', ')})`);
   }
   return { sql: parts.join('\n'), created };
 }
