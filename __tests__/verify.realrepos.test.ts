@@ -13,6 +13,7 @@ import { ConfigError } from '../src/errors';
 import { loadDrizzleConfig, rollbackPathFor } from '../src/generate/drizzleConfig';
 import { loadMigrationSet } from '../src/verify/migrationSet';
 import { projectPlatform } from '../src/verify/platform';
+import { supabasePrelude } from '../src/verify/preludes/supabase';
 import { diagnose, rolesCreatedBy, rolesNamedBy } from '../src/verify/replay';
 import { buildParser, type MoveArgs, type VerifyArgs } from '../src/cli';
 import { verifyMigration, type VerifyReport } from '../src/verify/verifyMigration';
@@ -312,3 +313,13 @@ describe("a Supabase project that declares auth.users with the platform's column
     }
   }, 60_000);
 });
+
+it("leaves Storage or Realtime whole to a project whose migrations or preludes make any part of it (rphlmr's prelude makes realtime.messages)", () => {
+  const none = supabasePrelude({ roles: [], schemas: [], tables: [] }).sql;
+  expect(none).toContain('CREATE TABLE IF NOT EXISTS realtime.messages');
+  expect(none).toContain('CREATE TABLE IF NOT EXISTS storage.objects');
+  const own = supabasePrelude({ roles: [], schemas: [], tables: ['realtime.messages'], functions: ['storage.foldername'] }).sql;
+  expect(own).not.toMatch(/realtime\.|storage\./);
+  expect(own).toContain('auth.users');
+});
+

@@ -90,14 +90,17 @@ export async function parsedStatements(sql: string): Promise<string[]> {
 const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
 const NAME = '("(?:[^"]|"")+"|[A-Za-z_][\\w$]*)';
 
-/** Schemas and schema-qualified tables the statements create (`schema.table`). */
-function createdBy(statements: string[]): { schemas: string[]; tables: string[] } {
+/** Schemas, and schema-qualified tables and functions (`schema.name`), the statements create. */
+function createdBy(statements: string[]): { schemas: string[]; tables: string[]; functions: string[] } {
   const text = statements.join('\n').replace(/--[^\n]*/g, '');
   const schemas = [...text.matchAll(new RegExp(`create\\s+schema\\s+(?:if\\s+not\\s+exists\\s+)?${NAME}`, 'gi'))].map((m) => unquote(m[1]!));
   const tables = [...text.matchAll(new RegExp(`create\\s+table\\s+(?:if\\s+not\\s+exists\\s+)?${NAME}\\s*\\.\\s*${NAME}`, 'gi'))].map(
     (m) => `${unquote(m[1]!)}.${unquote(m[2]!)}`,
   );
-  return { schemas, tables };
+  const functions = [...text.matchAll(new RegExp(`create\\s+(?:or\\s+replace\\s+)?function\\s+${NAME}\\s*\\.\\s*${NAME}`, 'gi'))].map(
+    (m) => `${unquote(m[1]!)}.${unquote(m[2]!)}`,
+  );
+  return { schemas, tables, functions };
 }
 
 /**
@@ -121,7 +124,14 @@ export async function preparePlatform(db: Database, statements: string[], option
   const { madeByMigrations } = platformFacts(statements);
 
   if (options.platform === 'supabase') {
-    const built = supabasePrelude(madeByMigrations);
+    // What the user's preludes make is theirs too: a prelude written for Realtime before the stubs had it must not clash.
+    const byPreludes = createdBy(fromPreludes);
+    const built = supabasePrelude({
+      roles: madeByMigrations.roles,
+      schemas: [...madeByMigrations.schemas, ...byPreludes.schemas],
+      tables: [...madeByMigrations.tables, ...byPreludes.tables],
+      functions: [...madeByMigrations.functions, ...byPreludes.functions],
+    });
     const failure = await applyStatements(db, 'the built-in Supabase prelude', [built.sql], { transaction: false });
     if (failure) throw new ConfigError(`cannot prepare the throwaway database: ${describeFailure(failure)}`);
     if (built.created.length) notes.push(`Supabase project: created ${built.created.join('; ')} in the throwaway database (your platform makes them)`);

@@ -56,10 +56,11 @@ export interface SupabasePrelude {
 }
 
 /**
- * The SQL, leaving out what the project's own migrations create (a role, the
- * `auth` schema, `auth.users`): those would clash with the migrations.
+ * The SQL, leaving out what the project's own migrations (or preludes)
+ * create (a role, the `auth` schema, `auth.users`, Storage or Realtime):
+ * those would clash with them.
  */
-export function supabasePrelude(madeByMigrations: { roles: string[]; schemas: string[]; tables: string[] }): SupabasePrelude {
+export function supabasePrelude(madeByMigrations: { roles: string[]; schemas: string[]; tables: string[]; functions?: string[] }): SupabasePrelude {
   const roles = SUPABASE_ROLES.filter((r) => !madeByMigrations.roles.includes(r));
   const parts: string[] = [];
   const created: string[] = [];
@@ -82,7 +83,9 @@ export function supabasePrelude(madeByMigrations: { roles: string[]; schemas: st
     }
   }
   for (const [schema, { tables, functions }] of Object.entries(PLATFORM_SCHEMAS)) {
-    if (madeByMigrations.schemas.includes(schema)) continue;
+    // Made (or partly made) by the project itself: all of it is left to the project.
+    const own = [...madeByMigrations.tables, ...(madeByMigrations.functions ?? [])].some((name) => name.startsWith(`${schema}.`));
+    if (madeByMigrations.schemas.includes(schema) || own) continue;
     parts.push(`CREATE SCHEMA IF NOT EXISTS ${schema};`);
     const made = Object.keys(tables).filter((t) => !madeByMigrations.tables.includes(`${schema}.${t}`));
     for (const t of made) parts.push(`CREATE TABLE IF NOT EXISTS ${schema}.${t} (${tables[t]});`);
