@@ -318,8 +318,10 @@ it("leaves Storage or Realtime whole to a project whose migrations or preludes m
   const none = supabasePrelude({ roles: [], schemas: [], tables: [] }).sql;
   expect(none).toContain('CREATE TABLE IF NOT EXISTS realtime.messages');
   expect(none).toContain('CREATE TABLE IF NOT EXISTS storage.objects');
-  const own = supabasePrelude({ roles: [], schemas: [], tables: ['realtime.messages'], functions: ['storage.foldername'] }).sql;
+  const own = supabasePrelude({ roles: [], schemas: [], tables: ['realtime.messages'] }, { schemas: ['auth'], tables: [], functions: ['storage.foldername'] }).sql;
   expect(own).not.toMatch(/realtime\.|storage\./);
+  // A prelude's `CREATE SCHEMA IF NOT EXISTS auth` keeps the auth stubs, as it always did.
+  expect(own).toContain('auth.uid()');
   expect(own).toContain('auth.users');
 });
 

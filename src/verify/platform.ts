@@ -125,13 +125,7 @@ export async function preparePlatform(db: Database, statements: string[], option
 
   if (options.platform === 'supabase') {
     // What the user's preludes make is theirs too: a prelude written for Realtime before the stubs had it must not clash.
-    const byPreludes = createdBy(fromPreludes);
-    const built = supabasePrelude({
-      roles: madeByMigrations.roles,
-      schemas: [...madeByMigrations.schemas, ...byPreludes.schemas],
-      tables: [...madeByMigrations.tables, ...byPreludes.tables],
-      functions: [...madeByMigrations.functions, ...byPreludes.functions],
-    });
+    const built = supabasePrelude(madeByMigrations, createdBy(fromPreludes));
     const failure = await applyStatements(db, 'the built-in Supabase prelude', [built.sql], { transaction: false });
     if (failure) throw new ConfigError(`cannot prepare the throwaway database: ${describeFailure(failure)}`);
     if (built.created.length) notes.push(`Supabase project: created ${built.created.join('; ')} in the throwaway database (your platform makes them)`);

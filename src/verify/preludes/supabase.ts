@@ -60,7 +60,10 @@ export interface SupabasePrelude {
  * create (a role, the `auth` schema, `auth.users`, Storage or Realtime):
  * those would clash with them.
  */
-export function supabasePrelude(madeByMigrations: { roles: string[]; schemas: string[]; tables: string[]; functions?: string[] }): SupabasePrelude {
+export function supabasePrelude(
+  madeByMigrations: { roles: string[]; schemas: string[]; tables: string[]; functions?: string[] },
+  madeByPreludes: { schemas: string[]; tables: string[]; functions: string[] } = { schemas: [], tables: [], functions: [] },
+): SupabasePrelude {
   const roles = SUPABASE_ROLES.filter((r) => !madeByMigrations.roles.includes(r));
   const parts: string[] = [];
   const created: string[] = [];
@@ -77,15 +80,16 @@ export function supabasePrelude(madeByMigrations: { roles: string[]; schemas: st
       parts.push(`CREATE OR REPLACE FUNCTION ${f.signature} RETURNS ${f.returns} LANGUAGE sql STABLE AS $$ ${f.body} $$;`);
     }
     created.push(`stubs ${AUTH_FUNCTIONS.map((f) => f.signature).join(', ')}`);
-    if (!madeByMigrations.tables.includes('auth.users')) {
+    if (![...madeByMigrations.tables, ...madeByPreludes.tables].includes('auth.users')) {
       parts.push('CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY, email text);');
       created.push('auth.users (id, email)');
     }
   }
   for (const [schema, { tables, functions }] of Object.entries(PLATFORM_SCHEMAS)) {
-    // Made (or partly made) by the project itself: all of it is left to the project.
-    const own = [...madeByMigrations.tables, ...(madeByMigrations.functions ?? [])].some((name) => name.startsWith(`${schema}.`));
-    if (madeByMigrations.schemas.includes(schema) || own) continue;
+    // Made, or partly made, by the project (its migrations or preludes): all of it is left to the project,
+    // as before these stubs, so that a prelude written for it does not clash with them.
+    const own = [...madeByMigrations.tables, ...(madeByMigrations.functions ?? []), ...madeByPreludes.tables, ...madeByPreludes.functions];
+    if ([...madeByMigrations.schemas, ...madeByPreludes.schemas].includes(schema) || own.some((name) => name.startsWith(`${schema}.`))) continue;
     parts.push(`CREATE SCHEMA IF NOT EXISTS ${schema};`);
     const made = Object.keys(tables).filter((t) => !madeByMigrations.tables.includes(`${schema}.${t}`));
     for (const t of made) parts.push(`CREATE TABLE IF NOT EXISTS ${schema}.${t} (${tables[t]});`);
