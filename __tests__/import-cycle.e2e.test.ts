@@ -54,8 +54,8 @@ describe.each([
     expect(readFileSync(join(dir, 'src/db/schema/schemas.ts'), 'utf8')).toBe('import { pgSchema } from "drizzle-orm/pg-core";\n\nexport const growth = pgSchema("growth");\n');
     const growth = readFileSync(join(dir, 'src/db/schema/growth.ts'), 'utf8');
     const users = readFileSync(join(dir, 'src/db/schema/users.ts'), 'utf8');
-    expect(growth).toContain('import { growth } from "./schemas.js";');
-    expect(users).toContain('import { growth } from "./schemas.js";');
+    expect(growth).toContain('import { growth } from "./schemas";');
+    expect(users).toContain('import { growth } from "./schemas";');
     // The config reads the folder, so drizzle-kit finds schemas.ts itself: a re-export would show
     // drizzle-kit 1.0 the value twice, which it refuses ("duplicate schema name").
     expect(`${growth}${users}`).not.toContain('export { growth }');

@@ -21,12 +21,13 @@ export function isNodeModule(options: ts.CompilerOptions): boolean {
 }
 
 /**
- * The styles the project's compiler options accept. Node16/NodeNext need an
- * extension (in ES module files; CommonJS ones accept one too); `.ts` needs
- * one of the two options that allow it.
+ * The styles the project's compiler options accept in a file. Node16/NodeNext
+ * need an extension in ES module files (`commonJs` false); CommonJS ones (a
+ * package without `"type": "module"`, `.cts`) accept both. `.ts` needs one
+ * of the two options that allow it.
  */
-function acceptedStyles(options: ts.CompilerOptions): ImportExtension[] {
-  const node = isNodeModule(options) || [ts.ModuleResolutionKind.Node16, ts.ModuleResolutionKind.NodeNext].includes(options.moduleResolution ?? ts.ModuleResolutionKind.Classic);
+function acceptedStyles(options: ts.CompilerOptions, commonJs: boolean): ImportExtension[] {
+  const node = !commonJs && (isNodeModule(options) || [ts.ModuleResolutionKind.Node16, ts.ModuleResolutionKind.NodeNext].includes(options.moduleResolution ?? ts.ModuleResolutionKind.Classic));
   const tsExtensions = options.allowImportingTsExtensions === true || options.rewriteRelativeImportExtensions === true;
   return [...(node ? [] : ['' as const]), '.js', ...(tsExtensions ? ['.ts' as const] : [])];
 }
@@ -36,8 +37,13 @@ function acceptedStyles(options: ts.CompilerOptions): ImportExtension[] {
  * (its other files'), when the compiler options accept it; else what they
  * need, `.ts` first where the project opted into it.
  */
-export function chooseImportExtension(options: ts.CompilerOptions, fileStyle: ImportExtension | undefined, projectStyle: ImportExtension | undefined): ImportExtension {
-  const accepted = acceptedStyles(options);
+export function chooseImportExtension(
+  options: ts.CompilerOptions,
+  fileStyle: ImportExtension | undefined,
+  projectStyle: ImportExtension | undefined,
+  commonJs = false,
+): ImportExtension {
+  const accepted = acceptedStyles(options, commonJs);
   for (const style of [fileStyle, projectStyle]) if (style !== undefined && accepted.includes(style)) return style;
   if (accepted.includes('')) return '';
   return accepted.includes('.ts') && options.rewriteRelativeImportExtensions ? '.ts' : '.js';

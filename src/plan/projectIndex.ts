@@ -233,7 +233,9 @@ export class ProjectIndex {
    */
   importSpecifier(fromFile: string, toFile: string): string {
     const projectStyle = [...this.files.values()].find((f) => f.importExtension !== undefined)?.importExtension;
-    const style = chooseImportExtension(this.compilerOptions, this.files.get(fromFile)?.importExtension, projectStyle);
+    // TypeScript's own reading of the file's module format (the nearest package.json's "type", .cts/.mts).
+    const format = ts.getImpliedNodeFormatForFile(fromFile, this.resolutionCache.getPackageJsonInfoCache(), ts.sys, this.compilerOptions);
+    const style = chooseImportExtension(this.compilerOptions, this.files.get(fromFile)?.importExtension, projectStyle, format === ts.ModuleKind.CommonJS);
     return styledSpecifier(relative(dirname(fromFile), toFile).split('\\').join('/'), style);
   }
 }
