@@ -50,7 +50,7 @@ export class ShadowProject {
    * or writes (the migrations folder, another package a schema file is in),
    * copied at their place relative to the project, with their own
    * node_modules linked. Each must be below the topmost ancestor with a
-   * node_modules (insideWorkspace checks it first).
+   * node_modules (besideProject picks and checks them).
    */
   static create(projectRoot: string, beside: string[] = []): ShadowProject {
     const ancestors = foldersWithNodeModules(projectRoot);

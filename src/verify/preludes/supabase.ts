@@ -1,9 +1,10 @@
 /**
  * What a Supabase database has before any migration of the project runs, as
  * far as migrations lean on it: the standard roles, the `auth` helpers that
- * policies call, Storage's buckets and objects, and Realtime's messages. Stubs, for the throwaway database only: `auth.uid()` and
- * friends read the request settings PostgREST would set, so they return NULL
- * there, and `auth.users` has just the columns foreign keys point at.
+ * policies call, Storage's buckets and objects, and Realtime's messages.
+ * Stubs, for the throwaway database only: `auth.uid()` and friends read the
+ * request settings PostgREST would set, so they return NULL there, and
+ * `auth.users` has just the columns foreign keys point at.
  */
 
 /** Supabase's standard roles (all NOLOGIN here: nobody logs in to a throwaway database). */
